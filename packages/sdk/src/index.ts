@@ -1,0 +1,3 @@
+export * from "./session.ts";
+export * from "./event.ts";
+export * from "./error.ts";

@@ -1,0 +1,168 @@
+import { z } from "zod";
+
+/** The 12 states of the reference plan; the transition table lives in the server (session/machine.ts). */
+export const Status = z
+  .enum([
+    "pending",
+    "queued",
+    "running",
+    "paused",
+    "degraded",
+    "completed",
+    "partially_completed",
+    "failed",
+    "timeout",
+    "stopped",
+    "cancelled",
+    "orphaned",
+  ])
+  .meta({ id: "SessionStatus" });
+export type Status = z.infer<typeof Status>;
+
+export const terminal: readonly Status[] = [
+  "completed",
+  "partially_completed",
+  "failed",
+  "timeout",
+  "stopped",
+  "cancelled",
+  "orphaned",
+];
+/** States in which a runner holds a live lease. */
+export const leased: readonly Status[] = ["running", "degraded"];
+
+export const Type = z.enum(["planning", "execution", "review", "debug", "integration"]).meta({ id: "SessionType" });
+export type Type = z.infer<typeof Type>;
+
+/** Lower rank runs first, as in the reference (critical = 0 … deferred = 4). */
+export const Priority = z.enum(["critical", "high", "medium", "low", "deferred"]).meta({ id: "SessionPriority" });
+export type Priority = z.infer<typeof Priority>;
+export const priorityRank: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3, deferred: 4 };
+
+const Name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._:-]*$/, "lower-case letters, digits and . _ : - only");
+const Tag = z.string().trim().min(1).max(64);
+const Metadata = z
+  .record(z.string().max(128), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= 16_384, "metadata must serialise to at most 16 KiB");
+
+export const Workspace = z
+  .object({
+    repo: z.string().min(1).max(1000).describe("repository path or URL"),
+    ref: z.string().min(1).max(255).optional().describe("base branch or commit"),
+  })
+  .strict()
+  .meta({ id: "Workspace" });
+
+export const Create = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    prompt: z.string().min(1).max(100_000),
+    type: Type.default("execution"),
+    priority: Priority.default("medium"),
+    capabilities: z.array(Name).max(20).default([]).describe("capabilities the agent must have"),
+    agent: Name.optional().describe("agent hint: the name of a registered agent"),
+    workspace: Workspace.optional(),
+    maxDurationSec: z.number().int().min(1).max(86_400).default(3600),
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    tags: z.array(Tag).max(20).default([]),
+    metadata: Metadata.default({}),
+    parentId: z.uuid().optional(),
+    hold: z.boolean().default(false).describe("create as pending; POST …/start queues it"),
+  })
+  .strict()
+  .meta({ id: "CreateSession" });
+export type Create = z.input<typeof Create>;
+
+export const Update = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    priority: Priority.optional(),
+    tags: z.array(Tag).max(20).optional(),
+  })
+  .strict()
+  .refine((u) => Object.keys(u).length > 0, "give at least one of title, priority, tags")
+  .meta({ id: "UpdateSession" });
+export type Update = z.input<typeof Update>;
+
+export const Lease = z.object({ owner: z.string(), expiresAt: z.iso.datetime(), fence: z.number().int() });
+
+export const Checkpoint = z
+  .object({ seq: z.number().int(), at: z.iso.datetime(), data: z.unknown() })
+  .meta({ id: "Checkpoint" });
+
+export const Failure = z
+  .object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() })
+  .meta({ id: "SessionError" });
+
+export const Session = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    prompt: z.string(),
+    type: Type,
+    priority: Priority,
+    status: Status,
+    capabilities: z.array(z.string()),
+    agent: z.string().nullable(),
+    workspace: Workspace.nullable(),
+    maxDurationSec: z.number().int(),
+    maxAttempts: z.number().int(),
+    attempt: z.number().int().describe("attempts started in the current run"),
+    retries: z.number().int().describe("manual retries so far"),
+    tags: z.array(z.string()),
+    metadata: z.record(z.string(), z.unknown()),
+    parentId: z.uuid().nullable(),
+    lease: Lease.nullable().describe("set exactly when a runner holds the session"),
+    runAfter: z.iso.datetime().nullable().describe("earliest next claim (retry backoff)"),
+    deadline: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    result: z.unknown().nullable(),
+    error: Failure.nullable(),
+    checkpoint: Checkpoint.nullable(),
+    lastSeq: z.number().int().describe("sequence number of the newest event"),
+  })
+  .meta({ id: "Session" });
+export type Session = z.infer<typeof Session>;
+
+export const Sort = z.enum(["createdAt", "-createdAt", "updatedAt", "-updatedAt", "priority", "-priority"]);
+
+const csv = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(item).max(12));
+
+export const ListQuery = z
+  .object({
+    status: csv(Status).optional(),
+    type: Type.optional(),
+    tag: Tag.optional(),
+    q: z.string().min(1).max(200).optional().describe("text in title or prompt"),
+    createdAfter: z.iso.datetime({ offset: true }).optional(),
+    createdBefore: z.iso.datetime({ offset: true }).optional(),
+    parentId: z.uuid().optional(),
+    sort: Sort.default("-createdAt"),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const Page = z
+  .object({ items: z.array(Session), nextCursor: z.string().nullable() })
+  .meta({ id: "SessionPage" });
+export type Page = z.infer<typeof Page>;
+
+export const Stats = z
+  .object({ total: z.number().int(), byStatus: z.record(Status, z.number().int()) })
+  .meta({ id: "SessionStats" });
+export type Stats = z.infer<typeof Stats>;
+
+export const Reason = z
+  .object({ reason: z.string().max(1000).optional() })
+  .strict()
+  .meta({ id: "Reason" });

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Agent, type AgentEvent, Fatal, RetryAfter, type RunInput } from "../agent.ts";
+
+/**
+ * A test double, not an AI: it follows instructions written in the prompt, one per line, so tests,
+ * benchmarks and demos can drive every path of the engine.
+ *
+ *   emit N [text]         N message events
+ *   sleep MS              wait (aborts promptly)
+ *   checkpoint            save the position; a retried or resumed run continues after it
+ *   fail MESSAGE          retryable failure
+ *   fail-attempt K MSG    retryable failure on attempt K only
+ *   retry-after MS MSG    retryable failure that asks for a delay
+ *   fatal MESSAGE         failure that must not be retried
+ *   hang                  wait until aborted (for timeouts, stalls and cancel)
+ *   degrade REASON / recover
+ *   artifact NAME TEXT    an artifact event
+ *   succeed [TEXT]        finish with result { text, artifacts }
+ *   partial [TEXT]        finish with a partial result
+ *
+ * A prompt without instructions succeeds at once, echoing the title.
+ */
+export const scripted: Agent = {
+  name: "scripted",
+  label: "scripted test agent — follows instructions in the prompt; not an AI",
+  capabilities: ["scripted", "test"],
+  run,
+  health: async () => ({ ok: true }),
+};
+
+interface Position {
+  line: number;
+}
+
+async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
+  const lines = input.prompt.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const from = (input.checkpoint as Position | null)?.line ?? 0;
+  const artifacts: Record<string, string> = {};
+  for (let i = from; i < lines.length; i++) {
+    signal.throwIfAborted();
+    const [verb = "", ...rest] = lines[i]!.split(/\s+/);
+    const arg = rest.join(" ");
+    switch (verb) {
+      case "emit": {
+        const n = Number(rest[0] ?? 1);
+        const text = rest.slice(1).join(" ") || "step";
+        for (let k = 1; k <= n; k++) yield { type: "message", text: `${text} ${k}/${n}` };
+        break;
+      }
+      case "sleep":
+        await sleep(Number(arg), undefined, { signal });
+        break;
+      case "checkpoint":
+        yield { type: "checkpoint", data: { line: i + 1 } satisfies Position };
+        break;
+      case "fail":
+        throw new Error(arg || "scripted failure");
+      case "fail-attempt":
+        if (input.attempt === Number(rest[0])) throw new Error(rest.slice(1).join(" ") || "scripted failure");
+        break;
+      case "retry-after":
+        throw new RetryAfter(rest.slice(1).join(" ") || "scripted retry", Number(rest[0]));
+      case "fatal":
+        throw new Fatal(arg || "scripted fatal failure");
+      case "hang":
+        await new Promise((_, reject) => {
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        });
+        break;
+      case "degrade":
+        yield { type: "degraded", reason: arg || "scripted" };
+        break;
+      case "recover":
+        yield { type: "recovered" };
+        break;
+      case "artifact": {
+        const [name = "artifact", ...text] = rest;
+        artifacts[name] = text.join(" ");
+        yield { type: "artifact", name, content: text.join(" ") };
+        break;
+      }
+      case "succeed":
+      case "partial":
+        yield { type: "result", result: { text: arg || input.title, artifacts }, partial: verb === "partial" };
+        return;
+      default:
+        yield { type: "log", level: "warn", text: `unknown instruction ignored: ${verb}` };
+    }
+  }
+  yield { type: "result", result: { text: input.title, artifacts } };
+}

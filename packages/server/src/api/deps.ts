@@ -1,0 +1,31 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/db.ts";
+import type { Clock } from "../clock.ts";
+import type { Log } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Registry } from "../agent/agent.ts";
+import type { Principal } from "../auth/key.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { Hub } from "../event/hub.ts";
+import type { Ctx } from "../session/store.ts";
+
+/** Everything a route needs, as one plain object. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Log;
+  metrics: Metrics;
+  agents: Registry;
+  hub: Hub;
+  engine: Engine | null;
+  store: Ctx;
+  defaultTenant: string;
+}
+
+export interface Env {
+  Variables: { principal: Principal; requestId: string; log: Log };
+}
+
+export type App = OpenAPIHono<Env>;

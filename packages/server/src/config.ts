@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * All configuration, parsed once from the environment (and an optional JSON file named by
+ * ORCHESTRATOR_CONFIG) into a frozen object. Nothing else reads process.env.
+ */
+export const Config = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535).default(7420),
+    host: z.string().default("127.0.0.1"),
+    dataDir: z.string().default(".orchestrator"),
+    databaseUrl: z.string().optional(),
+    nodeId: z.string().default(`${hostname()}-${process.pid}`),
+    /** Serve without API keys. Refused unless host is a loopback address. */
+    devNoAuth: z.coerce.boolean().default(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
+    engine: z
+      .object({
+        enabled: z.coerce.boolean().default(true),
+        concurrency: z.coerce.number().int().min(1).max(1000).default(8),
+        leaseMs: z.coerce.number().int().min(200).default(15_000),
+        heartbeatMs: z.coerce.number().int().min(50).default(5_000),
+        pollMs: z.coerce.number().int().min(10).default(1_000),
+        reapMs: z.coerce.number().int().min(50).default(1_000),
+        retryBaseMs: z.coerce.number().int().min(0).default(1_000),
+        retryCapMs: z.coerce.number().int().min(0).default(60_000),
+        shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+      })
+      .default({} as never),
+  })
+  .strict();
+export type Config = z.infer<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;
+
+const envNames: Record<string, string[]> = {
+  PORT: ["port"],
+  HOST: ["host"],
+  ORCHESTRATOR_DATA_DIR: ["dataDir"],
+  DATABASE_URL: ["databaseUrl"],
+  ORCHESTRATOR_NODE_ID: ["nodeId"],
+  ORCHESTRATOR_DEV_NO_AUTH: ["devNoAuth"],
+  LOG_LEVEL: ["logLevel"],
+  ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
+  ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
+  ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
+  ORCHESTRATOR_POLL_MS: ["engine", "pollMs"],
+  ORCHESTRATOR_REAP_MS: ["engine", "reapMs"],
+};
+
+/** Environment first applied over the file; explicit overrides (CLI flags, tests) win over both. */
+export function load(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const file = env.ORCHESTRATOR_CONFIG ? JSON.parse(readFileSync(env.ORCHESTRATOR_CONFIG, "utf8")) : {};
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, keys] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    let target = fromEnv;
+    for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    target[keys.at(-1)!] = name === "ORCHESTRATOR_DEV_NO_AUTH" ? value === "1" || value === "true" : value;
+  }
+  const merged = merge(merge(file, fromEnv), overrides as Record<string, unknown>);
+  const config = Config.parse(merged);
+  config.dataDir = path.resolve(config.dataDir);
+  return Object.freeze(config);
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] = isObject(prev) && isObject(v) ? merge(prev, v) : v;
+  }
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);

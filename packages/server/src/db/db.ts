@@ -1,0 +1,144 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import * as schema from "./schema.ts";
+import { acquire } from "./lock.ts";
+
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** What a query needs: run SQL and get rows. A transaction is the same shape. */
+export interface Q {
+  orm: Orm;
+  rows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+}
+
+export interface Db extends Q {
+  kind: "pglite" | "postgres";
+  tx<T>(fn: (tx: Q) => Promise<T>): Promise<T>;
+  /** Subscribe to a NOTIFY channel; returns the unsubscribe function. */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** Embedded PGlite under `<dataDir>/pgdata`, or real PostgreSQL when a URL is given. Migrates either way. */
+export async function open(opts: { dataDir: string; databaseUrl?: string | undefined; memory?: boolean }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.memory ?? false);
+}
+
+async function openPglite(dataDir: string, memory: boolean): Promise<Db> {
+  const release = memory ? () => {} : acquire(dataDir);
+  try {
+    const client = memory ? new PGlite() : new PGlite(path.join(dataDir, "pgdata"));
+    await client.waitReady;
+    const orm = drizzlePglite({ client, schema }) as unknown as Orm;
+    await migratePglite(orm as never, { migrationsFolder });
+    return {
+      kind: "pglite",
+      orm,
+      rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never),
+      tx: (fn) => orm.transaction((tx) => fn(wrap(tx as unknown as Orm))),
+      listen: async (channel, fn) => {
+        const off = await client.listen(channel, fn);
+        return () => off();
+      },
+      ping: async () => void (await client.query("select 1")),
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+// int8 (count(*), bigint columns) comes back as a string from `pg`; our values fit in a double.
+const types = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as never),
+};
+
+async function openPostgres(url: string): Promise<Db> {
+  // Migrations run on one connection under an advisory lock so that cluster nodes starting together
+  // do not race each other.
+  const mc = new pg.Client({ connectionString: url });
+  await mc.connect();
+  try {
+    await mc.query("select pg_advisory_lock(742001)");
+    await migratePg(drizzlePg({ client: mc }), { migrationsFolder });
+  } finally {
+    await mc.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  const orm = drizzlePg({ client: pool, schema }) as unknown as Orm;
+  const listener = await listenerFor(url);
+  return {
+    kind: "postgres",
+    orm,
+    rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never),
+    tx: (fn) => orm.transaction((tx) => fn(wrap(tx as unknown as Orm))),
+    listen: listener.listen,
+    ping: async () => void (await pool.query("select 1")),
+    close: async () => {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+function wrap(orm: Orm): Q {
+  return { orm, rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never) };
+}
+
+/** One dedicated connection carries every LISTEN of this process; it reconnects if the server drops it. */
+async function listenerFor(url: string) {
+  const handlers = new Map<string, Set<(p: string) => void>>();
+  let client: pg.Client | null = null;
+  let closed = false;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (n) => handlers.get(n.channel)?.forEach((fn) => fn(n.payload ?? "")));
+    c.on("error", () => {
+      // The connection died; a fresh one re-issues every LISTEN. Missed wake-ups are covered by the
+      // pollers that back up every listener.
+      if (client === c) client = null;
+      if (!closed) setTimeout(() => void connect().catch(() => {}), 500);
+    });
+    await c.connect();
+    for (const channel of handlers.keys()) await c.query(`listen "${channel}"`);
+    client = c;
+  };
+  await connect();
+
+  return {
+    listen: async (channel: string, fn: (p: string) => void) => {
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await client?.query(`listen "${channel}"`);
+      }
+      set.add(fn);
+      return async () => void set.delete(fn);
+    },
+    close: async () => {
+      closed = true;
+      await client?.end();
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import type { Config } from "../config.ts";
+import type { Db } from "../db/db.ts";
+import type { Clock } from "../clock.ts";
+import type { Log } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { type Agent, type AgentEvent, Fatal, type Registry, RetryAfter } from "../agent/agent.ts";
+import { AppError } from "../error.ts";
+import * as Events from "../event/log.ts";
+import * as Store from "../session/store.ts";
+import type { Event } from "../session/machine.ts";
+import type { Row } from "../session/row.ts";
+import * as Queue from "./queue.ts";
+
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  agents: Registry;
+  config: Config;
+  metrics: Metrics;
+}
+
+type Why = "lost" | "control" | "timeout" | "shutdown";
+
+interface Run {
+  row: Row;
+  fence: number;
+  abort: AbortController;
+  why: Why | null;
+  done: Promise<void>;
+}
+
+export interface Engine {
+  /** Sessions this node runs now. */
+  running(): number;
+  /** When the claim loop last completed a pass: readiness reads it. */
+  lastTick(): number;
+  /** Claim now instead of waiting for the next poll. */
+  poke(): void;
+  /** Stop claiming, let runs finish for up to the grace period, then hand the rest back. */
+  stop(): Promise<void>;
+}
+
+export async function start(deps: Deps): Promise<Engine> {
+  const { db, clock, log, config, metrics } = deps;
+  const cfg = config.engine;
+  const ctx: Store.Ctx = { db, now: () => clock.now(), policy: cfg };
+  const runs = new Map<string, Run>();
+  let stopping = false;
+  let claiming = false;
+  let again = false;
+  let tick = Date.now();
+
+  await reconcile();
+
+  const pump = async (): Promise<void> => {
+    if (claiming) return void (again = true);
+    claiming = true;
+    try {
+      do {
+        again = false;
+        const room = cfg.concurrency - runs.size;
+        if (stopping || room <= 0) break;
+        const claimed = await claim(room);
+        for (const row of claimed) launch(row);
+        if (claimed.length === room) again = true;
+      } while (again && !stopping);
+      tick = Date.now();
+    } catch (err) {
+      log.error({ err }, "claim failed");
+    } finally {
+      claiming = false;
+    }
+  };
+
+  const reap = async (): Promise<void> => {
+    try {
+      await sweep(Queue.lockExpired, { type: "expire" }, () => metrics.expiries.inc());
+      await sweep(Queue.lockOverdue, { type: "timeout" }, () => metrics.timeouts.inc());
+    } catch (err) {
+      log.error({ err }, "reaper pass failed");
+    }
+  };
+
+  const offQueue = await db.listen(Store.queueChannel, () => void pump());
+  const offControl = await db.listen(Store.controlChannel, (id) => {
+    const run = runs.get(id);
+    if (run && !run.why) stopRun(run, "control");
+  });
+  const poll = setInterval(() => void pump(), cfg.pollMs);
+  const reaper = setInterval(() => void reap(), cfg.reapMs);
+  void pump();
+
+  async function claim(n: number): Promise<Row[]> {
+    return db.tx(async (tx) => {
+      const rows = await Queue.lockClaimable(tx, n, clock.now());
+      const out: Row[] = [];
+      for (const row of rows) {
+        out.push(await Store.apply(ctx, tx, row, { type: "claim", owner: config.nodeId, leaseMs: cfg.leaseMs }, { fence: row.fence }));
+      }
+      metrics.claims.inc(out.length);
+      return out;
+    });
+  }
+
+  /** Apply `event` to every row a locking query returns, in one transaction (rows come in tenant order). */
+  async function sweep(lock: (tx: Parameters<Parameters<Db["tx"]>[0]>[0], now: Date) => Promise<Row[]>, event: Event, count: () => void) {
+    const moved = await db.tx(async (tx) => {
+      const rows = await lock(tx, clock.now());
+      for (const row of rows) await Store.apply(ctx, tx, row, event, {});
+      return rows;
+    });
+    for (const row of moved) {
+      count();
+      log.warn({ session: row.id, event: event.type, owner: row.lease?.owner }, "reaper moved session");
+      const run = runs.get(row.id);
+      if (run && !run.why) stopRun(run, event.type === "timeout" ? "timeout" : "lost");
+    }
+  }
+
+  /**
+   * At start-up, leases this node cannot still hold are returned now rather than after they expire:
+   * on embedded PGlite the lockfile proves no other process is alive, so every lease is a dead one; on
+   * PostgreSQL only leases carrying this node's own id are.
+   */
+  async function reconcile(): Promise<void> {
+    const owners = db.kind === "pglite" ? null : [config.nodeId];
+    const rows = await db.tx(async (tx) => {
+      const found = await Queue.lockOwned(tx, owners);
+      for (const row of found) await Store.apply(ctx, tx, row, { type: "expire" }, { reason: "owner restarted" });
+      return found;
+    });
+    if (rows.length) log.warn({ sessions: rows.map((r) => r.id) }, "reconciled leases left by a previous process");
+    metrics.expiries.inc(rows.length);
+  }
+
+  function launch(row: Row): void {
+    const run: Run = { row, fence: row.fence, abort: new AbortController(), why: null, done: Promise.resolve() };
+    runs.set(row.id, run);
+    metrics.running.set(runs.size);
+    run.done = execute(run).finally(() => {
+      runs.delete(row.id);
+      metrics.running.set(runs.size);
+      if (!stopping) void pump();
+    });
+  }
+
+  function stopRun(run: Run, why: Why): void {
+    run.why = why;
+    run.abort.abort(new Error(`run stopped: ${why}`));
+  }
+
+  async function execute(run: Run): Promise<void> {
+    const { row } = run;
+    const agent = deps.agents.get(row.agent ?? "scripted");
+    const heartbeat = setInterval(() => void renew(run), cfg.heartbeatMs);
+    const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
+    const timer = Number.isFinite(deadline) ? setTimeout(() => stopRun(run, "timeout"), Math.max(0, Math.min(deadline, 2 ** 31 - 1))) : null;
+    try {
+      if (!agent) throw new Fatal(`no agent named "${row.agent}" is registered on node ${config.nodeId}`, "agent_missing");
+      await drive(run, agent);
+    } catch (err) {
+      await conclude(run, err);
+    } finally {
+      clearInterval(heartbeat);
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async function drive(run: Run, agent: Agent): Promise<void> {
+    const { row } = run;
+    const input = {
+      sessionId: row.id,
+      title: row.title,
+      prompt: row.prompt,
+      attempt: row.attempt,
+      checkpoint: row.checkpoint?.data ?? null,
+      workspace: row.workspace,
+      metadata: row.metadata,
+    };
+    for await (const ev of agent.run(input, run.abort.signal)) {
+      run.abort.signal.throwIfAborted();
+      if (ev.type === "result") {
+        await Store.transition(ctx, row.id, { type: "complete", result: ev.result, partial: ev.partial ?? false }, { fence: run.fence });
+        metrics.outcomes.inc({ outcome: ev.partial ? "partially_completed" : "completed" });
+        return;
+      }
+      await record(run, ev);
+    }
+    throw new Error("the agent stopped without reporting a result");
+  }
+
+  async function record(run: Run, ev: Exclude<AgentEvent, { type: "result" }>): Promise<void> {
+    const { row } = run;
+    const at = clock.now();
+    if (ev.type === "degraded" || ev.type === "recovered") {
+      const event: Event = ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
+      await Store.transition(ctx, row.id, event, { fence: run.fence });
+      return;
+    }
+    if (ev.type === "checkpoint") {
+      await db.tx(async (tx) => {
+        const { seq } = await Events.append(tx, { tenantId: row.tenantId, sessionId: row.id, type: "session.checkpoint", at, data: { data: ev.data }, fence: run.fence });
+        await Queue.saveCheckpoint(tx, row.id, run.fence, { seq, at: at.toISOString(), data: ev.data });
+      });
+      return;
+    }
+    const { type, ...data } = ev;
+    await db.tx((tx) => Events.append(tx, { tenantId: row.tenantId, sessionId: row.id, type: `agent.${type}`, at, data, fence: run.fence }));
+  }
+
+  /** Turn how a run ended into the one transition that tells the truth about it. */
+  async function conclude(run: Run, err: unknown): Promise<void> {
+    const { row } = run;
+    const fenced = { fence: run.fence };
+    try {
+      if (err instanceof AppError && err.code === "lease_lost") return void log.warn({ session: row.id }, "lease lost; run dropped");
+      switch (run.why) {
+        case "lost":
+        case "control":
+          return; // someone else already moved the session; our fence is stale
+        case "timeout":
+          await Store.transition(ctx, row.id, { type: "timeout" }, fenced);
+          metrics.timeouts.inc();
+          return;
+        case "shutdown":
+          await Store.transition(ctx, row.id, { type: "release" }, fenced);
+          return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      const event: Event =
+        err instanceof Fatal
+          ? { type: "fail", code: err.code, message, retryable: false }
+          : err instanceof RetryAfter
+            ? { type: "fail", code: err.code, message, retryable: true, retryAfterMs: err.ms }
+            : { type: "fail", code: "agent_error", message, retryable: true };
+      const after = await Store.transition(ctx, row.id, event, fenced);
+      if (after.status === "queued") metrics.retries.inc();
+      metrics.outcomes.inc({ outcome: after.status === "queued" ? "retry" : after.status });
+    } catch (e) {
+      if (e instanceof AppError && (e.code === "lease_lost" || e.code === "invalid_transition")) {
+        // A reaper or the API moved the session while we were ending: its write is the truthful one.
+        return void log.warn({ session: row.id, code: e.code }, "session moved by another writer while ending");
+      }
+      log.error({ err: e, session: row.id }, "could not record how a run ended; its lease will expire and be reaped");
+    }
+  }
+
+  async function renew(run: Run): Promise<void> {
+    try {
+      const ok = await Queue.renew(db, run.row.id, run.fence, new Date(clock.now().getTime() + cfg.leaseMs));
+      if (!ok && !run.why) stopRun(run, "lost");
+    } catch (err) {
+      // A failed renewal is not yet a lost lease: the next heartbeat may succeed before it expires, and
+      // if none does the reaper returns the session to the queue.
+      log.warn({ err, session: run.row.id }, "heartbeat failed");
+    }
+  }
+
+  return {
+    running: () => runs.size,
+    lastTick: () => tick,
+    poke: () => void pump(),
+    stop: async () => {
+      stopping = true;
+      clearInterval(poll);
+      clearInterval(reaper);
+      await offQueue();
+      await offControl();
+      const all = [...runs.values()];
+      const grace = new Promise<void>((r) => setTimeout(r, cfg.shutdownGraceMs).unref());
+      await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
+      for (const run of runs.values()) if (!run.why) stopRun(run, "shutdown");
+      await Promise.all([...runs.values()].map((r) => r.done));
+      while (claiming) await new Promise((r) => setTimeout(r, 5));
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { sql } from "drizzle-orm";
+import type { Event } from "@orchestrator/sdk";
+import type { Db } from "../db/db.ts";
+import type { Log } from "../log.ts";
+import * as Events from "./log.ts";
+
+/**
+ * Fans a tenant's event log out to stream subscribers in this process.
+ *
+ * On each NOTIFY the hub reads the new events once into a small ring. Each subscriber has a position (a
+ * tenant-wide event id) and drains one batch at a time: from the ring when it is close to the head, from
+ * the database when it is replaying or has fallen behind. Ids commit in order with no holes (log.ts), so
+ * "everything after my position up to the head" is exact: no gap and no duplicate, live or replayed.
+ */
+export interface Subscription {
+  close(): void;
+}
+
+export interface Want {
+  tenantId: string;
+  sessionId?: string;
+  /** Resume after this tenant-wide id (all-sessions streams). */
+  afterId?: number;
+  /** Resume after this per-session seq (needs sessionId). */
+  afterSeq?: number;
+}
+
+export type Send = (e: Event) => void | Promise<void>;
+
+interface Sub {
+  want: Want;
+  pos: number;
+  send: Send;
+  busy: boolean;
+  again: boolean;
+  closed: boolean;
+}
+
+interface Tenant {
+  head: number;
+  ring: Event[];
+  subs: Set<Sub>;
+  fetching: boolean;
+  dirty: boolean;
+}
+
+const ringSize = 4096;
+const batch = 500;
+
+export interface Hub {
+  subscribe(want: Want, send: Send, onError?: (err: unknown) => void): Promise<Subscription>;
+  size(): number;
+  close(): Promise<void>;
+}
+
+export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> {
+  const tenants = new Map<string, Tenant>();
+  const errors = new WeakMap<Sub, (err: unknown) => void>();
+  const off = await db.listen(Events.channel, (tenantId) => void wake(tenantId));
+  // A lost notification (a dropped LISTEN connection) only delays delivery until this poll.
+  const backstop = setInterval(() => tenants.forEach((_, id) => void wake(id)), backstopMs);
+
+  async function wake(tenantId: string): Promise<void> {
+    const t = tenants.get(tenantId);
+    if (!t) return;
+    if (t.fetching) return void (t.dirty = true);
+    t.fetching = true;
+    try {
+      do {
+        t.dirty = false;
+        const fresh = await Events.read(db, { tenantId, afterId: t.head, limit: batch });
+        if (fresh.length) {
+          t.ring.push(...fresh);
+          if (t.ring.length > ringSize) t.ring.splice(0, t.ring.length - ringSize);
+          t.head = fresh.at(-1)!.id;
+          if (fresh.length === batch) t.dirty = true;
+        }
+      } while (t.dirty);
+    } catch (err) {
+      log.error({ err, tenantId }, "event hub could not read new events");
+    } finally {
+      t.fetching = false;
+    }
+    for (const sub of t.subs) void drain(t, sub);
+  }
+
+  async function drain(t: Tenant, sub: Sub): Promise<void> {
+    if (sub.busy) return void (sub.again = true);
+    sub.busy = true;
+    try {
+      do {
+        sub.again = false;
+        while (!sub.closed && sub.pos < t.head) {
+          const upto = t.head;
+          const first = t.ring[0];
+          let events: Event[];
+          let reached = upto;
+          if (first && first.id <= sub.pos + 1) {
+            events = t.ring.filter((e) => e.id > sub.pos && e.id <= upto && match(sub.want, e));
+          } else {
+            events = await Events.read(db, { tenantId: sub.want.tenantId, sessionId: sub.want.sessionId, afterId: sub.pos, uptoId: upto, limit: batch });
+            if (events.length === batch) reached = events.at(-1)!.id;
+          }
+          for (const e of events) {
+            if (sub.closed) return;
+            await sub.send(e);
+            sub.pos = e.id;
+          }
+          sub.pos = Math.max(sub.pos, reached);
+        }
+      } while (sub.again && !sub.closed);
+    } catch (err) {
+      sub.closed = true;
+      t.subs.delete(sub);
+      errors.get(sub)?.(err);
+    } finally {
+      sub.busy = false;
+    }
+  }
+
+  return {
+    async subscribe(want, send, onError) {
+      let t = tenants.get(want.tenantId);
+      if (!t) {
+        t = { head: await Events.head(db, want.tenantId), ring: [], subs: new Set(), fetching: false, dirty: false };
+        tenants.set(want.tenantId, tenants.get(want.tenantId) ?? t);
+        t = tenants.get(want.tenantId)!;
+      }
+      const sub: Sub = { want, pos: await start(want), send, busy: false, again: false, closed: false };
+      if (onError) errors.set(sub, onError);
+      t.subs.add(sub);
+      void wake(want.tenantId);
+      void drain(t, sub);
+      return {
+        close: () => {
+          sub.closed = true;
+          t.subs.delete(sub);
+          if (t.subs.size === 0 && tenants.get(want.tenantId) === t) tenants.delete(want.tenantId);
+        },
+      };
+    },
+    size: () => [...tenants.values()].reduce((n, t) => n + t.subs.size, 0),
+    close: async () => {
+      clearInterval(backstop);
+      for (const t of tenants.values()) for (const s of t.subs) s.closed = true;
+      tenants.clear();
+      await off();
+    },
+  };
+
+  /** Where a new subscriber starts, as a tenant-wide id. */
+  async function start(want: Want): Promise<number> {
+    if (want.afterId !== undefined) return want.afterId;
+    // The all-sessions stream starts live unless asked to replay; a session's own stream replays it whole.
+    if (!want.sessionId) return Events.head(db, want.tenantId);
+    if (!want.afterSeq) return 0;
+    const rows = await db.rows<{ id: number }>(sql`
+      select coalesce(max(id), 0) as id from session_events where session_id = ${want.sessionId} and seq <= ${want.afterSeq}`);
+    return Number(rows[0]?.id ?? 0);
+  }
+}
+
+const match = (w: Want, e: Event) => !w.sessionId || e.sessionId === w.sessionId;

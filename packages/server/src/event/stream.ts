@@ -1,0 +1,80 @@
+import { upgradeWebSocket } from "@hono/node-server";
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { WebSocket } from "ws";
+import { AppError } from "../error.ts";
+import type { App, Deps, Env } from "../api/deps.ts";
+import * as Store from "../session/store.ts";
+import type { Want } from "./hub.ts";
+
+/** A client this far behind is cut off; it reconnects with its position and replays from the log. */
+const maxBuffered = 8 * 1024 * 1024;
+const keepAliveMs = 15_000;
+
+/** SSE: the event's `id:` is its per-session seq, so a browser's Last-Event-ID resumes exactly. */
+export function sse(c: Context<Env>, deps: Deps, want: Want): Response {
+  return streamSSE(c, async (stream) => {
+    deps.metrics.streams.inc();
+    let failed: unknown = null;
+    const sub = await deps.hub.subscribe(
+      want,
+      (e) => stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e) }),
+      (err) => (failed = err),
+    );
+    const ping = setInterval(() => void stream.write(": keep-alive\n\n"), keepAliveMs);
+    await new Promise<void>((resolve) => {
+      stream.onAbort(resolve);
+      const check = setInterval(() => failed && (clearInterval(check), resolve()), 1000);
+      stream.onAbort(() => clearInterval(check));
+    });
+    clearInterval(ping);
+    sub.close();
+    deps.metrics.streams.dec();
+  });
+}
+
+const after = (c: Context<Env>): number | undefined => {
+  const raw = c.req.query("after");
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new AppError("validation_failed", "query.after: a non-negative integer", { issues: [{ path: "query.after", message: "not a non-negative integer" }] });
+  return Number(raw);
+};
+
+/** WebSocket streams: every message is one event as JSON. */
+export function routes(app: App, deps: Deps): void {
+  const socket = (want: (c: Context<Env>) => Promise<Want>) =>
+    upgradeWebSocket(async (c) => {
+      const w = await want(c as Context<Env>);
+      let close = () => {};
+      return {
+        onOpen: async (_evt, ws) => {
+          deps.metrics.streams.inc();
+          const raw = ws.raw as WebSocket;
+          const sub = await deps.hub.subscribe(w, (e) => {
+            if (raw.bufferedAmount > maxBuffered) throw new Error("subscriber too slow");
+            ws.send(JSON.stringify(e));
+          }, () => ws.close(1013, "too far behind; reconnect with ?after=<last id>"));
+          close = () => sub.close();
+        },
+        onClose: () => {
+          close();
+          deps.metrics.streams.dec();
+        },
+      };
+    });
+
+  app.get(
+    "/ws/sessions",
+    socket(async (c) => ({ tenantId: c.get("principal").tenantId, afterId: after(c) })),
+  );
+  app.get(
+    "/ws/sessions/:id",
+    socket(async (c) => {
+      const id = c.req.param("id") ?? "";
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("validation_failed", "params.id: Invalid UUID", { issues: [{ path: "params.id", message: "Invalid UUID" }] });
+      const tenantId = c.get("principal").tenantId;
+      await Store.get(deps.db, tenantId, id);
+      return { tenantId, sessionId: id, afterSeq: after(c) ?? 0 };
+    }),
+  );
+}

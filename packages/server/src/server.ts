@@ -1,0 +1,88 @@
+import { serve } from "@hono/node-server";
+import { WebSocketServer } from "ws";
+import type { AddressInfo } from "node:net";
+import { type ConfigInput, load } from "./config.ts";
+import { type Clock, system } from "./clock.ts";
+import { open } from "./db/db.ts";
+import * as Log from "./log.ts";
+import * as Metrics from "./metrics.ts";
+import * as Tenant from "./tenant/tenant.ts";
+import * as Keys from "./auth/key.ts";
+import * as Engine from "./engine/engine.ts";
+import * as Hub from "./event/hub.ts";
+import * as App from "./api/app.ts";
+import type { Deps } from "./api/deps.ts";
+import type { Agent } from "./agent/agent.ts";
+import { scripted } from "./agent/scripted/scripted.ts";
+import { AppError } from "./error.ts";
+
+export interface Server {
+  url: string;
+  port: number;
+  /** The admin key created on the very first start (shown once), if this start created it. */
+  adminKey: string | null;
+  deps: Deps;
+  stop(): Promise<void>;
+}
+
+export interface Options {
+  config?: ConfigInput;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  agents?: Agent[];
+  /** In-memory PGlite (tests and benchmarks). */
+  memory?: boolean;
+}
+
+const loopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
+
+export async function start(opts: Options = {}): Promise<Server> {
+  const config = load(opts.config, opts.env);
+  if (config.devNoAuth && !loopback(config.host)) {
+    throw new AppError("forbidden", `unauthenticated dev mode only serves on loopback, not ${config.host}`);
+  }
+  const log = Log.create(config.logLevel);
+  const clock = opts.clock ?? system;
+  const db = await open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, memory: opts.memory });
+  try {
+    const defaultTenant = await Tenant.ensure(db, Tenant.defaultName);
+    let adminKey: string | null = null;
+    if (!config.devNoAuth && (await Keys.count(db)) === 0) {
+      adminKey = (await Keys.create(db, defaultTenant, "admin (first start)", "admin")).key;
+    }
+    const metrics = Metrics.create();
+    const agents = new Map((opts.agents ?? [scripted]).map((a) => [a.name, a]));
+    const hub = await Hub.create(db, log);
+    const engine = config.engine.enabled ? await Engine.start({ db, clock, log, agents, config, metrics }) : null;
+    const deps: Deps = { config, db, clock, log, metrics, agents, hub, engine, defaultTenant, store: { db, now: () => clock.now(), policy: config.engine } };
+    const app = App.create(deps);
+    const wss = new WebSocketServer({ noServer: true });
+    const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } }, () => resolve(s));
+      s.once("error", reject);
+    });
+    const port = (http.address() as AddressInfo).port;
+    const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url, node: config.nodeId, database: db.kind, dataDir: db.kind === "pglite" ? config.dataDir : undefined }, "listening");
+
+    let stopped: Promise<void> | null = null;
+    const stop = () =>
+      (stopped ??= (async () => {
+        // Order matters: stop taking requests and claims, let runs finish or hand them back, then close.
+        const closing = new Promise<void>((r) => http.close(() => r()));
+        for (const client of wss.clients) client.close(1001, "server shutting down");
+        (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        await engine?.stop();
+        await hub.close();
+        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await closing;
+        await db.close();
+      })());
+    return { url, port, adminKey, deps, stop };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+export type { Deps } from "./api/deps.ts";

@@ -1,0 +1,184 @@
+import type { Status } from "@orchestrator/sdk";
+
+/**
+ * The session state machine: one pure function over one table.
+ *
+ * | from \ event      | start  | claim   | degrade  | recover | complete        | fail / expire        | timeout | pause  | resume | cancel    | stop    | release | retry  |
+ * |-------------------|--------|---------|----------|---------|-----------------|----------------------|---------|--------|--------|-----------|---------|---------|--------|
+ * | pending           | queued |         |          |         |                 |                      |         |        |        | cancelled |         |         |        |
+ * | queued            |        | running |          |         |                 |                      | timeout | paused |        | cancelled |         |         |        |
+ * | running           |        |         | degraded |         | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
+ * | degraded          |        |         |          | running | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
+ * | paused            |        |         |          |         |                 |                      |         |        | queued | cancelled | stopped |         |        |
+ * | completed         |        |         |          |         |                 |                      |         |        |        |           |         |         |        |
+ * | partially_completed, failed, timeout, stopped, cancelled, orphaned | | | | |  |                      |         |        |        |           |         |         | queued |
+ *
+ * ¹ `partially_completed` when the agent reports a partial result.
+ * ² while attempts remain (and, for `fail`, the error is retryable), after an exponential backoff.
+ * ³ `fail` ends in `failed`; `expire` (the lease ran out: the runner died or hung) ends in `orphaned`.
+ *
+ * Fixes over the reference: stopped (and every other unsuccessful end) can be retried; `timeout` is entered
+ * when the deadline passes; `partially_completed` is reached from a partial result.
+ */
+export type Event =
+  | { type: "start" }
+  | { type: "claim"; owner: string; leaseMs: number }
+  | { type: "degrade"; reason: string }
+  | { type: "recover" }
+  | { type: "complete"; result: unknown; partial?: boolean }
+  | { type: "fail"; code: string; message: string; retryable: boolean; retryAfterMs?: number }
+  | { type: "expire" }
+  | { type: "timeout" }
+  | { type: "pause"; reason?: string }
+  | { type: "resume" }
+  | { type: "cancel"; reason?: string }
+  | { type: "stop"; reason?: string }
+  | { type: "release" }
+  | { type: "retry" };
+export type EventType = Event["type"];
+
+/** The fields of a session that decisions read. */
+export interface State {
+  status: Status;
+  attempt: number;
+  maxAttempts: number;
+  maxDurationSec: number;
+  fence: number;
+  startedAt: Date | null;
+  deadline: Date | null;
+}
+
+/** The columns a transition writes. `undefined` leaves a column alone; `null` clears it. */
+export interface Patch {
+  status: Status;
+  attempt?: number;
+  retries?: "increment";
+  fence?: number;
+  leaseOwner?: string | null;
+  leaseExpiresAt?: Date | null;
+  runAfter?: Date | null;
+  startedAt?: Date | null;
+  deadline?: Date | null;
+  endedAt?: Date | null;
+  result?: unknown;
+  error?: { code: string; message: string; retryable?: boolean } | null;
+}
+
+export interface Policy {
+  retryBaseMs: number;
+  retryCapMs: number;
+}
+
+const leasedStates = ["running", "degraded"] as const;
+const retryable: Status[] = ["partially_completed", "failed", "timeout", "stopped", "cancelled", "orphaned"];
+
+const table: Record<Status, EventType[]> = {
+  pending: ["start", "cancel"],
+  queued: ["claim", "timeout", "pause", "cancel"],
+  running: ["degrade", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
+  degraded: ["recover", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
+  paused: ["resume", "cancel", "stop"],
+  completed: [],
+  partially_completed: ["retry"],
+  failed: ["retry"],
+  timeout: ["retry"],
+  stopped: ["retry"],
+  cancelled: ["retry"],
+  orphaned: ["retry"],
+};
+
+/** Events accepted in a status: what a 409 lists. */
+export const allowed = (status: Status): EventType[] => table[status];
+
+export const isLeased = (status: Status): boolean => (leasedStates as readonly string[]).includes(status);
+
+/** Exponential backoff before attempt `attempt + 1`: base · 2^(attempt−1), capped. */
+export function backoff(attempt: number, policy: Policy): number {
+  return Math.min(policy.retryCapMs, policy.retryBaseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+export class Invalid extends Error {
+  readonly from: Status;
+  readonly event: EventType;
+  constructor(from: Status, event: EventType) {
+    super(`cannot ${event} a session that is ${from}`);
+    this.from = from;
+    this.event = event;
+  }
+}
+
+/** Decide the next state. Throws `Invalid` when the table has no edge. */
+export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
+  if (!table[s.status].includes(e.type)) throw new Invalid(s.status, e.type);
+  const at = (ms: number) => new Date(now.getTime() + ms);
+  // Leaving a leased state bumps the fence, so a runner that is still alive cannot write any more.
+  const unlease = isLeased(s.status) ? { leaseOwner: null, leaseExpiresAt: null, fence: s.fence + 1 } : {};
+  const end = { ...unlease, endedAt: now };
+  switch (e.type) {
+    case "start":
+      return { status: "queued", runAfter: null };
+    case "claim":
+      return {
+        status: "running",
+        attempt: s.attempt + 1,
+        fence: s.fence + 1,
+        leaseOwner: e.owner,
+        leaseExpiresAt: at(e.leaseMs),
+        runAfter: null,
+        startedAt: s.startedAt ?? now,
+        deadline: s.deadline ?? at(s.maxDurationSec * 1000),
+      };
+    case "degrade":
+      return { status: "degraded" };
+    case "recover":
+      return { status: "running" };
+    case "complete":
+      return { status: e.partial ? "partially_completed" : "completed", ...end, result: e.result ?? null, error: null };
+    case "fail": {
+      const error = { code: e.code, message: e.message, retryable: e.retryable };
+      if (e.retryable && s.attempt < s.maxAttempts) {
+        return { status: "queued", ...unlease, error, runAfter: at(e.retryAfterMs ?? backoff(s.attempt, policy)) };
+      }
+      return { status: "failed", ...end, error };
+    }
+    case "expire": {
+      if (s.attempt < s.maxAttempts) {
+        const error = { code: "lease_expired", message: "the runner stopped renewing its lease", retryable: true };
+        return { status: "queued", ...unlease, error, runAfter: at(backoff(s.attempt, policy)) };
+      }
+      const message = `the runner's lease expired on the last of ${s.maxAttempts} attempts`;
+      return { status: "orphaned", ...end, error: { code: "lease_expired", message, retryable: true } };
+    }
+    case "timeout":
+      return {
+        status: "timeout",
+        ...end,
+        error: { code: "timeout", message: `exceeded maxDurationSec (${s.maxDurationSec} s)`, retryable: true },
+      };
+    case "pause":
+      return { status: "paused", ...unlease };
+    case "resume":
+      return { status: "queued", runAfter: null };
+    case "cancel":
+      return { status: "cancelled", ...end, error: { code: "cancelled", message: e.reason ?? "cancelled by request" } };
+    case "stop":
+      return { status: "stopped", ...end, error: { code: "stopped", message: e.reason ?? "stopped by request" } };
+    case "release":
+      // Handing a lease back at shutdown is not a failed attempt, so it does not count against the budget.
+      return { status: "queued", ...unlease, attempt: Math.max(0, s.attempt - 1), runAfter: null };
+    case "retry":
+      return {
+        status: "queued",
+        attempt: 0,
+        retries: "increment",
+        runAfter: null,
+        startedAt: null,
+        deadline: null,
+        endedAt: null,
+        result: null,
+        error: null,
+      };
+  }
+}
+
+export { retryable as retryableStates };

@@ -1,0 +1,148 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Create, ErrorBody, EventPage, ListQuery, Page, Reason, Session, Stats, Update } from "@orchestrator/sdk";
+import { AppError } from "../error.ts";
+import type { App, Deps } from "../api/deps.ts";
+import * as Events from "../event/log.ts";
+import type { Event } from "./machine.ts";
+import { toPublic } from "./row.ts";
+import * as Store from "./store.ts";
+import { sse } from "../event/stream.ts";
+import { validation } from "../api/errors.ts";
+
+const tags = ["Sessions"];
+const Id = z.object({ id: z.uuid() });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+const errors = {
+  401: json(ErrorBody, "missing or invalid API key"),
+  404: json(ErrorBody, "no such session"),
+  409: json(ErrorBody, "not allowed in the session's current status; details.allowed lists what is"),
+  422: json(ErrorBody, "invalid input; details.issues names each field"),
+};
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
+
+const EventsQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe("resume after this seq"),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+export function routes(app: App, deps: Deps): void {
+  const tenant = (c: { get(k: "principal"): { tenantId: string } }) => c.get("principal").tenantId;
+
+  app.openapi(
+    createRoute({ method: "post", path: "/api/v1/sessions", tags, request: body(Create), responses: { 201: json(Session, "created"), ...errors } }),
+    async (c) => {
+      const input = c.req.valid("json");
+      if (input.agent && !deps.agents.has(input.agent)) {
+        throw new AppError("validation_failed", `body.agent: no agent named "${input.agent}"; registered: ${[...deps.agents.keys()].join(", ")}`, {
+          issues: [{ path: "body.agent", message: "unknown agent" }],
+        });
+      }
+      const row = await Store.create(deps.store, tenant(c), Store.normalise({ ...input, agent: input.agent ?? defaultAgent(deps) }));
+      return c.json(toPublic(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/api/v1/sessions", tags, request: { query: ListQuery }, responses: { 200: json(Page, "a page of sessions"), ...errors } }),
+    async (c) => c.json(await Store.list(deps.db, tenant(c), c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/api/v1/sessions/stats", tags, responses: { 200: json(Stats, "counts by status"), ...errors } }),
+    async (c) => c.json(await Store.stats(deps.db, tenant(c)), 200),
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/api/v1/sessions/{id}", tags, request: { params: Id }, responses: { 200: json(Session, "the session"), ...errors } }),
+    async (c) => c.json(toPublic(await Store.get(deps.db, tenant(c), c.req.valid("param").id)), 200),
+  );
+
+  app.openapi(
+    createRoute({ method: "patch", path: "/api/v1/sessions/{id}", tags, request: { params: Id, ...body(Update) }, responses: { 200: json(Session, "updated"), ...errors } }),
+    async (c) => c.json(toPublic(await Store.update(deps.store, tenant(c), c.req.valid("param").id, c.req.valid("json"))), 200),
+  );
+
+  app.openapi(
+    createRoute({ method: "delete", path: "/api/v1/sessions/{id}", tags, request: { params: Id }, responses: { 204: { description: "deleted (cancelled first if it had not ended)" }, ...errors } }),
+    async (c) => {
+      await Store.remove(deps.store, tenant(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
+
+  const actions: Record<string, (reason?: string) => Event> = {
+    start: () => ({ type: "start" }),
+    cancel: (reason) => ({ type: "cancel", reason }),
+    stop: (reason) => ({ type: "stop", reason }),
+    pause: (reason) => ({ type: "pause", reason }),
+    resume: () => ({ type: "resume" }),
+    retry: () => ({ type: "retry" }),
+  };
+  for (const [name, event] of Object.entries(actions)) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/v1/sessions/{id}/${name}`,
+        tags,
+        summary: `${name} the session`,
+        description: "Optional JSON body: { reason }.",
+        request: { params: Id },
+        responses: { 200: json(Session, "the session after the transition"), ...errors },
+      }),
+      async (c) => {
+        const { reason } = await optional(c.req.raw, Reason);
+        const row = await Store.transition(deps.store, c.req.valid("param").id, event(reason), { tenantId: tenant(c), reason });
+        return c.json(toPublic(row), 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions/{id}/events",
+      tags,
+      summary: "The session's event log: JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=)",
+      request: { params: Id, query: EventsQuery },
+      responses: { 200: json(EventPage, "events in seq order"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { after, limit } = c.req.valid("query");
+      await Store.get(deps.db, tenant(c), id);
+      if (c.req.header("accept")?.includes("text/event-stream")) {
+        const lastId = c.req.header("last-event-id");
+        const resume = lastId !== undefined && /^\d+$/.test(lastId) ? Number(lastId) : after;
+        return sse(c, deps, { tenantId: tenant(c), sessionId: id, afterSeq: resume ?? 0 }) as never;
+      }
+      const items = await Events.read(deps.db, { tenantId: tenant(c), sessionId: id, afterSeq: after ?? 0, limit });
+      return c.json({ items }, 200);
+    },
+  );
+}
+
+/** An optional JSON body: empty means {}; anything else must parse and validate. */
+async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> {
+  const text = await req.text();
+  if (!text.trim()) return schema.parse({});
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError("malformed_json", `request body is not valid JSON: ${(err as Error).message}`, { path: ["body"] });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validation("json", parsed.error);
+  return parsed.data;
+}
+
+/** Until routing arrives, sessions without an agent hint go to the only agent there is. */
+function defaultAgent(deps: Deps): string {
+  const names = [...deps.agents.keys()];
+  if (names.length === 1) return names[0]!;
+  throw new AppError("validation_failed", `body.agent: required when several agents are registered (${names.join(", ")})`, {
+    issues: [{ path: "body.agent", message: "required" }],
+  });
+}
