@@ -15,12 +15,12 @@ export const Config = z
     databaseUrl: z.string().optional(),
     nodeId: z.string().default(`${hostname()}-${process.pid}`),
     /** Serve without API keys. Refused unless host is a loopback address. */
-    devNoAuth: z.coerce.boolean().default(false),
+    devNoAuth: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
     engine: z
       .object({
-        enabled: z.coerce.boolean().default(true),
+        enabled: z.boolean().default(true),
         concurrency: z.coerce.number().int().min(1).max(1000).default(8),
         leaseMs: z.coerce.number().int().min(200).default(15_000),
         heartbeatMs: z.coerce.number().int().min(50).default(5_000),
@@ -30,7 +30,7 @@ export const Config = z
         retryCapMs: z.coerce.number().int().min(0).default(60_000),
         shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
       })
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 export type Config = z.infer<typeof Config>;

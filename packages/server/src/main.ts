@@ -1,0 +1,38 @@
+import { type Options, type Server, start } from "./server.ts";
+
+/**
+ * Run the server until SIGTERM/SIGINT, then shut down gracefully: stop claiming, let runs finish or hand
+ * their leases back, close the database. A second signal exits at once.
+ */
+export async function serve(opts: Options = {}, out: (line: string) => void = (l) => process.stdout.write(l + "\n")): Promise<Server> {
+  const server = await start(opts);
+  const { config, db } = server.deps;
+  out(`Industrial Orchestrator listening on ${server.url}`);
+  out(`  API docs     ${server.url}/docs`);
+  out(`  status page  ${server.url}/`);
+  out(`  database     ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`);
+  out(`  agents       ${[...server.deps.agents.values()].map((a) => `${a.name} (${a.label})`).join(", ")}`);
+  if (config.devNoAuth) out("  auth         OFF (development mode, loopback only)");
+  if (server.adminKey) {
+    out("");
+    out("  An admin API key was created. It is shown only this once; keep it:");
+    out(`    ${server.adminKey}`);
+    out(`  Use it with: orchestrator login --url ${server.url} --key <key>`);
+    out("");
+  }
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) process.exit(130);
+    out(`${signal}: shutting down (stop claiming, finish or hand back leases, close the database)…`);
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  return server;
+}
