@@ -1,0 +1,93 @@
+import { describe, expect, test } from "vitest";
+import { Status } from "@orchestrator/sdk";
+import { type Event, type EventType, type State, Invalid, allowed, backoff, next } from "./machine.ts";
+
+const now = new Date("2026-01-01T00:00:00Z");
+const policy = { retryBaseMs: 1000, retryCapMs: 8000 };
+const base: State = { status: "running", attempt: 1, maxAttempts: 3, maxDurationSec: 60, fence: 4, startedAt: now, deadline: null };
+const at = (s: Partial<State>, e: Event) => next({ ...base, ...s }, e, now, policy);
+
+const samples: Record<EventType, Event> = {
+  start: { type: "start" },
+  claim: { type: "claim", owner: "n1", leaseMs: 1000 },
+  degrade: { type: "degrade", reason: "slow" },
+  recover: { type: "recover" },
+  complete: { type: "complete", result: 1 },
+  fail: { type: "fail", code: "x", message: "m", retryable: true },
+  expire: { type: "expire" },
+  timeout: { type: "timeout" },
+  pause: { type: "pause" },
+  resume: { type: "resume" },
+  cancel: { type: "cancel" },
+  stop: { type: "stop" },
+  release: { type: "release" },
+  retry: { type: "retry" },
+};
+
+describe("session state machine", () => {
+  test("every status either accepts an event or rejects it with Invalid, per the table", () => {
+    for (const status of Status.options) {
+      for (const [type, event] of Object.entries(samples)) {
+        const ok = allowed(status).includes(type as EventType);
+        if (ok) expect(() => at({ status }, event)).not.toThrow();
+        else expect(() => at({ status }, event)).toThrow(Invalid);
+      }
+    }
+  });
+
+  test("a claim leases the session, counts the attempt, bumps the fence and sets the deadline once", () => {
+    const p = at({ status: "queued", attempt: 0, startedAt: null }, samples.claim);
+    expect(p).toMatchObject({ status: "running", attempt: 1, fence: 5, leaseOwner: "n1", startedAt: now });
+    expect(p.leaseExpiresAt).toEqual(new Date(now.getTime() + 1000));
+    expect(p.deadline).toEqual(new Date(now.getTime() + 60_000));
+    const kept = new Date(now.getTime() + 5000);
+    expect(at({ status: "queued", deadline: kept }, samples.claim).deadline).toBe(kept);
+  });
+
+  test("leaving a leased state clears the lease and bumps the fence", () => {
+    for (const e of [samples.cancel, samples.pause, samples.stop, samples.timeout, samples.complete]) {
+      const p = at({ status: "degraded" }, e);
+      expect(p).toMatchObject({ leaseOwner: null, leaseExpiresAt: null, fence: 5 });
+    }
+  });
+
+  test("a retryable failure requeues with exponential backoff while attempts remain, then fails", () => {
+    expect(at({ attempt: 1 }, samples.fail)).toMatchObject({ status: "queued", runAfter: new Date(now.getTime() + 1000) });
+    expect(at({ attempt: 2 }, samples.fail)).toMatchObject({ status: "queued", runAfter: new Date(now.getTime() + 2000) });
+    expect(at({ attempt: 3 }, samples.fail)).toMatchObject({ status: "failed", endedAt: now });
+    expect(at({ attempt: 1 }, { ...samples.fail, retryable: false } as Event).status).toBe("failed");
+    expect(at({ attempt: 1 }, { ...samples.fail, retryAfterMs: 7 } as Event).runAfter).toEqual(new Date(now.getTime() + 7));
+  });
+
+  test("backoff doubles per attempt and stops at the cap", () => {
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoff(a, policy))).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+  });
+
+  test("an expired lease requeues while attempts remain and orphans the session on the last one", () => {
+    expect(at({ attempt: 2 }, samples.expire)).toMatchObject({ status: "queued", error: { code: "lease_expired" } });
+    expect(at({ attempt: 3 }, samples.expire)).toMatchObject({ status: "orphaned", error: { code: "lease_expired" } });
+  });
+
+  test("a partial result ends in partially_completed, which can be retried", () => {
+    expect(at({}, { type: "complete", result: 1, partial: true }).status).toBe("partially_completed");
+    expect(at({ status: "partially_completed" }, samples.retry).status).toBe("queued");
+  });
+
+  test("stopped, timed-out, cancelled and orphaned sessions can be retried, resetting the run", () => {
+    for (const status of ["stopped", "timeout", "cancelled", "orphaned", "failed"] as const) {
+      expect(at({ status, attempt: 3 }, samples.retry)).toMatchObject({ status: "queued", attempt: 0, retries: "increment", deadline: null, error: null });
+    }
+  });
+
+  test("completed is final", () => {
+    expect(allowed("completed")).toEqual([]);
+  });
+
+  test("handing a lease back at shutdown does not spend an attempt", () => {
+    expect(at({ attempt: 2 }, samples.release)).toMatchObject({ status: "queued", attempt: 1, leaseOwner: null });
+  });
+
+  test("a queued retry past its deadline times out", () => {
+    expect(at({ status: "queued" }, samples.timeout)).toMatchObject({ status: "timeout", error: { code: "timeout" } });
+  });
+});

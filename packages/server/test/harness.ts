@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { type Options, type Server, start } from "../src/server.ts";
+import type { Config } from "../src/config.ts";
+
+/** Set by .ci/run for the second pass: every database-facing suite then runs on real PostgreSQL. */
+export const databaseUrl = process.env.DATABASE_URL || undefined;
+
+/** A fresh database on the PostgreSQL server of DATABASE_URL; dropped by the returned function. */
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set");
+  const name = `io_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export const fastEngine: Partial<Config["engine"]> = {
+  pollMs: 50,
+  heartbeatMs: 100,
+  leaseMs: 1500,
+  reapMs: 100,
+  retryBaseMs: 50,
+  retryCapMs: 400,
+  shutdownGraceMs: 500,
+};
+
+export interface TestServer extends Server {
+  key: string;
+  api: (path: string, init?: RequestInit & { json?: unknown; key?: string | null }) => Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+/** A real server on a random port, over in-memory PGlite or a fresh PostgreSQL database. */
+export async function serve(opts: Options & { engine?: Partial<Config["engine"]> } = {}): Promise<TestServer> {
+  const fresh = databaseUrl ? await freshDatabase() : null;
+  const server = await start({
+    ...opts,
+    env: {},
+    memory: !fresh,
+    config: { port: 0, logLevel: "silent", ...opts.config, databaseUrl: fresh?.url, engine: { ...fastEngine, ...opts.engine } },
+  });
+  const key = server.adminKey!;
+  const api: TestServer["api"] = async (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    const k = init.key === undefined ? key : init.key;
+    if (k) headers.set("authorization", `Bearer ${k}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set("content-type", "application/json");
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(server.url + path, { ...init, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (e.g. /metrics): keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    ...server,
+    key,
+    api,
+    stop: async () => {
+      await server.stop();
+      await fresh?.drop();
+    },
+  };
+}
+
+/** Poll until `fn` returns a truthy value (or throw after `ms`). */
+export async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 10_000, what = "condition"): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Wait for a session to reach one of `statuses`; returns it. */
+export async function settle(s: TestServer, id: string, statuses: string[], ms = 10_000): Promise<any> {
+  return until(async () => {
+    const r = await s.api(`/api/v1/sessions/${id}`);
+    return statuses.includes(r.body.status) ? r.body : null;
+  }, ms, `session ${id} to reach ${statuses.join("|")}`);
+}
+
+export async function events(s: TestServer, id: string): Promise<any[]> {
+  return (await s.api(`/api/v1/sessions/${id}/events?limit=1000`)).body.items;
+}
+
+export async function create(s: TestServer, body: Record<string, unknown>): Promise<any> {
+  const r = await s.api("/api/v1/sessions", { method: "POST", json: { title: "Test", ...body } });
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
