@@ -49,6 +49,9 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
   ORCHESTRATOR_POLL_MS: ["engine", "pollMs"],
   ORCHESTRATOR_REAP_MS: ["engine", "reapMs"],
+  ORCHESTRATOR_RETRY_BASE_MS: ["engine", "retryBaseMs"],
+  ORCHESTRATOR_RETRY_CAP_MS: ["engine", "retryCapMs"],
+  ORCHESTRATOR_SHUTDOWN_GRACE_MS: ["engine", "shutdownGraceMs"],
 };
 
 /** Environment first applied over the file; explicit overrides (CLI flags, tests) win over both. */

@@ -151,7 +151,7 @@ export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts)
     sessionId: row.id,
     type: "session.status",
     at: now,
-    data: { from: row.status, to: patch.status, event: event.type, attempt: patch.attempt ?? row.attempt, ...(reason ? { reason } : {}), ...(patch.error ? { error: patch.error } : {}) },
+    data: { from: row.status, to: patch.status, event: event.type, attempt: patch.attempt ?? row.attempt, ...(patch.leaseOwner ? { owner: patch.leaseOwner } : {}), ...(reason ? { reason } : {}), ...(patch.error ? { error: patch.error } : {}) },
   });
   if (patch.status === "queued") await tx.rows(sql`select pg_notify(${queueChannel}, '')`);
   if (isLeased(row.status) && opts.fence === undefined) await tx.rows(sql`select pg_notify(${controlChannel}, ${row.id})`);
