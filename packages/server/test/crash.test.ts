@@ -61,7 +61,7 @@ test("kill -9 with sessions in flight: after a restart every session ends truthf
 
   // While recovering, "running" must always mean a live lease held by the new process.
   const end = Date.now() + 30_000;
-  let sessions: any[] = [];
+  let sessions: any[];
   for (;;) {
     sessions = (await http(second.url, key, "/api/v1/sessions?limit=200")).items;
     for (const s of sessions.filter((x) => x.status === "running" || x.status === "degraded")) {
