@@ -6,6 +6,7 @@ import { AppError } from "../error.ts";
 import type { App, Deps, Env } from "../api/deps.ts";
 import * as Store from "../session/store.ts";
 import type { Want } from "./hub.ts";
+import * as Events from "./log.ts";
 
 /** A client this far behind is cut off; it reconnects with its position and replays from the log. */
 const maxBuffered = 8 * 1024 * 1024;
@@ -65,7 +66,12 @@ export function routes(app: App, deps: Deps): void {
 
   app.get(
     "/ws/sessions",
-    socket(async (c) => ({ tenantId: c.get("principal").tenantId, afterId: after(c) })),
+    // Without ?after= the stream starts live, at the head read before the handshake completes, so a
+    // client sees every event committed after its connection opened.
+    socket(async (c) => {
+      const tenantId = c.get("principal").tenantId;
+      return { tenantId, afterId: after(c) ?? (await Events.head(deps.db, tenantId)) };
+    }),
   );
   app.get(
     "/ws/sessions/:id",
