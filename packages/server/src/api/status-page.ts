@@ -25,7 +25,7 @@ export const statusPage = `<!doctype html>
 <body>
 <header><h1>Industrial Orchestrator</h1><div><span id="conn">connecting…</span> · <a href="/docs">API docs</a></div></header>
 <main>
-  <form id="keyform"><input id="key" placeholder="API key (printed when the server first started)" autocomplete="off"><button>Use key</button></form>
+  <form id="keyform"><input id="key" type="password" placeholder="API key (printed when the server first started)" autocomplete="off"><button>Use key</button></form>
   <p id="msg"></p>
   <div class="grid" id="grid"></div>
   <p>Total: <b id="total">–</b></p>
