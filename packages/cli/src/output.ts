@@ -1,0 +1,116 @@
+import type { Agent, Event, Session } from "@orchestrator/sdk";
+
+/** Human output. Machine output (--json) never comes through here: it is the API's JSON as-is. */
+
+export const print = (line = "") => void process.stdout.write(line + "\n");
+export const json = (value: unknown) => print(JSON.stringify(value));
+export const warn = (line: string) => void process.stderr.write(line + "\n");
+
+/** Left-aligned columns two spaces apart; the last column is not padded. */
+export function table(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  return all.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** "42s", "5m", "3h", "2d": how long ago, coarse on purpose. */
+export function age(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + "…" : text);
+
+export function sessions(items: Session[], now = Date.now()): string[] {
+  return table(
+    ["STATUS", "TITLE", "ID", "AGE", "ATTEMPT"],
+    items.map((s) => [
+      s.status,
+      clip(s.title, 40),
+      s.id,
+      age(s.createdAt, now),
+      `${s.attempt}/${s.maxAttempts}`,
+    ]),
+  );
+}
+
+export function session(s: Session): string[] {
+  const rows: [string, string | null | undefined][] = [
+    ["id", s.id],
+    ["title", s.title],
+    ["status", s.status],
+    ["type", s.type],
+    ["priority", s.priority],
+    ["agent", s.agent],
+    ["attempt", `${s.attempt} of ${s.maxAttempts}${s.retries ? ` (${s.retries} manual retries)` : ""}`],
+    ["tags", s.tags.join(", ") || null],
+    ["parent", s.parentId],
+    ["created", s.createdAt],
+    ["started", s.startedAt],
+    ["ended", s.endedAt],
+    ["deadline", s.deadline],
+    ["run after", s.runAfter],
+    ["lease", s.lease ? `${s.lease.owner} until ${s.lease.expiresAt}` : null],
+    ["error", s.error ? `${s.error.code}: ${s.error.message}` : null],
+    ["result", s.result === null || s.result === undefined ? null : JSON.stringify(s.result)],
+    ["events", String(s.lastSeq)],
+  ];
+  const lines = rows
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${(k + ":").padEnd(10)} ${v}`);
+  return [...lines, "prompt:", ...s.prompt.split("\n").map((l) => `  ${l}`)];
+}
+
+export function agents(items: Agent[]): string[] {
+  return table(
+    ["NAME", "CAPABILITIES", "LABEL"],
+    items.map((a) => [a.name, a.capabilities.join(","), a.label]),
+  );
+}
+
+/** `#5  12:00:01  session.status  queued → running (attempt 1)` */
+export function event(e: Event): string {
+  const time = new Date(e.at).toTimeString().slice(0, 8);
+  // One event per line keeps the output greppable; multi-line text is indented under its event.
+  return `#${e.seq}  ${time}  ${e.type}  ${describe(e)}`.trimEnd().replace(/\n/g, "\n    ");
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
+
+export function describe(e: Event): string {
+  const d = e.data;
+  switch (e.type) {
+    case "session.created":
+      return `${str(d.title)} (${str(d.status)})`;
+    case "session.status": {
+      const error = d.error as { code?: string; message?: string } | undefined;
+      let line = `${str(d.from)} → ${str(d.to)} (attempt ${str(d.attempt)})`;
+      if (d.reason) line += `: ${str(d.reason)}`;
+      // A cancel or stop records its reason as the error too; saying it twice helps nobody.
+      if (error && error.message !== d.reason) line += ` — ${error.code}: ${error.message}`;
+      return line;
+    }
+    case "session.checkpoint":
+      return str(d.data);
+    case "session.deleted":
+      return "";
+    case "agent.message":
+      return str(d.text);
+    case "agent.log":
+      return `[${str(d.level)}] ${str(d.text)}`;
+    case "agent.progress":
+      return `${str(d.done)}/${str(d.total)}`;
+    case "agent.artifact":
+      return `${str(d.name)}: ${clip(str(d.content), 200)}`;
+    default:
+      return Object.keys(d).length ? JSON.stringify(d) : "";
+  }
+}

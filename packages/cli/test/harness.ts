@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  /** Resolves once stdout contains `text`. */
+  waitFor(text: string | RegExp, ms?: number): Promise<void>;
+  done: Promise<Result>;
+}
+
+/** A fresh, empty config home, so no test sees another's (or the developer's) saved profiles. */
+export const configHome = () => mkdtempSync(path.join(tmpdir(), "orchestrator-cli-"));
+
+/**
+ * The real CLI in a child process, with `env` as its whole environment: nothing of the developer's
+ * (ORCHESTRATOR_URL, a saved profile under HOME) can leak into what a test sees.
+ */
+export function start(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters = new Set<() => void>();
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const w of waiters) w();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const done = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  const waitFor = (text: string | RegExp, ms = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const seen = () => (typeof text === "string" ? stdout.includes(text) : text.test(stdout));
+      const check = () => {
+        if (!seen()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${text} in stdout:\n${stdout}\nstderr:\n${stderr}`));
+      }, ms);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      void done.then(() => {
+        if (!seen()) {
+          cleanup();
+          reject(new Error(`the CLI exited before printing ${text}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }
+      });
+      check();
+    });
+  return { child, waitFor, done };
+}
+
+export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
+  start(args, env).done;

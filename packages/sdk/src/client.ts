@@ -1,0 +1,270 @@
+import { z } from "zod";
+import { ApiError, ErrorBody } from "./error.ts";
+import { Event, EventPage } from "./event.ts";
+import {
+  type Create,
+  type ListQuery,
+  Page,
+  Session,
+  Stats,
+  type Status,
+  type Update,
+  terminal,
+} from "./session.ts";
+import * as Sse from "./sse.ts";
+
+export interface ClientOptions {
+  /** Base URL of the server, e.g. http://127.0.0.1:7420 */
+  url: string;
+  /** API key; omitted only against a server in dev-no-auth mode. */
+  key?: string;
+  fetch?: typeof fetch;
+}
+
+export const Agent = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.string()) });
+export type Agent = z.infer<typeof Agent>;
+const AgentList = z.object({ items: z.array(Agent) });
+
+export type Action = "start" | "cancel" | "stop" | "pause" | "resume" | "retry";
+
+export interface FollowOptions {
+  /** Deliver events with seq greater than this (0, the default, replays the whole log). */
+  after?: number;
+  /** Aborting ends the follow; `follow` then resolves normally. */
+  signal?: AbortSignal;
+  onEvent: (event: Event) => void | Promise<void>;
+  /** Return true to stop after this event, e.g. `endsSession`. */
+  until?: (event: Event) => boolean;
+  /** Told before each reconnection attempt, with why the last connection ended. */
+  onReconnect?: (info: { error: unknown; delayMs: number; after: number }) => void;
+  /**
+   * Reconnect when nothing (not even a keep-alive, sent every 15 s) arrives for this long: a silently
+   * dead connection otherwise hangs forever.
+   */
+  idleMs?: number;
+}
+
+/** Reconnection backoff: 250 ms doubling to 5 s, reset whenever a connection delivers something. */
+const backoff = { firstMs: 250, maxMs: 5_000 };
+
+/** True for a session.status event that enters a terminal status. */
+export const endsSession = (e: Event): boolean =>
+  e.type === "session.status" && terminal.includes(e.data.to as Status);
+
+export type Client = ReturnType<typeof createClient>;
+
+export function createClient(opts: ClientOptions) {
+  const base = opts.url.replace(/\/+$/, "");
+  const fetcher = opts.fetch ?? fetch;
+  const auth: Record<string, string> = opts.key ? { authorization: `Bearer ${opts.key}` } : {};
+
+  async function send(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...auth, ...init.headers };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetcher(base + path, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
+      });
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      throw unreachable(base, err);
+    }
+    if (!res.ok) throw await failure(res);
+    return res;
+  }
+
+  async function call<T extends z.ZodType>(
+    schema: T,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.output<T>> {
+    const res = await send(method, path, { body });
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch (err) {
+      throw unreachable(base, err);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+      throw new ApiError(
+        res.status,
+        "bad_response",
+        `unexpected response from ${method} ${path}: ${parsed.error.message}`,
+        json,
+      );
+    return parsed.data;
+  }
+
+  const at = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
+  const act =
+    (action: Action) =>
+    (id: string, opts: { reason?: string } = {}) =>
+      call(
+        Session,
+        "POST",
+        `${at(id)}/${action}`,
+        opts.reason === undefined ? undefined : { reason: opts.reason },
+      );
+
+  async function follow(id: string, o: FollowOptions): Promise<{ after: number; ended: boolean }> {
+    let after = o.after ?? 0;
+    let delay = backoff.firstMs;
+    let callerError: unknown;
+    const deliver = async (event: Event) => {
+      try {
+        await o.onEvent(event);
+      } catch (err) {
+        callerError = err;
+        throw err;
+      }
+    };
+    while (!o.signal?.aborted) {
+      const conn = new AbortController();
+      const stop = () => conn.abort();
+      o.signal?.addEventListener("abort", stop, { once: true });
+      let idle: NodeJS.Timeout | undefined;
+      const touch = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => conn.abort(new Error(`no data for ${o.idleMs ?? 45_000} ms`)),
+          o.idleMs ?? 45_000,
+        );
+      };
+      let error: unknown = new Error("the server closed the stream");
+      try {
+        touch();
+        // Last-Event-ID is the per-session seq: the server replays from just after it, then goes live.
+        const res = await send("GET", `${at(id)}/events`, {
+          headers: { accept: "text/event-stream", "last-event-id": String(after) },
+          signal: conn.signal,
+        });
+        if (!res.body) throw new ApiError(res.status, "bad_response", "event stream without a body");
+        for await (const msg of Sse.messages(res.body, touch)) {
+          delay = backoff.firstMs;
+          if (!msg.data) continue;
+          const event = parseEvent(res.status, msg.data);
+          // Replay and live delivery never overlap on the server, but a reconnect must not repeat either.
+          if (event.seq <= after) continue;
+          after = event.seq;
+          await deliver(event);
+          if (o.until?.(event)) return { after, ended: true };
+        }
+      } catch (err) {
+        if (err === callerError || !retryable(err)) throw err;
+        error = err;
+      } finally {
+        clearTimeout(idle);
+        o.signal?.removeEventListener("abort", stop);
+        conn.abort();
+      }
+      if (o.signal?.aborted) break;
+      o.onReconnect?.({ error, delayMs: delay, after });
+      await sleep(delay, o.signal);
+      delay = Math.min(delay * 2, backoff.maxMs);
+    }
+    return { after, ended: false };
+  }
+
+  return {
+    url: base,
+    sessions: {
+      create: (input: Create) => call(Session, "POST", "/api/v1/sessions", input),
+      get: (id: string) => call(Session, "GET", at(id)),
+      list: (query: ListQuery = {}) => call(Page, "GET", `/api/v1/sessions${search(query)}`),
+      update: (id: string, patch: Update) => call(Session, "PATCH", at(id), patch),
+      remove: async (id: string): Promise<void> => {
+        await send("DELETE", at(id));
+      },
+      stats: () => call(Stats, "GET", "/api/v1/sessions/stats"),
+      start: act("start"),
+      cancel: act("cancel"),
+      stop: act("stop"),
+      pause: act("pause"),
+      resume: act("resume"),
+      retry: act("retry"),
+    },
+    events: {
+      list: async (id: string, q: { after?: number; limit?: number } = {}) =>
+        (await call(EventPage, "GET", `${at(id)}/events${search(q)}`)).items,
+      follow,
+    },
+    agents: {
+      list: async () => (await call(AgentList, "GET", "/api/v1/agents")).items,
+    },
+  };
+}
+
+/** Network errors, timeouts and 5xx may heal on reconnecting; 4xx (unknown session, bad key) will not. */
+const retryable = (err: unknown): boolean =>
+  !(err instanceof ApiError) ||
+  err.status === 0 ||
+  err.status >= 500 ||
+  err.status === 408 ||
+  err.status === 429;
+
+function parseEvent(status: number, data: string): Event {
+  try {
+    return Event.parse(JSON.parse(data));
+  } catch (err) {
+    throw new ApiError(
+      status,
+      "bad_response",
+      `unreadable event in the stream: ${(err as Error).message}`,
+      data.slice(0, 500),
+    );
+  }
+}
+
+function search(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null) continue;
+    params.set(k, Array.isArray(v) ? v.join(",") : String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+/** The server's error body when it sent one; otherwise the status line (e.g. a proxy's HTML page). */
+async function failure(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => "");
+  try {
+    const { error } = ErrorBody.parse(JSON.parse(text));
+    return new ApiError(res.status, error.code, error.message, error.details);
+  } catch {
+    return new ApiError(
+      res.status,
+      res.status >= 500 ? "internal" : "http_error",
+      `HTTP ${res.status} ${res.statusText}`.trim(),
+      text.slice(0, 500) || undefined,
+    );
+  }
+}
+
+function unreachable(url: string, err: unknown): ApiError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return new ApiError(0, "unreachable", `cannot reach ${url}: ${why}`);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
