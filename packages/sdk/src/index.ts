@@ -3,3 +3,4 @@ export * from "./event.ts";
 export * from "./error.ts";
 export * from "./client.ts";
 export * as Sse from "./sse.ts";
+export * from "./key.ts";

@@ -57,9 +57,28 @@ test("a viewer key can read but not write", async () => {
   expect(w.body.error.code).toBe("forbidden");
 });
 
-test("a revoked key stops working", async () => {
+test("a revoked key stops working at once on the node that revoked it", async () => {
   const { id, key } = await Keys.create(s.deps.db, s.deps.defaultTenant, "temp", "member");
   expect((await s.api("/api/v1/sessions", { key })).status).toBe(200);
-  await s.deps.db.rows(sql`update api_keys set revoked_at = now() where id = ${id}`);
+  expect((await s.api(`/api/v1/keys/${id}`, { method: "DELETE" })).status).toBe(200);
   expect((await s.api("/api/v1/sessions", { key })).status).toBe(401);
+});
+
+test("an admin mints, lists and revokes keys; the secret is shown once and members cannot manage keys", async () => {
+  const made = await s.api("/api/v1/keys", { method: "POST", json: { name: "ci bot", role: "member" } });
+  expect(made.status).toBe(201);
+  expect(made.body).toMatchObject({ name: "ci bot", role: "member", revokedAt: null });
+  expect(made.body.key).toMatch(/^io_[0-9a-f]{12}_/);
+  const member = made.body.key;
+  expect((await s.api("/api/v1/sessions", { key: member })).status).toBe(200);
+  const listed = await s.api("/api/v1/keys");
+  expect(listed.body.items.find((k: any) => k.id === made.body.id)).not.toHaveProperty("key");
+  expect(JSON.stringify(listed.body)).not.toContain(member);
+  expect((await s.api("/api/v1/keys", { key: member })).status).toBe(403);
+  expect((await s.api("/api/v1/keys", { method: "POST", key: member, json: { name: "x" } })).status).toBe(403);
+  expect((await s.api("/api/v1/keys", { method: "POST", json: { name: "", role: "root" } })).status).toBe(422);
+  const revoked = await s.api(`/api/v1/keys/${made.body.id}`, { method: "DELETE" });
+  expect(revoked.body.revokedAt).toBeTruthy();
+  expect((await s.api("/api/v1/sessions", { key: member })).status).toBe(401);
+  expect((await s.api("/api/v1/keys/00000000-0000-4000-8000-000000000000", { method: "DELETE" })).status).toBe(404);
 });

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../error.ts";
 import { authenticate } from "../auth/middleware.ts";
 import * as Sessions from "../session/routes.ts";
+import * as ApiKeys from "../auth/routes.ts";
 import * as Streams from "../event/stream.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
@@ -55,6 +56,7 @@ export function create(deps: Deps): App {
   app.use("/ws/*", authenticate(deps));
 
   Sessions.routes(app, deps);
+  ApiKeys.routes(app, deps);
   Streams.routes(app, deps);
   Ops.routes(app, deps);
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/db.ts";
 import type { Clock } from "../clock.ts";
@@ -21,6 +22,9 @@ export interface Deps {
 }
 
 type Why = "lost" | "control" | "timeout" | "shutdown";
+
+/** How long a wake-up waits for others to join it (a few ms against create → start latency). */
+const coalesceMs = 2;
 
 interface Run {
   row: Row;
@@ -51,8 +55,6 @@ export async function start(deps: Deps): Promise<Engine> {
   let again = false;
   let tick = Date.now();
 
-  await reconcile();
-
   const pump = async (): Promise<void> => {
     if (claiming) return void (again = true);
     claiming = true;
@@ -82,7 +84,17 @@ export async function start(deps: Deps): Promise<Engine> {
     }
   };
 
-  const offQueue = await db.listen(Store.queueChannel, () => void pump());
+  await reconcile();
+
+  // Wake-ups are coalesced: a burst of creates becomes one claim pass over a batch, not one pass each.
+  let wakeTimer: NodeJS.Timeout | null = null;
+  const wake = () => {
+    wakeTimer ??= setTimeout(() => {
+      wakeTimer = null;
+      void pump();
+    }, coalesceMs);
+  };
+  const offQueue = await db.listen(Store.queueChannel, wake);
   const offControl = await db.listen(Store.controlChannel, (id) => {
     const run = runs.get(id);
     if (run && !run.why) stopRun(run, "control");
@@ -132,6 +144,8 @@ export async function start(deps: Deps): Promise<Engine> {
     });
     if (rows.length) log.warn({ sessions: rows.map((r) => r.id) }, "reconciled leases left by a previous process");
     metrics.expiries.inc(rows.length);
+    // Leases of other nodes that already expired are returned now, not one reaper interval later.
+    await reap();
   }
 
   function launch(row: Row): void {
@@ -141,7 +155,7 @@ export async function start(deps: Deps): Promise<Engine> {
     run.done = execute(run).finally(() => {
       runs.delete(row.id);
       metrics.running.set(runs.size);
-      if (!stopping) void pump();
+      if (!stopping) wake();
     });
   }
 
@@ -181,7 +195,7 @@ export async function start(deps: Deps): Promise<Engine> {
     for await (const ev of agent.run(input, run.abort.signal)) {
       run.abort.signal.throwIfAborted();
       if (ev.type === "result") {
-        await Store.transition(ctx, row.id, { type: "complete", result: ev.result, partial: ev.partial ?? false }, { fence: run.fence });
+        await Store.transition(ctx, row.id, { type: "complete", result: ev.result, partial: ev.partial ?? false }, { fence: run.fence, known: run.row });
         metrics.outcomes.inc({ outcome: ev.partial ? "partially_completed" : "completed" });
         return;
       }
@@ -191,28 +205,28 @@ export async function start(deps: Deps): Promise<Engine> {
   }
 
   async function record(run: Run, ev: Exclude<AgentEvent, { type: "result" }>): Promise<void> {
-    const { row } = run;
+    const row = run.row;
     const at = clock.now();
     if (ev.type === "degraded" || ev.type === "recovered") {
       const event: Event = ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
-      await Store.transition(ctx, row.id, event, { fence: run.fence });
+      run.row = await Store.transition(ctx, row.id, event, { fence: run.fence, known: run.row });
       return;
     }
+    const base = { tenantId: row.tenantId, sessionId: row.id, at, fence: run.fence };
     if (ev.type === "checkpoint") {
-      await db.tx(async (tx) => {
-        const { seq } = await Events.append(tx, { tenantId: row.tenantId, sessionId: row.id, type: "session.checkpoint", at, data: { data: ev.data }, fence: run.fence });
-        await Queue.saveCheckpoint(tx, row.id, run.fence, { seq, at: at.toISOString(), data: ev.data });
-      });
+      // The checkpoint row and its log entry in one statement; `last_seq + 1` is the entry's seq (SET reads the old row).
+      const set = [sql`checkpoint = jsonb_build_object('seq', last_seq + 1, 'at', ${at.toISOString()}::text, 'data', ${JSON.stringify(ev.data ?? null)}::jsonb)`];
+      await Events.append(db, { ...base, type: "session.checkpoint", data: { data: ev.data }, set });
       return;
     }
     const { type, ...data } = ev;
-    await db.tx((tx) => Events.append(tx, { tenantId: row.tenantId, sessionId: row.id, type: `agent.${type}`, at, data, fence: run.fence }));
+    await Events.append(db, { ...base, type: `agent.${type}`, data });
   }
 
   /** Turn how a run ended into the one transition that tells the truth about it. */
   async function conclude(run: Run, err: unknown): Promise<void> {
     const { row } = run;
-    const fenced = { fence: run.fence };
+    const fenced = { fence: run.fence, known: run.row };
     try {
       if (err instanceof AppError && err.code === "lease_lost") return void log.warn({ session: row.id }, "lease lost; run dropped");
       switch (run.why) {
@@ -265,6 +279,7 @@ export async function start(deps: Deps): Promise<Engine> {
       stopping = true;
       clearInterval(poll);
       clearInterval(reaper);
+      if (wakeTimer) clearTimeout(wakeTimer);
       await offQueue();
       await offControl();
       const all = [...runs.values()];

@@ -52,11 +52,3 @@ export async function renew(q: Q, id: string, fence: number, until: Date): Promi
     where id = ${id} and fence = ${fence} and status in ('running','degraded') returning id`);
   return rows.length > 0;
 }
-
-/** Store a checkpoint under the runner's fence. */
-export async function saveCheckpoint(q: Q, id: string, fence: number, checkpoint: unknown): Promise<boolean> {
-  const rows = await q.rows(sql`
-    update sessions set checkpoint = ${JSON.stringify(checkpoint)}::jsonb
-    where id = ${id} and fence = ${fence} returning id`);
-  return rows.length > 0;
-}

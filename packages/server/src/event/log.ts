@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Event } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { leaseLost } from "../error.ts";
@@ -16,29 +16,48 @@ export interface Entry {
   fence?: number;
 }
 
+export interface Write extends Entry {
+  /** More assignments to the session row, made in the same statement as the append. */
+  set?: SQL[];
+  /** More conditions the session row must meet (the optimistic guard of a transition). */
+  guard?: SQL[];
+  /** More notifications to send at commit, as [channel, payload]. */
+  notify?: [string, string][];
+}
+
 /**
- * Append one event inside the caller's transaction and wake listeners at commit.
+ * Change a session and append one event to its log in ONE statement, and wake listeners at commit.
+ * Returns the session row as it is afterwards, or null when the row did not match the guard (or the
+ * fence): then nothing at all was written.
  *
- * The tenant row is bumped first and stays locked until commit, so appenders of one tenant are serialised:
- * ids commit in id order and have no holes. A reader resuming "after id N" therefore never misses an event
- * that commits later with a smaller id. The session's `last_seq` gives the per-session sequence the same way.
- * Callers that lock several tenants in one transaction must do so in tenant-id order to avoid deadlocks.
+ * The tenant row is bumped after the session row and stays locked until commit, so appenders of one
+ * tenant are serialised: ids commit in id order and have no holes. A reader resuming "after id N" thus
+ * never misses an event that commits later with a smaller id. The session's `last_seq` gives the
+ * per-session sequence the same way. Callers that touch several tenants in one transaction do so in
+ * tenant-id order to avoid deadlocks.
  */
-export async function append(q: Q, e: Entry): Promise<{ id: number; seq: number }> {
-  const fenced = e.fence === undefined ? sql`` : sql` and fence = ${e.fence}`;
-  const rows = await q.rows<{ id: number; seq: number }>(sql`
-    with h as (update tenants set event_head = event_head + 1 where id = ${e.tenantId} returning event_head),
-         s as (update sessions set last_seq = last_seq + 1, updated_at = ${e.at.toISOString()}
-               where id = ${e.sessionId}${fenced} returning last_seq)
-    insert into session_events (tenant_id, id, session_id, seq, type, at, data)
-    select ${e.tenantId}, h.event_head, ${e.sessionId}, s.last_seq, ${e.type}, ${e.at.toISOString()}, ${JSON.stringify(e.data)}::jsonb
-    from h, s
-    returning id, seq`);
-  const row = rows[0];
-  // No row means the fence moved: throwing rolls back the tenant bump too, so ids stay gap-free.
+export async function write(q: Q, e: Write): Promise<Record<string, unknown> | null> {
+  const at = e.at.toISOString();
+  const set = [sql`last_seq = last_seq + 1`, sql`updated_at = ${at}`, ...(e.set ?? [])];
+  const guard = [...(e.guard ?? []), ...(e.fence === undefined ? [] : [sql`fence = ${e.fence}`])];
+  const where = guard.length ? sql` and ${sql.join(guard, sql` and `)}` : sql``;
+  const notify = [[channel, e.tenantId], ...(e.notify ?? [])].map(([c, p]) => sql`pg_notify(${c}, ${p})`);
+  const rows = await q.rows(sql`
+    with s as (update sessions set ${sql.join(set, sql`, `)} where id = ${e.sessionId}${where} returning *),
+         h as (update tenants set event_head = event_head + 1
+               where id = ${e.tenantId} and exists (select 1 from s) returning event_head),
+         ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
+                 select ${e.tenantId}, h.event_head, s.id, s.last_seq, ${e.type}, ${at}, ${JSON.stringify(e.data)}::jsonb
+                 from s, h returning id)
+    select s.*, ins.id as event_id, ${sql.join(notify, sql`, `)} from s, ins`);
+  return rows[0] ?? null;
+}
+
+/** Append one event under a runner's fence; throws lease_lost when the fence has moved. */
+export async function append(q: Q, e: Write): Promise<{ id: number; seq: number }> {
+  const row = await write(q, e);
   if (!row) throw leaseLost(e.sessionId, e.fence ?? -1);
-  await q.rows(sql`select pg_notify(${channel}, ${e.tenantId})`);
-  return { id: Number(row.id), seq: Number(row.seq) };
+  return { id: Number(row.event_id), seq: Number(row.last_seq) };
 }
 
 export interface Range {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { Create, ErrorBody, EventPage, ListQuery, Page, Reason, Session, Stats, Update } from "@orchestrator/sdk";
+import { Create, EventPage, ListQuery, Page, Reason, Session, Stats, Update } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { App, Deps } from "../api/deps.ts";
 import * as Events from "../event/log.ts";
@@ -8,17 +8,10 @@ import { toPublic } from "./row.ts";
 import * as Store from "./store.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
+import { body, errors, json } from "../api/doc.ts";
 
 const tags = ["Sessions"];
 const Id = z.object({ id: z.uuid() });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
-const errors = {
-  401: json(ErrorBody, "missing or invalid API key"),
-  404: json(ErrorBody, "no such session"),
-  409: json(ErrorBody, "not allowed in the session's current status; details.allowed lists what is"),
-  422: json(ErrorBody, "invalid input; details.issues names each field"),
-};
-const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 const EventsQuery = z
   .object({
@@ -46,17 +39,23 @@ export function routes(app: App, deps: Deps): void {
 
   app.openapi(
     createRoute({ method: "get", path: "/api/v1/sessions", tags, request: { query: ListQuery }, responses: { 200: json(Page, "a page of sessions"), ...errors } }),
-    async (c) => c.json(await Store.list(deps.db, tenant(c), c.req.valid("query")), 200),
+    async (c) => {
+      await Store.settle(deps.store, tenant(c));
+      return c.json(await Store.list(deps.db, tenant(c), c.req.valid("query")), 200);
+    },
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/api/v1/sessions/stats", tags, responses: { 200: json(Stats, "counts by status"), ...errors } }),
-    async (c) => c.json(await Store.stats(deps.db, tenant(c)), 200),
+    async (c) => {
+      await Store.settle(deps.store, tenant(c));
+      return c.json(await Store.stats(deps.db, tenant(c)), 200);
+    },
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/api/v1/sessions/{id}", tags, request: { params: Id }, responses: { 200: json(Session, "the session"), ...errors } }),
-    async (c) => c.json(toPublic(await Store.get(deps.db, tenant(c), c.req.valid("param").id)), 200),
+    async (c) => c.json(toPublic(await Store.read(deps.store, tenant(c), c.req.valid("param").id)), 200),
   );
 
   app.openapi(

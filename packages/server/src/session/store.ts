@@ -23,22 +23,27 @@ export interface Ctx {
 type Input = Exclude<Create, undefined> & { title: string; prompt: string };
 
 export async function create(ctx: Ctx, tenantId: string, input: ReturnType<typeof normalise>): Promise<Row> {
-  const now = ctx.now();
+  const now = ctx.now().toISOString();
   const id = randomUUID();
   const status = input.hold ? "pending" : "queued";
-  return ctx.db.tx(async (tx) => {
-    if (input.parentId) await get(tx, tenantId, input.parentId, "parentId");
-    await tx.rows(sql`
+  if (input.parentId) await get(ctx.db, tenantId, input.parentId, "parentId");
+  const data = JSON.stringify({ status, title: input.title });
+  const notify = status === "queued" ? sql`, pg_notify(${queueChannel}, '')` : sql``;
+  // Row, first event and wake-ups in one statement (see event/log.ts for why the tenant row is bumped).
+  const rows = await ctx.db.rows(sql`
+    with s as (
       insert into sessions (id, tenant_id, title, prompt, type, priority, status, capabilities, agent, workspace,
-        max_duration_sec, max_attempts, tags, metadata, parent_id, created_at, updated_at)
+        max_duration_sec, max_attempts, tags, metadata, parent_id, created_at, updated_at, last_seq)
       values (${id}, ${tenantId}, ${input.title}, ${input.prompt}, ${input.type}, ${priorityRank[input.priority]},
         ${status}, ${pgArray(input.capabilities)}::text[], ${input.agent ?? null}, ${json(input.workspace ?? null)}::jsonb,
         ${input.maxDurationSec}, ${input.maxAttempts}, ${pgArray(input.tags)}::text[], ${json(input.metadata)}::jsonb,
-        ${input.parentId ?? null}, ${now.toISOString()}, ${now.toISOString()})`);
-    await Log.append(tx, { tenantId, sessionId: id, type: "session.created", at: now, data: { status, title: input.title } });
-    if (status === "queued") await tx.rows(sql`select pg_notify(${queueChannel}, '')`);
-    return get(tx, tenantId, id);
-  });
+        ${input.parentId ?? null}, ${now}, ${now}, 1)
+      returning *),
+    h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
+    ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
+            select ${tenantId}, h.event_head, s.id, 1, 'session.created', ${now}, ${data}::jsonb from s, h returning id)
+    select s.*, pg_notify(${Log.channel}, ${tenantId})${notify} from s, ins`);
+  return fromRow(rows[0]!);
 }
 
 /** Defaults applied by the schema, typed for the store. */
@@ -52,6 +57,32 @@ export async function get(q: Q, tenantId: string, id: string, field = "id"): Pro
     select * from sessions where id = ${id} and tenant_id = ${tenantId} and deleted_at is null`);
   if (!rows[0]) throw field === "id" ? notFound("session", id) : new AppError("validation_failed", `${field}: session ${id} not found`, { path: [field] });
   return fromRow(rows[0]);
+}
+
+/**
+ * "Running" must mean a live lease. A lease can expire between two reaper passes (its node died); reads
+ * settle such rows first, with the same guarded `expire` transition the reaper would make.
+ */
+export async function settle(ctx: Ctx, tenantId: string, id?: string): Promise<void> {
+  const rows = await ctx.db.rows(sql`
+    select * from sessions where tenant_id = ${tenantId}${id ? sql` and id = ${id}` : sql``}
+      and status in ('running','degraded') and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
+  for (const row of rows.map(fromRow)) {
+    try {
+      await transition(ctx, row.id, { type: "expire" }, { known: row, reason: "lease expired" });
+    } catch (err) {
+      // Someone (the reaper, the runner's last heartbeat) moved it first: their write stands.
+      if (!(err instanceof AppError) || !["invalid_transition", "lease_lost"].includes(err.code)) throw err;
+    }
+  }
+}
+
+/** Get with expired leases settled: what the API shows. */
+export async function read(ctx: Ctx, tenantId: string, id: string): Promise<Row> {
+  const row = await get(ctx.db, tenantId, id);
+  if (!row.lease || Date.parse(row.lease.expiresAt) >= ctx.now().getTime()) return row;
+  await settle(ctx, tenantId, id);
+  return get(ctx.db, tenantId, id);
 }
 
 export async function list(q: Q, tenantId: string, query: z.output<typeof ListQuery>): Promise<Page> {
@@ -99,9 +130,8 @@ export async function update(ctx: Ctx, tenantId: string, id: string, patch: Upda
     if (patch.title !== undefined) sets.push(sql`title = ${patch.title}`);
     if (patch.priority !== undefined) sets.push(sql`priority = ${priorityRank[patch.priority]}`);
     if (patch.tags !== undefined) sets.push(sql`tags = ${pgArray(patch.tags)}::text[]`);
-    await tx.rows(sql`update sessions set ${sql.join(sets, sql`, `)} where id = ${id}`);
-    await Log.append(tx, { tenantId, sessionId: id, type: "session.updated", at: ctx.now(), data: { ...patch } });
-    return get(tx, tenantId, id);
+    const after = await Log.write(tx, { tenantId, sessionId: id, type: "session.updated", at: ctx.now(), data: { ...patch }, set: sets });
+    return fromRow(after!);
   });
 }
 
@@ -110,8 +140,8 @@ export async function remove(ctx: Ctx, tenantId: string, id: string): Promise<vo
   await ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
     if (!terminal.includes(row.status)) await apply(ctx, tx, row, { type: "cancel", reason: "deleted" }, {});
-    await tx.rows(sql`update sessions set deleted_at = ${ctx.now().toISOString()} where id = ${id}`);
-    await Log.append(tx, { tenantId, sessionId: id, type: "session.deleted", at: ctx.now(), data: {} });
+    const set = [sql`deleted_at = ${ctx.now().toISOString()}`];
+    await Log.write(tx, { tenantId, sessionId: id, type: "session.deleted", at: ctx.now(), data: {}, set });
   });
 }
 
@@ -120,19 +150,41 @@ export interface Opts {
   /** A runner's write: refused unless the session still carries this fence. */
   fence?: number;
   reason?: string;
+  /** The row as the writer last saw it: tried first, so a runner's own transition needs no read. */
+  known?: Row;
 }
 
-/** Apply one state-machine event and persist it with its log entry, in one transaction. */
+/**
+ * Apply one state-machine event. Optimistic: read the row, decide, then write guarded by the status and
+ * fence that were read (together they determine every input of the decision). If another writer got in
+ * between, read again and decide again; a runner's write instead fails once its fence has moved.
+ */
 export async function transition(ctx: Ctx, id: string, event: Event, opts: Opts = {}): Promise<Row> {
-  return ctx.db.tx(async (tx) => {
-    const row = await lock(tx, id, opts.tenantId);
+  if (opts.known) {
+    const after = await write(ctx, ctx.db, opts.known, event, opts);
+    if (after) return after;
+  }
+  for (let tries = 0; ; tries++) {
+    const rows = await ctx.db.rows(sql`
+      select * from sessions where id = ${id}${opts.tenantId ? sql` and tenant_id = ${opts.tenantId}` : sql``} and deleted_at is null`);
+    if (!rows[0]) throw notFound("session", id);
+    const row = fromRow(rows[0]);
     if (opts.fence !== undefined && row.fence !== opts.fence) throw leaseLost(id, opts.fence);
-    return apply(ctx, tx, row, event, opts);
-  });
+    const after = await write(ctx, ctx.db, row, event, opts);
+    if (after) return after;
+    if (tries >= 20) throw new AppError("conflict", `session ${id} kept changing under concurrent writers; try again`);
+  }
 }
 
-/** The guarded update: in the caller's transaction, with the row already locked. */
+/** Persist a transition of a row already locked by the caller's transaction. */
 export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts): Promise<Row> {
+  const after = await write(ctx, tx, row, event, opts);
+  if (!after) throw leaseLost(row.id, row.fence);
+  return after;
+}
+
+/** Decide with the pure machine, then make the guarded write: session row, log entry and wake-ups at once. */
+async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
   const now = ctx.now();
   let patch: Patch;
   try {
@@ -141,21 +193,30 @@ export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts)
     if (!(err instanceof Invalid)) throw err;
     throw new AppError("invalid_transition", err.message, { status: row.status, event: event.type, allowed: allowed(row.status) });
   }
-  const updated = await tx.rows(sql`
-    update sessions set ${sql.join(assignments(patch, now), sql`, `)}
-    where id = ${row.id} and status = ${row.status} and fence = ${row.fence} returning id`);
-  if (!updated[0]) throw leaseLost(row.id, row.fence);
   const reason = opts.reason ?? ("reason" in event ? event.reason : undefined);
-  await Log.append(tx, {
+  const notify: [string, string][] = [];
+  if (patch.status === "queued") notify.push([queueChannel, ""]);
+  // Someone other than the runner moved a leased session: tell the runner to stop now.
+  if (isLeased(row.status) && opts.fence === undefined) notify.push([controlChannel, row.id]);
+  const after = await Log.write(q, {
     tenantId: row.tenantId,
     sessionId: row.id,
     type: "session.status",
     at: now,
-    data: { from: row.status, to: patch.status, event: event.type, attempt: patch.attempt ?? row.attempt, ...(patch.leaseOwner ? { owner: patch.leaseOwner } : {}), ...(reason ? { reason } : {}), ...(patch.error ? { error: patch.error } : {}) },
+    data: {
+      from: row.status,
+      to: patch.status,
+      event: event.type,
+      attempt: patch.attempt ?? row.attempt,
+      ...(patch.leaseOwner ? { owner: patch.leaseOwner } : {}),
+      ...(reason ? { reason } : {}),
+      ...(patch.error ? { error: patch.error } : {}),
+    },
+    set: assignments(patch),
+    guard: [sql`status = ${row.status}`, sql`fence = ${row.fence}`],
+    notify,
   });
-  if (patch.status === "queued") await tx.rows(sql`select pg_notify(${queueChannel}, '')`);
-  if (isLeased(row.status) && opts.fence === undefined) await tx.rows(sql`select pg_notify(${controlChannel}, ${row.id})`);
-  return get(tx, row.tenantId, row.id);
+  return after ? fromRow(after) : null;
 }
 
 async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
@@ -165,8 +226,8 @@ async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   return fromRow(rows[0]);
 }
 
-function assignments(p: Patch, now: Date): SQL[] {
-  const out: SQL[] = [sql`status = ${p.status}`, sql`updated_at = ${now.toISOString()}`];
+function assignments(p: Patch): SQL[] {
+  const out: SQL[] = [sql`status = ${p.status}`];
   const set = (col: string, v: unknown) => out.push(sql`${sql.identifier(col)} = ${v}`);
   const at = (d: Date | null) => (d ? d.toISOString() : null);
   if (p.attempt !== undefined) set("attempt", p.attempt);

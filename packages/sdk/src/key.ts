@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+export const Role = z.enum(["admin", "member", "viewer"]).meta({ id: "Role" });
+export type Role = z.infer<typeof Role>;
+
+export const CreateKey = z
+  .object({ name: z.string().trim().min(1).max(100), role: Role.default("member") })
+  .strict()
+  .meta({ id: "CreateKey" });
+
+export const Key = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    role: Role,
+    prefix: z.string().describe("public part of the key, for telling keys apart"),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "ApiKey" });
+export type Key = z.infer<typeof Key>;
+
+export const NewKey = Key.extend({ key: z.string().describe("the secret key: shown only in this answer") }).meta({ id: "NewApiKey" });
