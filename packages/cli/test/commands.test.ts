@@ -2,32 +2,15 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
-import { type Client, Page, Session, createClient } from "@orchestrator/sdk";
-import { type Server, start as startServer } from "@orchestrator/server";
+import { type Client, Page, Session } from "@orchestrator/sdk";
+import type { Server } from "@orchestrator/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { configHome, run } from "./harness.ts";
+import { configHome, run, serve } from "./harness.ts";
 
 let server: Server;
 let client: Client;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startServer({
-    memory: true,
-    env: {},
-    config: {
-      port: 0,
-      logLevel: "silent",
-      engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 },
-    },
-  });
-  client = createClient({ url: server.url, key: server.adminKey! });
-  env = {
-    ORCHESTRATOR_URL: server.url,
-    ORCHESTRATOR_API_KEY: server.adminKey!,
-    XDG_CONFIG_HOME: configHome(),
-  };
-});
+beforeAll(async () => ({ server, client, env } = await serve()));
 afterAll(() => server?.stop());
 
 /** A port nothing listens on: bound, then released. */

@@ -1,30 +1,13 @@
-import { type Client, Event, createClient } from "@orchestrator/sdk";
-import { type Server, start as startServer } from "@orchestrator/server";
+import { type Client, Event } from "@orchestrator/sdk";
+import type { Server } from "@orchestrator/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { configHome, run, start } from "./harness.ts";
+import { configHome, run, serve, start } from "./harness.ts";
 import { proxy } from "./proxy.ts";
 
 let server: Server;
 let client: Client;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startServer({
-    memory: true,
-    env: {},
-    config: {
-      port: 0,
-      logLevel: "silent",
-      engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 },
-    },
-  });
-  client = createClient({ url: server.url, key: server.adminKey! });
-  env = {
-    ORCHESTRATOR_URL: server.url,
-    ORCHESTRATOR_API_KEY: server.adminKey!,
-    XDG_CONFIG_HOME: configHome(),
-  };
-});
+beforeAll(async () => ({ server, client, env } = await serve()));
 afterAll(() => server?.stop());
 
 const held = (prompt: string) => client.sessions.create({ title: "Follow me", prompt, hold: true });

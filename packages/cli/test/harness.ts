@@ -3,6 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Client, createClient } from "@orchestrator/sdk";
+import { type Server, start as startServer } from "@orchestrator/server";
 
 const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
 
@@ -70,3 +72,15 @@ export function start(args: string[], env: Record<string, string> = {}): Running
 
 export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
   start(args, env).done;
+
+/** A real server on in-memory PGlite, a client for it, and the environment that points the CLI at it. */
+export async function serve(): Promise<{ server: Server; client: Client; env: Record<string, string> }> {
+  const server = await startServer({
+    memory: true,
+    env: {},
+    config: { port: 0, logLevel: "silent", engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 } },
+  });
+  const client = createClient({ url: server.url, key: server.adminKey! });
+  const env = { ORCHESTRATOR_URL: server.url, ORCHESTRATOR_API_KEY: server.adminKey!, XDG_CONFIG_HOME: configHome() };
+  return { server, client, env };
+}
