@@ -1,7 +1,7 @@
 import { type Client, Event } from "@orchestrator/sdk";
 import type { Server } from "@orchestrator/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { configHome, run, serve, start } from "./harness.ts";
+import { run, serve, start } from "./harness.ts";
 import { proxy } from "./proxy.ts";
 
 let server: Server;
