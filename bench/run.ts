@@ -1,0 +1,150 @@
+// All benchmarks, on each database, then one summary table against the targets.
+//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start] [--json=results.json]
+// PostgreSQL is DATABASE_URL if set (scratch databases are created in it), else a throwaway cluster.
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import * as Fanout from "./fanout.ts";
+import * as Replay from "./replay.ts";
+import * as Start from "./start.ts";
+import * as Throughput from "./throughput.ts";
+import { median, ms, table } from "./lib/stats.ts";
+import { type Kind, flags, targets } from "./lib/target.ts";
+
+const f = flags();
+const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start").split(","));
+const t = targets(f.kinds, undefined, f.pglite);
+const cpu = os.cpus()[0]?.model ?? "unknown";
+console.log(
+  `machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}, ${new Date().toISOString()}\n`,
+);
+
+const results: {
+  throughput?: Throughput.Result[];
+  fanout?: Fanout.Result[];
+  replay?: Replay.Result[];
+  start?: Start.Result[];
+} = {};
+const started = performance.now();
+try {
+  if (only.has("throughput")) results.throughput = await Throughput.main(t, Throughput.defaults);
+  if (only.has("fanout")) results.fanout = await Fanout.main(t, Fanout.defaults);
+  if (only.has("replay")) results.replay = await Replay.main(t, Replay.defaults);
+  if (only.has("start")) results.start = await Start.main(t, Start.defaults);
+} finally {
+  await t.close();
+}
+
+// One row per target; one column per database.
+const col = (k: Kind) => t.kinds.indexOf(k);
+const rows: (string | number)[][] = [["metric", "target", ...t.kinds.flatMap((k) => [k, ""])]];
+/** `ok` absent: a number shown for context, with no target of its own. */
+const add = (
+  metric: string,
+  target: string,
+  values: (number | undefined)[],
+  fmt: (v: number) => string,
+  ok?: (v: number) => boolean,
+) =>
+  rows.push([
+    metric,
+    target,
+    ...t.kinds.flatMap((k) => {
+      const v = values[col(k)];
+      return v === undefined ? ["-", ""] : [fmt(v), ok ? (ok(v) ? "met" : "MISSED") : ""];
+    }),
+  ]);
+
+if (results.throughput) {
+  const r = results.throughput;
+  add(
+    "sessions/s, 1,000 end to end",
+    "",
+    r.map((x) => x.ours.perSec),
+    (v) => v.toFixed(0),
+  );
+  for (const [i, b] of Throughput.bossSetups.entries()) {
+    add(
+      `ours ÷ ${b.name}`,
+      "≥ 1.0×",
+      r.map((x) => x.boss[i]!.ratio),
+      (v) => `${v.toFixed(2)}×`,
+      (v) => v >= 1,
+    );
+  }
+  add(
+    "create → agent start p99 at 100/s offered",
+    "≤ 25 ms",
+    r.map((x) => x.open.claim.p99),
+    (v) => ms(v, 0),
+    (v) => v <= 25,
+  );
+  add(
+    "  client send → agent start p99 at 100/s",
+    "",
+    r.map((x) => x.open.fromSend.p99),
+    (v) => ms(v, 0),
+  );
+}
+if (results.fanout)
+  add(
+    "fan-out delivery p99, 1,000 WS clients",
+    "≤ 50 ms",
+    results.fanout.map((x) => x.delivery.p99),
+    (v) => ms(v, 0),
+    (v) => v <= 50,
+  );
+if (results.replay) {
+  for (const m of Replay.methods) {
+    add(
+      `replay 10,000 events, ${m} (median)`,
+      "≤ 200 ms",
+      results.replay.map((x) => median(x.times[m])),
+      (v) => ms(v, 0),
+      (v) => v <= 200,
+    );
+  }
+}
+if (results.start) {
+  add(
+    "start-to-ready, warm (median)",
+    "≤ 2 s",
+    results.start.map((x) => median(x.warm.map((w) => w.ready))),
+    (v) => ms(v, 0),
+    (v) => v <= 2000,
+  );
+  add(
+    "start-to-ready, cold (median)",
+    "",
+    results.start.map((x) => median(x.cold.map((w) => w.ready))),
+    (v) => ms(v, 0),
+  );
+}
+console.log("summary");
+console.log(table(rows));
+console.log(
+  `\nall benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
+if (f.json)
+  writeFileSync(
+    f.json,
+    JSON.stringify(
+      {
+        machine: {
+          cpus: os.cpus().length,
+          cpu,
+          memGiB: os.totalmem() / 2 ** 30,
+          node: process.version,
+          at: new Date().toISOString(),
+        },
+        results,
+      },
+      null,
+      2,
+    ),
+  );
