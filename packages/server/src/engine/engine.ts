@@ -286,7 +286,10 @@ export async function start(deps: Deps): Promise<Engine> {
       const grace = new Promise<void>((r) => setTimeout(r, cfg.shutdownGraceMs).unref());
       await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
       for (const run of runs.values()) if (!run.why) stopRun(run, "shutdown");
-      await Promise.all([...runs.values()].map((r) => r.done));
+      // An agent that ignores its abort signal must not hold shutdown hostage: its lease simply expires
+      // and a reaper returns the session to the queue.
+      const abandon = new Promise<void>((r) => setTimeout(r, 5_000).unref());
+      await Promise.race([Promise.all([...runs.values()].map((r) => r.done)), abandon]);
       while (claiming) await new Promise((r) => setTimeout(r, 5));
     },
   };

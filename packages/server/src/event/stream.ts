@@ -46,19 +46,22 @@ export function routes(app: App, deps: Deps): void {
   const socket = (want: (c: Context<Env>) => Promise<Want>) =>
     upgradeWebSocket(async (c) => {
       const w = await want(c as Context<Env>);
-      let close = () => {};
+      let sub: { close(): void } | null = null;
+      let closed = false;
       return {
         onOpen: async (_evt, ws) => {
           deps.metrics.streams.inc();
           const raw = ws.raw as WebSocket;
-          const sub = await deps.hub.subscribe(w, (e) => {
+          sub = await deps.hub.subscribe(w, (e) => {
             if (raw.bufferedAmount > maxBuffered) throw new Error("subscriber too slow");
             ws.send(JSON.stringify(e));
           }, () => ws.close(1013, "too far behind; reconnect with ?after=<last id>"));
-          close = () => sub.close();
+          // The client may have gone while we subscribed.
+          if (closed) sub.close();
         },
         onClose: () => {
-          close();
+          closed = true;
+          sub?.close();
           deps.metrics.streams.dec();
         },
       };
