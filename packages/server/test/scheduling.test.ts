@@ -21,17 +21,18 @@ test("no more sessions run at once than the node's concurrency limit", async () 
 });
 
 test("more urgent sessions are claimed first", async () => {
-  // Fill both slots, then queue sessions of mixed priority behind them.
-  const blockers = [await create(s, { prompt: "sleep 400\nsucceed" }), await create(s, { prompt: "sleep 400\nsucceed" })];
+  // Fill both slots with sessions that wait until cancelled, queue sessions of mixed priority behind them,
+  // then free the slots.
+  const blockers = [await create(s, { prompt: "hang" }), await create(s, { prompt: "hang" })];
   await until(async () => (await s.api("/api/v1/sessions/stats")).body.byStatus.running === 2);
   const order = ["low", "deferred", "critical", "medium", "high"] as const;
   const byId = new Map<string, string>();
   for (const priority of order) byId.set((await create(s, { prompt: "succeed", priority, title: priority })).id, priority);
+  for (const b of blockers) await s.api(`/api/v1/sessions/${b.id}/cancel`, { method: "POST" });
   for (const id of byId.keys()) await settle(s, id, ["completed"]);
   const started = await Promise.all(
     [...byId.keys()].map(async (id) => ({ p: byId.get(id)!, at: (await events(s, id)).find((e) => e.data.to === "running").id })),
   );
   started.sort((a, b) => a.at - b.at);
   expect(started.map((x) => x.p)).toEqual(["critical", "high", "medium", "low", "deferred"]);
-  for (const b of blockers) await settle(s, b.id, ["completed"]);
 });

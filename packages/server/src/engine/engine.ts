@@ -105,11 +105,9 @@ export async function start(deps: Deps): Promise<Engine> {
 
   async function claim(n: number): Promise<Row[]> {
     return db.tx(async (tx) => {
-      const rows = await Queue.lockClaimable(tx, n, clock.now());
-      const out: Row[] = [];
-      for (const row of rows) {
-        out.push(await Store.apply(ctx, tx, row, { type: "claim", owner: config.nodeId, leaseMs: cfg.leaseMs }, { fence: row.fence }));
-      }
+      const now = clock.now();
+      const rows = await Queue.lockClaimable(tx, n, now);
+      const out = await Queue.claim(tx, rows, config.nodeId, cfg.leaseMs, now, cfg);
       metrics.claims.inc(out.length);
       return out;
     });

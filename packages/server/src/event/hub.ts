@@ -25,7 +25,8 @@ export interface Want {
   afterSeq?: number;
 }
 
-export type Send = (e: Event) => void | Promise<void>;
+/** Delivers a batch of events, in order; the subscriber's position moves past them once it returns. */
+export type Send = (events: Event[]) => void | Promise<void>;
 
 interface Sub {
   want: Want;
@@ -101,10 +102,10 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
             events = await Events.read(db, { tenantId: sub.want.tenantId, sessionId: sub.want.sessionId, afterId: sub.pos, uptoId: upto, limit: batch });
             if (events.length === batch) reached = events.at(-1)!.id;
           }
-          for (const e of events) {
-            if (sub.closed) return;
-            await sub.send(e);
-            sub.pos = e.id;
+          if (sub.closed) return;
+          if (events.length) {
+            await sub.send(events);
+            sub.pos = events.at(-1)!.id;
           }
           sub.pos = Math.max(sub.pos, reached);
         }

@@ -5,12 +5,21 @@ import type { WebSocket } from "ws";
 import { AppError } from "../error.ts";
 import type { App, Deps, Env } from "../api/deps.ts";
 import * as Store from "../session/store.ts";
+import type { Event } from "@orchestrator/sdk";
 import type { Want } from "./hub.ts";
 import * as Events from "./log.ts";
 
 /** A client this far behind is cut off; it reconnects with its position and replays from the log. */
 const maxBuffered = 8 * 1024 * 1024;
 const keepAliveMs = 15_000;
+
+/** Events are shared by every subscriber in a process, so each is serialised once. */
+const serialised = new WeakMap<Event, string>();
+function text(e: Event): string {
+  let s = serialised.get(e);
+  if (s === undefined) serialised.set(e, (s = JSON.stringify(e)));
+  return s;
+}
 
 /** SSE: the event's `id:` is its per-session seq, so a browser's Last-Event-ID resumes exactly. */
 export function sse(c: Context<Env>, deps: Deps, want: Want): Response {
@@ -19,7 +28,8 @@ export function sse(c: Context<Env>, deps: Deps, want: Want): Response {
     let failed: unknown = null;
     const sub = await deps.hub.subscribe(
       want,
-      (e) => stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e) }),
+      // One write per batch: a replay of thousands of events is a few large writes, not thousands.
+      async (events) => void (await stream.write(events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${text(e)}\n\n`).join(""))),
       (err) => (failed = err),
     );
     const ping = setInterval(() => void stream.write(": keep-alive\n\n"), keepAliveMs);
@@ -52,9 +62,13 @@ export function routes(app: App, deps: Deps): void {
         onOpen: async (_evt, ws) => {
           deps.metrics.streams.inc();
           const raw = ws.raw as WebSocket;
-          sub = await deps.hub.subscribe(w, (e) => {
+          sub = await deps.hub.subscribe(w, (events) => {
             if (raw.bufferedAmount > maxBuffered) throw new Error("subscriber too slow");
-            ws.send(JSON.stringify(e));
+            // Corking the socket turns a batch of frames into one write syscall instead of one each.
+            const socket = (raw as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+            socket?.cork();
+            for (const e of events) raw.send(text(e));
+            socket?.uncork();
           }, () => ws.close(1013, "too far behind; reconnect with ?after=<last id>"));
           // The client may have gone while we subscribed.
           if (closed) sub.close();
