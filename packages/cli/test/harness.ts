@@ -78,9 +78,17 @@ export async function serve(): Promise<{ server: Server; client: Client; env: Re
   const server = await startServer({
     memory: true,
     env: {},
-    config: { port: 0, logLevel: "silent", engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 } },
+    config: {
+      port: 0,
+      logLevel: "silent",
+      engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 },
+    },
   });
   const client = createClient({ url: server.url, key: server.adminKey! });
-  const env = { ORCHESTRATOR_URL: server.url, ORCHESTRATOR_API_KEY: server.adminKey!, XDG_CONFIG_HOME: configHome() };
+  const env = {
+    ORCHESTRATOR_URL: server.url,
+    ORCHESTRATOR_API_KEY: server.adminKey!,
+    XDG_CONFIG_HOME: configHome(),
+  };
   return { server, client, env };
 }

@@ -9,7 +9,9 @@ export const Event = z
     id: z.number().int(),
     sessionId: z.uuid(),
     seq: z.number().int(),
-    type: z.string().describe("session.created | session.status | session.updated | session.checkpoint | agent.*"),
+    type: z
+      .string()
+      .describe("session.created | session.status | session.updated | session.checkpoint | agent.*"),
     at: z.iso.datetime(),
     data: z.record(z.string(), z.unknown()),
   })

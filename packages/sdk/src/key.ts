@@ -21,4 +21,6 @@ export const Key = z
   .meta({ id: "ApiKey" });
 export type Key = z.infer<typeof Key>;
 
-export const NewKey = Key.extend({ key: z.string().describe("the secret key: shown only in this answer") }).meta({ id: "NewApiKey" });
+export const NewKey = Key.extend({
+  key: z.string().describe("the secret key: shown only in this answer"),
+}).meta({ id: "NewApiKey" });

@@ -31,13 +31,23 @@ export const terminal: readonly Status[] = [
 /** States in which a runner holds a live lease. */
 export const leased: readonly Status[] = ["running", "degraded"];
 
-export const Type = z.enum(["planning", "execution", "review", "debug", "integration"]).meta({ id: "SessionType" });
+export const Type = z
+  .enum(["planning", "execution", "review", "debug", "integration"])
+  .meta({ id: "SessionType" });
 export type Type = z.infer<typeof Type>;
 
 /** Lower rank runs first, as in the reference (critical = 0 … deferred = 4). */
-export const Priority = z.enum(["critical", "high", "medium", "low", "deferred"]).meta({ id: "SessionPriority" });
+export const Priority = z
+  .enum(["critical", "high", "medium", "low", "deferred"])
+  .meta({ id: "SessionPriority" });
 export type Priority = z.infer<typeof Priority>;
-export const priorityRank: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3, deferred: 4 };
+export const priorityRank: Record<Priority, number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  deferred: 4,
+};
 
 const Name = z
   .string()

@@ -34,7 +34,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new AppError("not_found", `${what} ${id} not found`, { id });
+export const notFound = (what: string, id: string) =>
+  new AppError("not_found", `${what} ${id} not found`, { id });
 
 /** A runner's fenced write found a newer lease generation: someone else owns the session now. */
 export const leaseLost = (id: string, fence: number) =>

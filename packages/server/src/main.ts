@@ -4,13 +4,18 @@ import { type Options, type Server, start } from "./server.ts";
  * Run the server until SIGTERM/SIGINT, then shut down gracefully: stop claiming, let runs finish or hand
  * their leases back, close the database. A second signal exits at once.
  */
-export async function serve(opts: Options = {}, out: (line: string) => void = (l) => process.stdout.write(l + "\n")): Promise<Server> {
+export async function serve(
+  opts: Options = {},
+  out: (line: string) => void = (l) => process.stdout.write(l + "\n"),
+): Promise<Server> {
   const server = await start(opts);
   const { config, db } = server.deps;
   out(`Industrial Orchestrator listening on ${server.url}`);
   out(`  API docs     ${server.url}/docs`);
   out(`  status page  ${server.url}/`);
-  out(`  database     ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`);
+  out(
+    `  database     ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`,
+  );
   out(`  agents       ${[...server.deps.agents.values()].map((a) => `${a.name} (${a.label})`).join(", ")}`);
   if (config.devNoAuth) out("  auth         OFF (development mode, loopback only)");
   if (server.adminKey) {

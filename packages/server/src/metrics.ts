@@ -19,7 +19,9 @@ export function create() {
     expiries: counter("orchestrator_lease_expiries_total", "Expired leases reaped by this node"),
     retries: counter("orchestrator_retries_total", "Attempts that failed and were queued again"),
     timeouts: counter("orchestrator_timeouts_total", "Sessions moved to timeout by this node"),
-    outcomes: counter("orchestrator_session_outcomes_total", "Attempts ended by this node, by outcome", ["outcome"]),
+    outcomes: counter("orchestrator_session_outcomes_total", "Attempts ended by this node, by outcome", [
+      "outcome",
+    ]),
     /** Filled at scrape time from the database (see api/ops.ts). */
     byStatus: new client.Gauge({
       name: "orchestrator_sessions",
@@ -27,8 +29,16 @@ export function create() {
       labelNames: ["status"],
       registers: [registry],
     }),
-    running: new client.Gauge({ name: "orchestrator_running", help: "Sessions this node is running", registers: [registry] }),
-    streams: new client.Gauge({ name: "orchestrator_stream_subscribers", help: "Open event stream subscribers", registers: [registry] }),
+    running: new client.Gauge({
+      name: "orchestrator_running",
+      help: "Sessions this node is running",
+      registers: [registry],
+    }),
+    streams: new client.Gauge({
+      name: "orchestrator_stream_subscribers",
+      help: "Open event stream subscribers",
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof create>;

@@ -53,17 +53,41 @@ export async function start(opts: Options = {}): Promise<Server> {
     const metrics = Metrics.create();
     const agents = new Map((opts.agents ?? [scripted]).map((a) => [a.name, a]));
     const hub = await Hub.create(db, log);
-    const engine = config.engine.enabled ? await Engine.start({ db, clock, log, agents, config, metrics }) : null;
-    const deps: Deps = { config, db, clock, log, metrics, agents, hub, engine, defaultTenant, store: { db, now: () => clock.now(), policy: config.engine } };
+    const engine = config.engine.enabled
+      ? await Engine.start({ db, clock, log, agents, config, metrics })
+      : null;
+    const deps: Deps = {
+      config,
+      db,
+      clock,
+      log,
+      metrics,
+      agents,
+      hub,
+      engine,
+      defaultTenant,
+      store: { db, now: () => clock.now(), policy: config.engine },
+    };
     const app = App.create(deps);
     const wss = new WebSocketServer({ noServer: true });
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } }, () => resolve(s));
+      const s = serve(
+        { fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } },
+        () => resolve(s),
+      );
       s.once("error", reject);
     });
     const port = (http.address() as AddressInfo).port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-    log.info({ url, node: config.nodeId, database: db.kind, dataDir: db.kind === "pglite" ? config.dataDir : undefined }, "listening");
+    log.info(
+      {
+        url,
+        node: config.nodeId,
+        database: db.kind,
+        dataDir: db.kind === "pglite" ? config.dataDir : undefined,
+      },
+      "listening",
+    );
 
     let stopped: Promise<void> | null = null;
     const stop = () =>

@@ -12,7 +12,12 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 test("requests without a key, or with a wrong one, get a JSON 401", async () => {
-  for (const key of [null, "nonsense", "io_000000000000_" + "A".repeat(43), s.key.slice(0, -1) + (s.key.endsWith("A") ? "B" : "A")]) {
+  for (const key of [
+    null,
+    "nonsense",
+    "io_000000000000_" + "A".repeat(43),
+    s.key.slice(0, -1) + (s.key.endsWith("A") ? "B" : "A"),
+  ]) {
     const r = await s.api("/api/v1/sessions", { key });
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe("unauthorized");
@@ -38,11 +43,21 @@ test("the tenant comes from the key, never from a client header", async () => {
   const other = await Tenant.ensure(s.deps.db, "acme");
   const { key: acmeKey } = await Keys.create(s.deps.db, other, "acme", "member");
   const mine = await create(s, { prompt: "succeed" });
-  const spoof = await s.api(`/api/v1/sessions/${mine.id}`, { key: acmeKey, headers: { "x-tenant-id": s.deps.defaultTenant } });
+  const spoof = await s.api(`/api/v1/sessions/${mine.id}`, {
+    key: acmeKey,
+    headers: { "x-tenant-id": s.deps.defaultTenant },
+  });
   expect(spoof.status).toBe(404);
-  const list = await s.api("/api/v1/sessions", { key: acmeKey, headers: { "x-tenant-id": s.deps.defaultTenant } });
+  const list = await s.api("/api/v1/sessions", {
+    key: acmeKey,
+    headers: { "x-tenant-id": s.deps.defaultTenant },
+  });
   expect(list.body.items).toEqual([]);
-  const theirs = await s.api("/api/v1/sessions", { method: "POST", key: acmeKey, json: { title: "Acme", prompt: "succeed" } });
+  const theirs = await s.api("/api/v1/sessions", {
+    method: "POST",
+    key: acmeKey,
+    json: { title: "Acme", prompt: "succeed" },
+  });
   expect(theirs.status).toBe(201);
   expect((await s.api(`/api/v1/sessions/${theirs.body.id}`)).status).toBe(404);
   expect((await s.api(`/api/v1/sessions/${theirs.body.id}/cancel`, { method: "POST" })).status).toBe(404);
@@ -75,10 +90,16 @@ test("an admin mints, lists and revokes keys; the secret is shown once and membe
   expect(listed.body.items.find((k: any) => k.id === made.body.id)).not.toHaveProperty("key");
   expect(JSON.stringify(listed.body)).not.toContain(member);
   expect((await s.api("/api/v1/keys", { key: member })).status).toBe(403);
-  expect((await s.api("/api/v1/keys", { method: "POST", key: member, json: { name: "x" } })).status).toBe(403);
-  expect((await s.api("/api/v1/keys", { method: "POST", json: { name: "", role: "root" } })).status).toBe(422);
+  expect((await s.api("/api/v1/keys", { method: "POST", key: member, json: { name: "x" } })).status).toBe(
+    403,
+  );
+  expect((await s.api("/api/v1/keys", { method: "POST", json: { name: "", role: "root" } })).status).toBe(
+    422,
+  );
   const revoked = await s.api(`/api/v1/keys/${made.body.id}`, { method: "DELETE" });
   expect(revoked.body.revokedAt).toBeTruthy();
   expect((await s.api("/api/v1/sessions", { key: member })).status).toBe(401);
-  expect((await s.api("/api/v1/keys/00000000-0000-4000-8000-000000000000", { method: "DELETE" })).status).toBe(404);
+  expect(
+    (await s.api("/api/v1/keys/00000000-0000-4000-8000-000000000000", { method: "DELETE" })).status,
+  ).toBe(404);
 });

@@ -14,10 +14,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const terminal = ["completed", "partially_completed", "failed", "timeout", "stopped", "cancelled", "orphaned"];
+const terminal = [
+  "completed",
+  "partially_completed",
+  "failed",
+  "timeout",
+  "stopped",
+  "cancelled",
+  "orphaned",
+];
 
 test("kill -9 with sessions in flight: after a restart every session ends truthfully and no event is lost", async () => {
-  const env: Record<string, string> = { ...fastEnv, ORCHESTRATOR_DATA_DIR: dir, ORCHESTRATOR_CONCURRENCY: "6" };
+  const env: Record<string, string> = {
+    ...fastEnv,
+    ORCHESTRATOR_DATA_DIR: dir,
+    ORCHESTRATOR_CONCURRENCY: "6",
+  };
   if (databaseUrl) {
     const fresh = await freshDatabase();
     drop = fresh.drop;
@@ -35,7 +47,10 @@ test("kill -9 with sessions in flight: after a restart every session ends truthf
   ];
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) {
-    const s = await http(first.url, key, "/api/v1/sessions", { method: "POST", json: { title: `crash ${i}`, prompt: prompts[i % 3] } });
+    const s = await http(first.url, key, "/api/v1/sessions", {
+      method: "POST",
+      json: { title: `crash ${i}`, prompt: prompts[i % 3] },
+    });
     ids.push(s.id);
   }
   // Wait until the checkpointed sessions have their checkpoint and several sessions are running.

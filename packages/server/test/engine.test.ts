@@ -15,7 +15,12 @@ describe("engine", () => {
   test("a session runs to completion with its result and a gap-free log", async () => {
     const { id } = await create(s, { prompt: "emit 2 hello\nartifact notes.txt all good\nsucceed finished" });
     const done = await settle(s, id, ["completed"]);
-    expect(done).toMatchObject({ attempt: 1, lease: null, error: null, result: { text: "finished", artifacts: { "notes.txt": "all good" } } });
+    expect(done).toMatchObject({
+      attempt: 1,
+      lease: null,
+      error: null,
+      result: { text: "finished", artifacts: { "notes.txt": "all good" } },
+    });
     expect(done.startedAt).toBeTruthy();
     expect(done.endedAt).toBeTruthy();
     const evs = await events(s, id);
@@ -26,7 +31,9 @@ describe("engine", () => {
   });
 
   test("a retryable failure is retried after backoff and resumes from the last checkpoint", async () => {
-    const { id } = await create(s, { prompt: "emit 2\ncheckpoint\nfail-attempt 1 flaky\nemit 1 after\nsucceed" });
+    const { id } = await create(s, {
+      prompt: "emit 2\ncheckpoint\nfail-attempt 1 flaky\nemit 1 after\nsucceed",
+    });
     const done = await settle(s, id, ["completed"]);
     expect(done.attempt).toBe(2);
     const evs = await events(s, id);
@@ -48,7 +55,10 @@ describe("engine", () => {
   test("a fatal error is not retried", async () => {
     const { id } = await create(s, { prompt: "fatal bad config" });
     const done = await settle(s, id, ["failed"]);
-    expect(done).toMatchObject({ attempt: 1, error: { code: "agent_fatal", message: "bad config", retryable: false } });
+    expect(done).toMatchObject({
+      attempt: 1,
+      error: { code: "agent_fatal", message: "bad config", retryable: false },
+    });
   });
 
   test("RetryAfter delays the next attempt by the agent's requested time", async () => {
@@ -75,9 +85,16 @@ describe("engine", () => {
     const { id } = await create(s, { prompt: "emit 1\nsleep 100\nemit 1000\nhang" });
     await settle(s, id, ["running"]);
     await until(async () => messages(await events(s, id)).length > 0);
-    const r = await s.api(`/api/v1/sessions/${id}/cancel`, { method: "POST", json: { reason: "changed my mind" } });
+    const r = await s.api(`/api/v1/sessions/${id}/cancel`, {
+      method: "POST",
+      json: { reason: "changed my mind" },
+    });
     expect(r.body).toMatchObject({ status: "cancelled", lease: null, error: { message: "changed my mind" } });
-    await until(async () => s.deps.engine!.running() === 0 || !(await runningHere(id)), 3000, "runner to stop");
+    await until(
+      async () => s.deps.engine!.running() === 0 || !(await runningHere(id)),
+      3000,
+      "runner to stop",
+    );
     const n = (await events(s, id)).length;
     await new Promise((r) => setTimeout(r, 300));
     expect((await events(s, id)).length).toBe(n);
@@ -107,7 +124,9 @@ describe("engine", () => {
   });
 
   test("degrade and recover are reflected while the lease is held", async () => {
-    const { id } = await create(s, { prompt: "degrade upstream slow\nsleep 200\nrecover\npartial half done" });
+    const { id } = await create(s, {
+      prompt: "degrade upstream slow\nsleep 200\nrecover\npartial half done",
+    });
     await settle(s, id, ["degraded"]);
     const degraded = (await s.api(`/api/v1/sessions/${id}`)).body;
     expect(degraded.lease).toBeTruthy();
@@ -128,12 +147,17 @@ describe("engine", () => {
   test("an expired lease left by a dead runner is reaped and the session runs again", async () => {
     const { id } = await create(s, { prompt: "succeed", hold: true });
     // Forge a lease held by a node that died a while ago.
-    await s.deps.db.rows(sql`update sessions set status = 'running', lease_owner = 'dead-node', attempt = 1, fence = fence + 1,
+    await s.deps.db
+      .rows(sql`update sessions set status = 'running', lease_owner = 'dead-node', attempt = 1, fence = fence + 1,
       lease_expires_at = now() - interval '1 second', started_at = now(), deadline = now() + interval '1 hour' where id = ${id}`);
     const done = await settle(s, id, ["completed"]);
     expect(done.attempt).toBe(2);
     const evs = await events(s, id);
-    expect(evs.find((e) => e.data.event === "expire")?.data).toMatchObject({ from: "running", to: "queued", error: { code: "lease_expired" } });
+    expect(evs.find((e) => e.data.event === "expire")?.data).toMatchObject({
+      from: "running",
+      to: "queued",
+      error: { code: "lease_expired" },
+    });
   });
 
   test("a running session always holds an unexpired lease owned by this node", async () => {
@@ -144,7 +168,8 @@ describe("engine", () => {
     // Heartbeats move the expiry forward while the run lasts.
     await new Promise((r) => setTimeout(r, 300));
     const later = (await s.api(`/api/v1/sessions/${id}`)).body;
-    if (later.status === "running") expect(Date.parse(later.lease.expiresAt)).toBeGreaterThan(Date.parse(running.lease.expiresAt));
+    if (later.status === "running")
+      expect(Date.parse(later.lease.expiresAt)).toBeGreaterThan(Date.parse(running.lease.expiresAt));
     await settle(s, id, ["completed"]);
   });
 });

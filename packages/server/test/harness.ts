@@ -39,17 +39,28 @@ export const fastEngine: Partial<Config["engine"]> = {
 
 export interface TestServer extends Server {
   key: string;
-  api: (path: string, init?: RequestInit & { json?: unknown; key?: string | null }) => Promise<{ status: number; body: any; headers: Headers }>;
+  api: (
+    path: string,
+    init?: RequestInit & { json?: unknown; key?: string | null },
+  ) => Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 /** A real server on a random port, over in-memory PGlite or a fresh PostgreSQL database. */
-export async function serve(opts: Options & { engine?: Partial<Config["engine"]> } = {}): Promise<TestServer> {
+export async function serve(
+  opts: Options & { engine?: Partial<Config["engine"]> } = {},
+): Promise<TestServer> {
   const fresh = databaseUrl ? await freshDatabase() : null;
   const server = await start({
     ...opts,
     env: {},
     memory: !fresh,
-    config: { port: 0, logLevel: "silent", ...opts.config, databaseUrl: fresh?.url, engine: { ...fastEngine, ...opts.engine } },
+    config: {
+      port: 0,
+      logLevel: "silent",
+      ...opts.config,
+      databaseUrl: fresh?.url,
+      engine: { ...fastEngine, ...opts.engine },
+    },
   });
   const key = server.adminKey!;
   const api: TestServer["api"] = async (path, init = {}) => {
@@ -83,7 +94,11 @@ export async function serve(opts: Options & { engine?: Partial<Config["engine"]>
 }
 
 /** Poll until `fn` returns a truthy value (or throw after `ms`). */
-export async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 10_000, what = "condition"): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 10_000,
+  what = "condition",
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -95,10 +110,14 @@ export async function until<T>(fn: () => Promise<T | null | undefined | false>, 
 
 /** Wait for a session to reach one of `statuses`; returns it. */
 export async function settle(s: TestServer, id: string, statuses: string[], ms = 10_000): Promise<any> {
-  return until(async () => {
-    const r = await s.api(`/api/v1/sessions/${id}`);
-    return statuses.includes(r.body.status) ? r.body : null;
-  }, ms, `session ${id} to reach ${statuses.join("|")}`);
+  return until(
+    async () => {
+      const r = await s.api(`/api/v1/sessions/${id}`);
+      return statuses.includes(r.body.status) ? r.body : null;
+    },
+    ms,
+    `session ${id} to reach ${statuses.join("|")}`,
+  );
 }
 
 export async function events(s: TestServer, id: string): Promise<any[]> {

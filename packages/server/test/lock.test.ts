@@ -19,7 +19,10 @@ test("a second process on the same data directory gets a clear error and the dir
   const env = { ...fastEnv, ORCHESTRATOR_DATA_DIR: dir, DATABASE_URL: "" };
   const first = await spawnServer(env);
   procs.push(first);
-  const created = await http(first.url, first.key!, "/api/v1/sessions", { method: "POST", json: { title: "Keep me", prompt: "succeed" } });
+  const created = await http(first.url, first.key!, "/api/v1/sessions", {
+    method: "POST",
+    json: { title: "Keep me", prompt: "succeed" },
+  });
 
   const second = spawnServer(env);
   await expect(second).rejects.toThrow(/in use by process \d+/);
@@ -37,7 +40,12 @@ test("a second process on the same data directory gets a clear error and the dir
 }, 120_000);
 
 test("SIGTERM hands running sessions back to the queue without spending an attempt", async () => {
-  const env = { ...fastEnv, ORCHESTRATOR_DATA_DIR: dir, DATABASE_URL: "", ORCHESTRATOR_SHUTDOWN_GRACE_MS: "200" };
+  const env = {
+    ...fastEnv,
+    ORCHESTRATOR_DATA_DIR: dir,
+    DATABASE_URL: "",
+    ORCHESTRATOR_SHUTDOWN_GRACE_MS: "200",
+  };
   // The admin key of this directory was printed once, in the previous test; make another one directly.
   const db = await open({ dataDir: dir });
   const tenant = (await db.rows<{ id: string }>(sql`select id from tenants where name = 'default'`))[0]!.id;
@@ -46,13 +54,23 @@ test("SIGTERM hands running sessions back to the queue without spending an attem
 
   const q = await spawnServer(env);
   procs.push(q);
-  const s = await http(q.url, apiKey, "/api/v1/sessions", { method: "POST", json: { title: "Long", prompt: "sleep 5000\nsucceed" } });
-  for (let i = 0; i < 200 && (await http(q.url, apiKey, `/api/v1/sessions/${s.id}`)).status !== "running"; i++) await new Promise((r) => setTimeout(r, 25));
+  const s = await http(q.url, apiKey, "/api/v1/sessions", {
+    method: "POST",
+    json: { title: "Long", prompt: "sleep 5000\nsucceed" },
+  });
+  for (
+    let i = 0;
+    i < 200 && (await http(q.url, apiKey, `/api/v1/sessions/${s.id}`)).status !== "running";
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 25));
   q.child.kill("SIGTERM");
   expect(await q.exited).toBe(0);
 
   const after = await open({ dataDir: dir });
-  const [row] = await after.rows<{ status: string; attempt: number; lease_owner: string | null }>(sql`select status, attempt, lease_owner from sessions where id = ${s.id}`);
+  const [row] = await after.rows<{ status: string; attempt: number; lease_owner: string | null }>(
+    sql`select status, attempt, lease_owner from sessions where id = ${s.id}`,
+  );
   await after.close();
   expect(row).toEqual({ status: "queued", attempt: 0, lease_owner: null });
 }, 120_000);

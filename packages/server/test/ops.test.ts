@@ -30,7 +30,14 @@ test("metrics expose HTTP timings, sessions by status, claims, lease expiries an
 test("the OpenAPI 3.1 document is generated from the schemas, with a docs page", async () => {
   const doc = (await s.api("/openapi.json", { key: null })).body;
   expect(doc.openapi).toBe("3.1.0");
-  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/v1/sessions", "/api/v1/sessions/{id}", "/api/v1/sessions/{id}/events", "/api/v1/sessions/{id}/cancel"]));
+  expect(Object.keys(doc.paths)).toEqual(
+    expect.arrayContaining([
+      "/api/v1/sessions",
+      "/api/v1/sessions/{id}",
+      "/api/v1/sessions/{id}/events",
+      "/api/v1/sessions/{id}/cancel",
+    ]),
+  );
   const create = doc.paths["/api/v1/sessions"].post.requestBody.content["application/json"].schema;
   expect(JSON.stringify(create)).toContain("CreateSession");
   expect(doc.components.schemas.Session.properties.status).toBeTruthy();
@@ -56,9 +63,17 @@ test("the status page is served at /", async () => {
 
 test("the scripted agent is listed with its test-double label", async () => {
   const r = await s.api("/api/v1/agents");
-  expect(r.body.items).toEqual([expect.objectContaining({ name: "scripted", label: expect.stringContaining("not an AI") })]);
+  expect(r.body.items).toEqual([
+    expect.objectContaining({ name: "scripted", label: expect.stringContaining("not an AI") }),
+  ]);
 });
 
 test("unauthenticated dev mode refuses to listen beyond loopback", async () => {
-  await expect(start({ memory: true, env: {}, config: { devNoAuth: true, host: "0.0.0.0", port: 0, logLevel: "silent" } })).rejects.toThrow(/loopback/);
+  await expect(
+    start({
+      memory: true,
+      env: {},
+      config: { devNoAuth: true, host: "0.0.0.0", port: 0, logLevel: "silent" },
+    }),
+  ).rejects.toThrow(/loopback/);
 });

@@ -17,7 +17,15 @@ beforeAll(async () => {
   s = await serve();
   browser = await chromium.launch({
     executablePath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 afterAll(async () => {
@@ -26,20 +34,23 @@ afterAll(async () => {
   if (!process.env.SCREENSHOT_DIR) rmSync(shots, { recursive: true, force: true });
 });
 
-test.skipIf(!existsSync(executablePath))("the status page shows live session counts from the API once given a key", async () => {
-  const page = await browser.newPage();
-  await page.goto(s.url);
-  await expect.poll(() => page.textContent("#msg")).toContain("unauthorized");
+test.skipIf(!existsSync(executablePath))(
+  "the status page shows live session counts from the API once given a key",
+  async () => {
+    const page = await browser.newPage();
+    await page.goto(s.url);
+    await expect.poll(() => page.textContent("#msg")).toContain("unauthorized");
 
-  await page.fill("#key", s.key);
-  await page.click("button");
-  await expect.poll(() => page.textContent("#total")).toBe("0");
+    await page.fill("#key", s.key);
+    await page.click("button");
+    await expect.poll(() => page.textContent("#total")).toBe("0");
 
-  // A session created through the API appears on the page without a reload.
-  const { id } = await create(s, { prompt: "succeed" });
-  await settle(s, id, ["completed"]);
-  await expect.poll(() => page.textContent('[data-status="completed"] b'), { timeout: 8000 }).toBe("1");
-  await expect.poll(() => page.textContent("#conn")).toBe("live");
-  await page.screenshot({ path: path.join(shots, "status-page.png"), fullPage: true });
-  await page.close();
-});
+    // A session created through the API appears on the page without a reload.
+    const { id } = await create(s, { prompt: "succeed" });
+    await settle(s, id, ["completed"]);
+    await expect.poll(() => page.textContent('[data-status="completed"] b'), { timeout: 8000 }).toBe("1");
+    await expect.poll(() => page.textContent("#conn")).toBe("live");
+    await page.screenshot({ path: path.join(shots, "status-page.png"), fullPage: true });
+    await page.close();
+  },
+);

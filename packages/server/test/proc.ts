@@ -16,7 +16,13 @@ export interface Proc {
 export async function spawnServer(env: Record<string, string>, waitMs = 60_000): Promise<Proc> {
   const child = spawn(process.execPath, [path.join(root, "packages/cli/bin/orchestrator.js"), "serve"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -24,7 +30,10 @@ export async function spawnServer(env: Record<string, string>, waitMs = 60_000):
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${waitMs} ms:\n${out}`)), waitMs);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in ${waitMs} ms:\n${out}`)),
+      waitMs,
+    );
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
@@ -41,10 +50,19 @@ export async function spawnServer(env: Record<string, string>, waitMs = 60_000):
   return { child, url, key, output: () => out, exited };
 }
 
-export async function http(url: string, key: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<any> {
+export async function http(
+  url: string,
+  key: string,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<any> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   if (init.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(url + path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  const res = await fetch(url + path, {
+    ...init,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
   const text = await res.text();
   return text ? JSON.parse(text) : null;
 }

@@ -27,11 +27,15 @@ test("more urgent sessions are claimed first", async () => {
   await until(async () => (await s.api("/api/v1/sessions/stats")).body.byStatus.running === 2);
   const order = ["low", "deferred", "critical", "medium", "high"] as const;
   const byId = new Map<string, string>();
-  for (const priority of order) byId.set((await create(s, { prompt: "succeed", priority, title: priority })).id, priority);
+  for (const priority of order)
+    byId.set((await create(s, { prompt: "succeed", priority, title: priority })).id, priority);
   for (const b of blockers) await s.api(`/api/v1/sessions/${b.id}/cancel`, { method: "POST" });
   for (const id of byId.keys()) await settle(s, id, ["completed"]);
   const started = await Promise.all(
-    [...byId.keys()].map(async (id) => ({ p: byId.get(id)!, at: (await events(s, id)).find((e) => e.data.to === "running").id })),
+    [...byId.keys()].map(async (id) => ({
+      p: byId.get(id)!,
+      at: (await events(s, id)).find((e) => e.data.to === "running").id,
+    })),
   );
   started.sort((a, b) => a.at - b.at);
   expect(started.map((x) => x.p)).toEqual(["critical", "high", "medium", "low", "deferred"]);

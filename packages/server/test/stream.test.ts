@@ -23,7 +23,11 @@ async function readSse(res: Response, stop: (e: any) => boolean, max = 10_000): 
     while ((i = buf.indexOf("\n\n")) >= 0) {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
-      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+      const data = block
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("\n");
       if (!data) continue;
       const e = JSON.parse(data);
       out.push(e);
@@ -38,7 +42,9 @@ async function readSse(res: Response, stop: (e: any) => boolean, max = 10_000): 
 }
 
 const sse = (id: string, headers: Record<string, string> = {}, qs = "") =>
-  fetch(`${s.url}/api/v1/sessions/${id}/events${qs}`, { headers: { authorization: `Bearer ${s.key}`, accept: "text/event-stream", ...headers } });
+  fetch(`${s.url}/api/v1/sessions/${id}/events${qs}`, {
+    headers: { authorization: `Bearer ${s.key}`, accept: "text/event-stream", ...headers },
+  });
 const ended = (e: any) => e.type === "session.status" && ["completed", "failed"].includes(e.data.to);
 
 function collectWs(url: string, stop: (e: any) => boolean): Promise<any[]> {

@@ -29,7 +29,10 @@ export function create(deps: Deps): App {
     const ms = performance.now() - started;
     const route = c.req.routePath || "unmatched";
     deps.metrics.http.observe({ method: c.req.method, route, status: String(c.res.status) }, ms / 1000);
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 }, "request");
+    log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 },
+      "request",
+    );
   });
 
   app.use(
@@ -37,18 +40,30 @@ export function create(deps: Deps): App {
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,
       onError: () => {
-        throw new AppError("payload_too_large", `request body exceeds ${deps.config.bodyLimitBytes} bytes`, { limit: deps.config.bodyLimitBytes });
+        throw new AppError("payload_too_large", `request body exceeds ${deps.config.bodyLimitBytes} bytes`, {
+          limit: deps.config.bodyLimitBytes,
+        });
       },
     }),
   );
   // A body that is not declared JSON would otherwise be read as {} and reported as missing fields.
   app.use("/api/*", async (c, next) => {
     const type = c.req.header("content-type");
-    const hasBody = c.req.header("content-length") !== "0" && (c.req.header("content-length") || c.req.header("transfer-encoding"));
-    if (["POST", "PATCH", "PUT"].includes(c.req.method) && hasBody && !/^application\/(.+\+)?json\b/i.test(type ?? "")) {
-      throw new AppError("validation_failed", `header.content-type: expected application/json, got ${type ?? "none"}`, {
-        issues: [{ path: "header.content-type", message: "expected application/json" }],
-      });
+    const hasBody =
+      c.req.header("content-length") !== "0" &&
+      (c.req.header("content-length") || c.req.header("transfer-encoding"));
+    if (
+      ["POST", "PATCH", "PUT"].includes(c.req.method) &&
+      hasBody &&
+      !/^application\/(.+\+)?json\b/i.test(type ?? "")
+    ) {
+      throw new AppError(
+        "validation_failed",
+        `header.content-type: expected application/json, got ${type ?? "none"}`,
+        {
+          issues: [{ path: "header.content-type", message: "expected application/json" }],
+        },
+      );
     }
     return next();
   });
@@ -61,18 +76,30 @@ export function create(deps: Deps): App {
   Ops.routes(app, deps);
 
   app.get("/api/v1/agents", (c) =>
-    c.json({ items: [...deps.agents.values()].map((a) => ({ name: a.name, label: a.label, capabilities: a.capabilities })) }),
+    c.json({
+      items: [...deps.agents.values()].map((a) => ({
+        name: a.name,
+        label: a.label,
+        capabilities: a.capabilities,
+      })),
+    }),
   );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Industrial Orchestrator", version: "0.1.0", description: "Durable, observable sessions for coding agents." },
+    info: {
+      title: "Industrial Orchestrator",
+      version: "0.1.0",
+      description: "Durable, observable sessions for coding agents.",
+    },
     security: [{ apiKey: [] }],
   });
   app.get("/", (c) => c.html(statusPage));
 
-  app.notFound((c) => c.json(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound((c) =>
+    c.json(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404),
+  );
   app.onError(onError);
   return app;
 }

@@ -13,7 +13,10 @@ export function routes(app: App, deps: Deps): void {
   app.get("/health/ready", async (c) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await Promise.race([deps.db.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timed out after 2 s")), 2000))]);
+      await Promise.race([
+        deps.db.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timed out after 2 s")), 2000)),
+      ]);
       checks.database = { ok: true };
     } catch (err) {
       checks.database = { ok: false, detail: (err as Error).message };
@@ -21,7 +24,10 @@ export function routes(app: App, deps: Deps): void {
     if (deps.engine) {
       const age = Date.now() - deps.engine.lastTick();
       const limit = deps.config.engine.pollMs * 3 + 5000;
-      checks.engine = age <= limit ? { ok: true, detail: `running ${deps.engine.running()}` } : { ok: false, detail: `claim loop silent for ${age} ms` };
+      checks.engine =
+        age <= limit
+          ? { ok: true, detail: `running ${deps.engine.running()}` }
+          : { ok: false, detail: `claim loop silent for ${age} ms` };
     } else {
       checks.engine = { ok: true, detail: "disabled on this node" };
     }
@@ -35,15 +41,21 @@ export function routes(app: App, deps: Deps): void {
     );
     deps.metrics.byStatus.reset();
     for (const r of rows) deps.metrics.byStatus.set({ status: r.status }, Number(r.n));
-    return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
+    return c.text(await deps.metrics.registry.metrics(), 200, {
+      "content-type": deps.metrics.registry.contentType,
+    });
   });
 
   // Swagger UI from the swagger-ui-dist package: no CDN, so the docs work offline.
   const dist = path.dirname(require.resolve("swagger-ui-dist/package.json"));
   const asset = (name: string) => readFileSync(path.join(dist, name));
   app.get("/docs", (c) => c.html(docsPage));
-  app.get("/docs/swagger-ui.css", (c) => c.body(asset("swagger-ui.css"), 200, { "content-type": "text/css" }));
-  app.get("/docs/swagger-ui-bundle.js", (c) => c.body(asset("swagger-ui-bundle.js"), 200, { "content-type": "text/javascript" }));
+  app.get("/docs/swagger-ui.css", (c) =>
+    c.body(asset("swagger-ui.css"), 200, { "content-type": "text/css" }),
+  );
+  app.get("/docs/swagger-ui-bundle.js", (c) =>
+    c.body(asset("swagger-ui-bundle.js"), 200, { "content-type": "text/javascript" }),
+  );
 }
 
 const docsPage = `<!doctype html><html><head><meta charset="utf-8"><title>Industrial Orchestrator API</title>

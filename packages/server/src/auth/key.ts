@@ -19,7 +19,12 @@ const hash = (secret: string) => createHash("sha256").update(secret).digest("hex
  * Keys look like `io_<prefix>_<secret>`. The prefix finds the row; only the SHA-256 of the 32-byte random
  * secret is stored (a fast hash suffices for a high-entropy secret). The plain key is returned once.
  */
-export async function create(q: Q, tenantId: string, name: string, role: Role): Promise<{ id: string; key: string }> {
+export async function create(
+  q: Q,
+  tenantId: string,
+  name: string,
+  role: Role,
+): Promise<{ id: string; key: string }> {
   const id = randomUUID();
   const prefix = randomBytes(6).toString("hex");
   const secret = randomBytes(32).toString("base64url");
@@ -30,7 +35,9 @@ export async function create(q: Q, tenantId: string, name: string, role: Role): 
 }
 
 export async function count(q: Q): Promise<number> {
-  const rows = await q.rows<{ n: number }>(sql`select count(*)::int as n from api_keys where revoked_at is null`);
+  const rows = await q.rows<{ n: number }>(
+    sql`select count(*)::int as n from api_keys where revoked_at is null`,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -14,8 +14,10 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
       return next();
     }
     const header = c.req.header("authorization");
-    const presented = header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? c.req.header("x-api-key") ?? c.req.query("access_token");
-    if (!presented) throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
+    const presented =
+      header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? c.req.header("x-api-key") ?? c.req.query("access_token");
+    if (!presented)
+      throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
     const principal = await verify(deps.db, presented.trim());
     if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
     if (principal.role === "viewer" && !["GET", "HEAD"].includes(c.req.method)) {

@@ -11,7 +11,8 @@ const tags = ["API keys"];
 /** Key management is for admins of the tenant; a key never sees another tenant's keys. */
 export function routes(app: App, deps: Deps): void {
   const adminOnly: MiddlewareHandler<Env> = async (c, next) => {
-    if (c.get("principal").role !== "admin") throw new AppError("forbidden", "managing API keys needs an admin key");
+    if (c.get("principal").role !== "admin")
+      throw new AppError("forbidden", "managing API keys needs an admin key");
     return next();
   };
   app.use("/api/v1/keys", adminOnly);
@@ -34,12 +35,24 @@ export function routes(app: App, deps: Deps): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/v1/keys", tags, responses: { 200: json(z.object({ items: z.array(Key) }), "the tenant's keys"), ...errors } }),
+    createRoute({
+      method: "get",
+      path: "/api/v1/keys",
+      tags,
+      responses: { 200: json(z.object({ items: z.array(Key) }), "the tenant's keys"), ...errors },
+    }),
     async (c) => c.json({ items: await Keys.list(deps.db, c.get("principal").tenantId) }, 200),
   );
 
   app.openapi(
-    createRoute({ method: "delete", path: "/api/v1/keys/{id}", tags, request: { params: z.object({ id: z.uuid() }) }, responses: { 200: json(Key, "revoked"), ...errors } }),
-    async (c) => c.json(await Keys.revoke(deps.db, c.get("principal").tenantId, c.req.valid("param").id), 200),
+    createRoute({
+      method: "delete",
+      path: "/api/v1/keys/{id}",
+      tags,
+      request: { params: z.object({ id: z.uuid() }) },
+      responses: { 200: json(Key, "revoked"), ...errors },
+    }),
+    async (c) =>
+      c.json(await Keys.revoke(deps.db, c.get("principal").tenantId, c.req.valid("param").id), 200),
   );
 }

@@ -31,7 +31,11 @@ export interface Db extends Q {
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 
 /** Embedded PGlite under `<dataDir>/pgdata`, or real PostgreSQL when a URL is given. Migrates either way. */
-export async function open(opts: { dataDir: string; databaseUrl?: string | undefined; memory?: boolean }): Promise<Db> {
+export async function open(opts: {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  memory?: boolean;
+}): Promise<Db> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.memory ?? false);
 }
 

@@ -57,14 +57,20 @@ export const sessions = pgTable(
     type: text("type").notNull(),
     priority: smallint("priority").notNull(),
     status: text("status").notNull(),
-    capabilities: text("capabilities").array().notNull().default(sql`'{}'`),
+    capabilities: text("capabilities")
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     agent: text("agent"),
     workspace: jsonb("workspace"),
     maxDurationSec: integer("max_duration_sec").notNull(),
     maxAttempts: integer("max_attempts").notNull(),
     attempt: integer("attempt").notNull().default(0),
     retries: integer("retries").notNull().default(0),
-    tags: text("tags").array().notNull().default(sql`'{}'`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     metadata: jsonb("metadata").notNull().default({}),
     parentId: uuid("parent_id"),
     leaseOwner: text("lease_owner"),

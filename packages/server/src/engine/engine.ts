@@ -114,7 +114,11 @@ export async function start(deps: Deps): Promise<Engine> {
   }
 
   /** Apply `event` to every row a locking query returns, in one transaction (rows come in tenant order). */
-  async function sweep(lock: (tx: Parameters<Parameters<Db["tx"]>[0]>[0], now: Date) => Promise<Row[]>, event: Event, count: () => void) {
+  async function sweep(
+    lock: (tx: Parameters<Parameters<Db["tx"]>[0]>[0], now: Date) => Promise<Row[]>,
+    event: Event,
+    count: () => void,
+  ) {
     const moved = await db.tx(async (tx) => {
       const rows = await lock(tx, clock.now());
       for (const row of rows) await Store.apply(ctx, tx, row, event, {});
@@ -137,17 +141,25 @@ export async function start(deps: Deps): Promise<Engine> {
     const owners = db.kind === "pglite" ? null : [config.nodeId];
     const rows = await db.tx(async (tx) => {
       const found = await Queue.lockOwned(tx, owners);
-      for (const row of found) await Store.apply(ctx, tx, row, { type: "expire" }, { reason: "owner restarted" });
+      for (const row of found)
+        await Store.apply(ctx, tx, row, { type: "expire" }, { reason: "owner restarted" });
       return found;
     });
-    if (rows.length) log.warn({ sessions: rows.map((r) => r.id) }, "reconciled leases left by a previous process");
+    if (rows.length)
+      log.warn({ sessions: rows.map((r) => r.id) }, "reconciled leases left by a previous process");
     metrics.expiries.inc(rows.length);
     // Leases of other nodes that already expired are returned now, not one reaper interval later.
     await reap();
   }
 
   function launch(row: Row): void {
-    const run: Run = { row, fence: row.fence, abort: new AbortController(), why: null, done: Promise.resolve() };
+    const run: Run = {
+      row,
+      fence: row.fence,
+      abort: new AbortController(),
+      why: null,
+      done: Promise.resolve(),
+    };
     runs.set(row.id, run);
     metrics.running.set(runs.size);
     run.done = execute(run).finally(() => {
@@ -167,9 +179,15 @@ export async function start(deps: Deps): Promise<Engine> {
     const agent = deps.agents.get(row.agent ?? "scripted");
     const heartbeat = setInterval(() => void renew(run), cfg.heartbeatMs);
     const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
-    const timer = Number.isFinite(deadline) ? setTimeout(() => stopRun(run, "timeout"), Math.max(0, Math.min(deadline, 2 ** 31 - 1))) : null;
+    const timer = Number.isFinite(deadline)
+      ? setTimeout(() => stopRun(run, "timeout"), Math.max(0, Math.min(deadline, 2 ** 31 - 1)))
+      : null;
     try {
-      if (!agent) throw new Fatal(`no agent named "${row.agent}" is registered on node ${config.nodeId}`, "agent_missing");
+      if (!agent)
+        throw new Fatal(
+          `no agent named "${row.agent}" is registered on node ${config.nodeId}`,
+          "agent_missing",
+        );
       await drive(run, agent);
     } catch (err) {
       await conclude(run, err);
@@ -193,7 +211,12 @@ export async function start(deps: Deps): Promise<Engine> {
     for await (const ev of agent.run(input, run.abort.signal)) {
       run.abort.signal.throwIfAborted();
       if (ev.type === "result") {
-        await Store.transition(ctx, row.id, { type: "complete", result: ev.result, partial: ev.partial ?? false }, { fence: run.fence, known: run.row });
+        await Store.transition(
+          ctx,
+          row.id,
+          { type: "complete", result: ev.result, partial: ev.partial ?? false },
+          { fence: run.fence, known: run.row },
+        );
         metrics.outcomes.inc({ outcome: ev.partial ? "partially_completed" : "completed" });
         return;
       }
@@ -206,14 +229,17 @@ export async function start(deps: Deps): Promise<Engine> {
     const row = run.row;
     const at = clock.now();
     if (ev.type === "degraded" || ev.type === "recovered") {
-      const event: Event = ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
+      const event: Event =
+        ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
       run.row = await Store.transition(ctx, row.id, event, { fence: run.fence, known: run.row });
       return;
     }
     const base = { tenantId: row.tenantId, sessionId: row.id, at, fence: run.fence };
     if (ev.type === "checkpoint") {
       // The checkpoint row and its log entry in one statement; `last_seq + 1` is the entry's seq (SET reads the old row).
-      const set = [sql`checkpoint = jsonb_build_object('seq', last_seq + 1, 'at', ${at.toISOString()}::text, 'data', ${JSON.stringify(ev.data ?? null)}::jsonb)`];
+      const set = [
+        sql`checkpoint = jsonb_build_object('seq', last_seq + 1, 'at', ${at.toISOString()}::text, 'data', ${JSON.stringify(ev.data ?? null)}::jsonb)`,
+      ];
       await Events.append(db, { ...base, type: "session.checkpoint", data: { data: ev.data }, set });
       return;
     }
@@ -226,7 +252,8 @@ export async function start(deps: Deps): Promise<Engine> {
     const { row } = run;
     const fenced = { fence: run.fence, known: run.row };
     try {
-      if (err instanceof AppError && err.code === "lease_lost") return void log.warn({ session: row.id }, "lease lost; run dropped");
+      if (err instanceof AppError && err.code === "lease_lost")
+        return void log.warn({ session: row.id }, "lease lost; run dropped");
       switch (run.why) {
         case "lost":
         case "control":
@@ -252,9 +279,15 @@ export async function start(deps: Deps): Promise<Engine> {
     } catch (e) {
       if (e instanceof AppError && (e.code === "lease_lost" || e.code === "invalid_transition")) {
         // A reaper or the API moved the session while we were ending: its write is the truthful one.
-        return void log.warn({ session: row.id, code: e.code }, "session moved by another writer while ending");
+        return void log.warn(
+          { session: row.id, code: e.code },
+          "session moved by another writer while ending",
+        );
       }
-      log.error({ err: e, session: row.id }, "could not record how a run ended; its lease will expire and be reaped");
+      log.error(
+        { err: e, session: row.id },
+        "could not record how a run ended; its lease will expire and be reaped",
+      );
     }
   }
 

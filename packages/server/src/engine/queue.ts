@@ -41,7 +41,12 @@ export async function lockOverdue(tx: Q, now: Date, limit = 100): Promise<Row[]>
 
 /** Every lease held by one of `owners` (or all leases when null): used to reconcile at start-up. */
 export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> {
-  const who = owners ? sql` and lease_owner in (${sql.join(owners.map((o) => sql`${o}`), sql`, `)})` : sql``;
+  const who = owners
+    ? sql` and lease_owner in (${sql.join(
+        owners.map((o) => sql`${o}`),
+        sql`, `,
+      )})`
+    : sql``;
   const rows = await tx.rows(sql`
     select * from sessions where status in ('running','degraded')${who} order by tenant_id for update skip locked`);
   return rows.map(fromRow);
@@ -61,7 +66,14 @@ export async function renew(q: Q, id: string, fence: number, until: Date): Promi
  * inserts every `session.status` event. The tenant rows are thus locked only by this last statement of the
  * claim transaction instead of from its first claim to its commit, which kept appenders waiting.
  */
-export async function claim(tx: Q, rows: Row[], owner: string, leaseMs: number, now: Date, policy: Policy): Promise<Row[]> {
+export async function claim(
+  tx: Q,
+  rows: Row[],
+  owner: string,
+  leaseMs: number,
+  now: Date,
+  policy: Policy,
+): Promise<Row[]> {
   if (!rows.length) return [];
   const at = now.toISOString();
   const values = rows.map((row) => {
@@ -73,7 +85,12 @@ export async function claim(tx: Q, rows: Row[], owner: string, leaseMs: number, 
   const tenants = [...new Set(rows.map((r) => r.tenantId))].sort();
   // Several tenants in one batch: lock their counters in id order, as every multi-tenant writer does.
   if (tenants.length > 1) {
-    await tx.rows(sql`select id from tenants where id in (${sql.join(tenants.map((t) => sql`${t}`), sql`, `)}) order by id for update`);
+    await tx.rows(
+      sql`select id from tenants where id in (${sql.join(
+        tenants.map((t) => sql`${t}`),
+        sql`, `,
+      )}) order by id for update`,
+    );
   }
   const claimed = await tx.rows(sql`
     with v (id, attempt, fence, lease_expires_at, started_at, deadline, data) as (values ${sql.join(values, sql`, `)}),

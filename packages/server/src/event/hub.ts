@@ -99,7 +99,13 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
           if (first && first.id <= sub.pos + 1) {
             events = t.ring.filter((e) => e.id > sub.pos && e.id <= upto && match(sub.want, e));
           } else {
-            events = await Events.read(db, { tenantId: sub.want.tenantId, sessionId: sub.want.sessionId, afterId: sub.pos, uptoId: upto, limit: batch });
+            events = await Events.read(db, {
+              tenantId: sub.want.tenantId,
+              sessionId: sub.want.sessionId,
+              afterId: sub.pos,
+              uptoId: upto,
+              limit: batch,
+            });
             if (events.length === batch) reached = events.at(-1)!.id;
           }
           if (sub.closed) return;
@@ -123,7 +129,13 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
     async subscribe(want, send, onError) {
       let t = tenants.get(want.tenantId);
       if (!t) {
-        t = { head: await Events.head(db, want.tenantId), ring: [], subs: new Set(), fetching: false, dirty: false };
+        t = {
+          head: await Events.head(db, want.tenantId),
+          ring: [],
+          subs: new Set(),
+          fetching: false,
+          dirty: false,
+        };
         tenants.set(want.tenantId, tenants.get(want.tenantId) ?? t);
         t = tenants.get(want.tenantId)!;
       }

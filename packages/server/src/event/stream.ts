@@ -29,7 +29,10 @@ export function sse(c: Context<Env>, deps: Deps, want: Want): Response {
     const sub = await deps.hub.subscribe(
       want,
       // One write per batch: a replay of thousands of events is a few large writes, not thousands.
-      async (events) => void (await stream.write(events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${text(e)}\n\n`).join(""))),
+      async (events) =>
+        void (await stream.write(
+          events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${text(e)}\n\n`).join(""),
+        )),
       (err) => (failed = err),
     );
     const ping = setInterval(() => void stream.write(": keep-alive\n\n"), keepAliveMs);
@@ -47,7 +50,10 @@ export function sse(c: Context<Env>, deps: Deps, want: Want): Response {
 const after = (c: Context<Env>): number | undefined => {
   const raw = c.req.query("after");
   if (raw === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new AppError("validation_failed", "query.after: a non-negative integer", { issues: [{ path: "query.after", message: "not a non-negative integer" }] });
+  if (!/^\d{1,15}$/.test(raw))
+    throw new AppError("validation_failed", "query.after: a non-negative integer", {
+      issues: [{ path: "query.after", message: "not a non-negative integer" }],
+    });
   return Number(raw);
 };
 
@@ -62,14 +68,18 @@ export function routes(app: App, deps: Deps): void {
         onOpen: async (_evt, ws) => {
           deps.metrics.streams.inc();
           const raw = ws.raw as WebSocket;
-          sub = await deps.hub.subscribe(w, (events) => {
-            if (raw.bufferedAmount > maxBuffered) throw new Error("subscriber too slow");
-            // Corking the socket turns a batch of frames into one write syscall instead of one each.
-            const socket = (raw as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-            socket?.cork();
-            for (const e of events) raw.send(text(e));
-            socket?.uncork();
-          }, () => ws.close(1013, "too far behind; reconnect with ?after=<last id>"));
+          sub = await deps.hub.subscribe(
+            w,
+            (events) => {
+              if (raw.bufferedAmount > maxBuffered) throw new Error("subscriber too slow");
+              // Corking the socket turns a batch of frames into one write syscall instead of one each.
+              const socket = (raw as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+              socket?.cork();
+              for (const e of events) raw.send(text(e));
+              socket?.uncork();
+            },
+            () => ws.close(1013, "too far behind; reconnect with ?after=<last id>"),
+          );
           // The client may have gone while we subscribed.
           if (closed) sub.close();
         },
@@ -94,7 +104,10 @@ export function routes(app: App, deps: Deps): void {
     "/ws/sessions/:id",
     socket(async (c) => {
       const id = c.req.param("id") ?? "";
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("validation_failed", "params.id: Invalid UUID", { issues: [{ path: "params.id", message: "Invalid UUID" }] });
+      if (!/^[0-9a-f-]{36}$/i.test(id))
+        throw new AppError("validation_failed", "params.id: Invalid UUID", {
+          issues: [{ path: "params.id", message: "Invalid UUID" }],
+        });
       const tenantId = c.get("principal").tenantId;
       await Store.get(deps.db, tenantId, id);
       return { tenantId, sessionId: id, afterSeq: after(c) ?? 0 };

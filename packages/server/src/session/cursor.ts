@@ -19,7 +19,12 @@ export function order(sort: string): Order {
 }
 
 export function encode(o: Order, last: Row): string {
-  const k = o.key === "priority" ? priorityRank[last.priority] : o.key === "updated_at" ? last.updatedAt : last.createdAt;
+  const k =
+    o.key === "priority"
+      ? priorityRank[last.priority]
+      : o.key === "updated_at"
+        ? last.updatedAt
+        : last.createdAt;
   return Buffer.from(JSON.stringify({ k, id: last.id, s: o.key })).toString("base64url");
 }
 
@@ -31,13 +36,20 @@ export function after(o: Order, cursor: string): SQL {
     throw bad();
   }
   const validId = typeof parsed.id === "string" && /^[0-9a-f-]{36}$/.test(parsed.id);
-  const validKey = o.key === "priority" ? Number.isInteger(parsed.k) : typeof parsed.k === "string" && !Number.isNaN(Date.parse(parsed.k));
+  const validKey =
+    o.key === "priority"
+      ? Number.isInteger(parsed.k)
+      : typeof parsed.k === "string" && !Number.isNaN(Date.parse(parsed.k));
   if (!validId || !validKey || parsed.s !== o.key) throw bad();
   const cmp = o.desc ? sql`<` : sql`>`;
   return sql`(${sql.identifier(o.key)}, id) ${cmp} (${parsed.k}, ${parsed.id})`;
 }
 
 const bad = () =>
-  new AppError("validation_failed", "cursor: not a cursor from this listing (it may belong to another sort order)", {
-    path: ["cursor"],
-  });
+  new AppError(
+    "validation_failed",
+    "cursor: not a cursor from this listing (it may belong to another sort order)",
+    {
+      path: ["cursor"],
+    },
+  );

@@ -4,7 +4,15 @@ import { type Event, type EventType, type State, Invalid, allowed, backoff, next
 
 const now = new Date("2026-01-01T00:00:00Z");
 const policy = { retryBaseMs: 1000, retryCapMs: 8000 };
-const base: State = { status: "running", attempt: 1, maxAttempts: 3, maxDurationSec: 60, fence: 4, startedAt: now, deadline: null };
+const base: State = {
+  status: "running",
+  attempt: 1,
+  maxAttempts: 3,
+  maxDurationSec: 60,
+  fence: 4,
+  startedAt: now,
+  deadline: null,
+};
 const at = (s: Partial<State>, e: Event) => next({ ...base, ...s }, e, now, policy);
 
 const samples: Record<EventType, Event> = {
@@ -52,11 +60,19 @@ describe("session state machine", () => {
   });
 
   test("a retryable failure requeues with exponential backoff while attempts remain, then fails", () => {
-    expect(at({ attempt: 1 }, samples.fail)).toMatchObject({ status: "queued", runAfter: new Date(now.getTime() + 1000) });
-    expect(at({ attempt: 2 }, samples.fail)).toMatchObject({ status: "queued", runAfter: new Date(now.getTime() + 2000) });
+    expect(at({ attempt: 1 }, samples.fail)).toMatchObject({
+      status: "queued",
+      runAfter: new Date(now.getTime() + 1000),
+    });
+    expect(at({ attempt: 2 }, samples.fail)).toMatchObject({
+      status: "queued",
+      runAfter: new Date(now.getTime() + 2000),
+    });
     expect(at({ attempt: 3 }, samples.fail)).toMatchObject({ status: "failed", endedAt: now });
     expect(at({ attempt: 1 }, { ...samples.fail, retryable: false } as Event).status).toBe("failed");
-    expect(at({ attempt: 1 }, { ...samples.fail, retryAfterMs: 7 } as Event).runAfter).toEqual(new Date(now.getTime() + 7));
+    expect(at({ attempt: 1 }, { ...samples.fail, retryAfterMs: 7 } as Event).runAfter).toEqual(
+      new Date(now.getTime() + 7),
+    );
   });
 
   test("backoff doubles per attempt and stops at the cap", () => {
@@ -64,8 +80,14 @@ describe("session state machine", () => {
   });
 
   test("an expired lease requeues while attempts remain and orphans the session on the last one", () => {
-    expect(at({ attempt: 2 }, samples.expire)).toMatchObject({ status: "queued", error: { code: "lease_expired" } });
-    expect(at({ attempt: 3 }, samples.expire)).toMatchObject({ status: "orphaned", error: { code: "lease_expired" } });
+    expect(at({ attempt: 2 }, samples.expire)).toMatchObject({
+      status: "queued",
+      error: { code: "lease_expired" },
+    });
+    expect(at({ attempt: 3 }, samples.expire)).toMatchObject({
+      status: "orphaned",
+      error: { code: "lease_expired" },
+    });
   });
 
   test("a partial result ends in partially_completed, which can be retried", () => {
@@ -75,7 +97,13 @@ describe("session state machine", () => {
 
   test("stopped, timed-out, cancelled and orphaned sessions can be retried, resetting the run", () => {
     for (const status of ["stopped", "timeout", "cancelled", "orphaned", "failed"] as const) {
-      expect(at({ status, attempt: 3 }, samples.retry)).toMatchObject({ status: "queued", attempt: 0, retries: "increment", deadline: null, error: null });
+      expect(at({ status, attempt: 3 }, samples.retry)).toMatchObject({
+        status: "queued",
+        attempt: 0,
+        retries: "increment",
+        deadline: null,
+        error: null,
+      });
     }
   });
 
@@ -84,10 +112,17 @@ describe("session state machine", () => {
   });
 
   test("handing a lease back at shutdown does not spend an attempt", () => {
-    expect(at({ attempt: 2 }, samples.release)).toMatchObject({ status: "queued", attempt: 1, leaseOwner: null });
+    expect(at({ attempt: 2 }, samples.release)).toMatchObject({
+      status: "queued",
+      attempt: 1,
+      leaseOwner: null,
+    });
   });
 
   test("a queued retry past its deadline times out", () => {
-    expect(at({ status: "queued" }, samples.timeout)).toMatchObject({ status: "timeout", error: { code: "timeout" } });
+    expect(at({ status: "queued" }, samples.timeout)).toMatchObject({
+      status: "timeout",
+      error: { code: "timeout" },
+    });
   });
 });

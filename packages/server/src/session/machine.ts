@@ -133,17 +133,31 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
     case "recover":
       return { status: "running" };
     case "complete":
-      return { status: e.partial ? "partially_completed" : "completed", ...end, result: e.result ?? null, error: null };
+      return {
+        status: e.partial ? "partially_completed" : "completed",
+        ...end,
+        result: e.result ?? null,
+        error: null,
+      };
     case "fail": {
       const error = { code: e.code, message: e.message, retryable: e.retryable };
       if (e.retryable && s.attempt < s.maxAttempts) {
-        return { status: "queued", ...unlease, error, runAfter: at(e.retryAfterMs ?? backoff(s.attempt, policy)) };
+        return {
+          status: "queued",
+          ...unlease,
+          error,
+          runAfter: at(e.retryAfterMs ?? backoff(s.attempt, policy)),
+        };
       }
       return { status: "failed", ...end, error };
     }
     case "expire": {
       if (s.attempt < s.maxAttempts) {
-        const error = { code: "lease_expired", message: "the runner stopped renewing its lease", retryable: true };
+        const error = {
+          code: "lease_expired",
+          message: "the runner stopped renewing its lease",
+          retryable: true,
+        };
         return { status: "queued", ...unlease, error, runAfter: at(backoff(s.attempt, policy)) };
       }
       const message = `the runner's lease expired on the last of ${s.maxAttempts} attempts`;
@@ -153,16 +167,28 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
       return {
         status: "timeout",
         ...end,
-        error: { code: "timeout", message: `exceeded maxDurationSec (${s.maxDurationSec} s)`, retryable: true },
+        error: {
+          code: "timeout",
+          message: `exceeded maxDurationSec (${s.maxDurationSec} s)`,
+          retryable: true,
+        },
       };
     case "pause":
       return { status: "paused", ...unlease };
     case "resume":
       return { status: "queued", runAfter: null };
     case "cancel":
-      return { status: "cancelled", ...end, error: { code: "cancelled", message: e.reason ?? "cancelled by request" } };
+      return {
+        status: "cancelled",
+        ...end,
+        error: { code: "cancelled", message: e.reason ?? "cancelled by request" },
+      };
     case "stop":
-      return { status: "stopped", ...end, error: { code: "stopped", message: e.reason ?? "stopped by request" } };
+      return {
+        status: "stopped",
+        ...end,
+        error: { code: "stopped", message: e.reason ?? "stopped by request" },
+      };
     case "release":
       // Handing a lease back at shutdown is not a failed attempt, so it does not count against the budget.
       return { status: "queued", ...unlease, attempt: Math.max(0, s.attempt - 1), runAfter: null };

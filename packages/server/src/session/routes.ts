@@ -15,7 +15,13 @@ const Id = z.object({ id: z.uuid() });
 
 const EventsQuery = z
   .object({
-    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe("resume after this seq"),
+    after: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe("resume after this seq"),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();
@@ -24,21 +30,41 @@ export function routes(app: App, deps: Deps): void {
   const tenant = (c: { get(k: "principal"): { tenantId: string } }) => c.get("principal").tenantId;
 
   app.openapi(
-    createRoute({ method: "post", path: "/api/v1/sessions", tags, request: body(Create), responses: { 201: json(Session, "created"), ...errors } }),
+    createRoute({
+      method: "post",
+      path: "/api/v1/sessions",
+      tags,
+      request: body(Create),
+      responses: { 201: json(Session, "created"), ...errors },
+    }),
     async (c) => {
       const input = c.req.valid("json");
       if (input.agent && !deps.agents.has(input.agent)) {
-        throw new AppError("validation_failed", `body.agent: no agent named "${input.agent}"; registered: ${[...deps.agents.keys()].join(", ")}`, {
-          issues: [{ path: "body.agent", message: "unknown agent" }],
-        });
+        throw new AppError(
+          "validation_failed",
+          `body.agent: no agent named "${input.agent}"; registered: ${[...deps.agents.keys()].join(", ")}`,
+          {
+            issues: [{ path: "body.agent", message: "unknown agent" }],
+          },
+        );
       }
-      const row = await Store.create(deps.store, tenant(c), Store.normalise({ ...input, agent: input.agent ?? defaultAgent(deps) }));
+      const row = await Store.create(
+        deps.store,
+        tenant(c),
+        Store.normalise({ ...input, agent: input.agent ?? defaultAgent(deps) }),
+      );
       return c.json(toPublic(row), 201);
     },
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/v1/sessions", tags, request: { query: ListQuery }, responses: { 200: json(Page, "a page of sessions"), ...errors } }),
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions",
+      tags,
+      request: { query: ListQuery },
+      responses: { 200: json(Page, "a page of sessions"), ...errors },
+    }),
     async (c) => {
       await Store.settle(deps.store, tenant(c));
       return c.json(await Store.list(deps.db, tenant(c), c.req.valid("query")), 200);
@@ -46,7 +72,12 @@ export function routes(app: App, deps: Deps): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/v1/sessions/stats", tags, responses: { 200: json(Stats, "counts by status"), ...errors } }),
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions/stats",
+      tags,
+      responses: { 200: json(Stats, "counts by status"), ...errors },
+    }),
     async (c) => {
       await Store.settle(deps.store, tenant(c));
       return c.json(await Store.stats(deps.db, tenant(c)), 200);
@@ -54,17 +85,39 @@ export function routes(app: App, deps: Deps): void {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/api/v1/sessions/{id}", tags, request: { params: Id }, responses: { 200: json(Session, "the session"), ...errors } }),
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions/{id}",
+      tags,
+      request: { params: Id },
+      responses: { 200: json(Session, "the session"), ...errors },
+    }),
     async (c) => c.json(toPublic(await Store.read(deps.store, tenant(c), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
-    createRoute({ method: "patch", path: "/api/v1/sessions/{id}", tags, request: { params: Id, ...body(Update) }, responses: { 200: json(Session, "updated"), ...errors } }),
-    async (c) => c.json(toPublic(await Store.update(deps.store, tenant(c), c.req.valid("param").id, c.req.valid("json"))), 200),
+    createRoute({
+      method: "patch",
+      path: "/api/v1/sessions/{id}",
+      tags,
+      request: { params: Id, ...body(Update) },
+      responses: { 200: json(Session, "updated"), ...errors },
+    }),
+    async (c) =>
+      c.json(
+        toPublic(await Store.update(deps.store, tenant(c), c.req.valid("param").id, c.req.valid("json"))),
+        200,
+      ),
   );
 
   app.openapi(
-    createRoute({ method: "delete", path: "/api/v1/sessions/{id}", tags, request: { params: Id }, responses: { 204: { description: "deleted (cancelled first if it had not ended)" }, ...errors } }),
+    createRoute({
+      method: "delete",
+      path: "/api/v1/sessions/{id}",
+      tags,
+      request: { params: Id },
+      responses: { 204: { description: "deleted (cancelled first if it had not ended)" }, ...errors },
+    }),
     async (c) => {
       await Store.remove(deps.store, tenant(c), c.req.valid("param").id);
       return c.body(null, 204);
@@ -92,7 +145,10 @@ export function routes(app: App, deps: Deps): void {
       }),
       async (c) => {
         const { reason } = await optional(c.req.raw, Reason);
-        const row = await Store.transition(deps.store, c.req.valid("param").id, event(reason), { tenantId: tenant(c), reason });
+        const row = await Store.transition(deps.store, c.req.valid("param").id, event(reason), {
+          tenantId: tenant(c),
+          reason,
+        });
         return c.json(toPublic(row), 200);
       },
     );
@@ -103,7 +159,8 @@ export function routes(app: App, deps: Deps): void {
       method: "get",
       path: "/api/v1/sessions/{id}/events",
       tags,
-      summary: "The session's event log: JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=)",
+      summary:
+        "The session's event log: JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=)",
       request: { params: Id, query: EventsQuery },
       responses: { 200: json(EventPage, "events in seq order"), ...errors },
     }),
@@ -116,7 +173,12 @@ export function routes(app: App, deps: Deps): void {
         const resume = lastId !== undefined && /^\d+$/.test(lastId) ? Number(lastId) : after;
         return sse(c, deps, { tenantId: tenant(c), sessionId: id, afterSeq: resume ?? 0 }) as never;
       }
-      const items = await Events.read(deps.db, { tenantId: tenant(c), sessionId: id, afterSeq: after ?? 0, limit });
+      const items = await Events.read(deps.db, {
+        tenantId: tenant(c),
+        sessionId: id,
+        afterSeq: after ?? 0,
+        limit,
+      });
       return c.json({ items }, 200);
     },
   );
@@ -130,7 +192,9 @@ async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new AppError("malformed_json", `request body is not valid JSON: ${(err as Error).message}`, { path: ["body"] });
+    throw new AppError("malformed_json", `request body is not valid JSON: ${(err as Error).message}`, {
+      path: ["body"],
+    });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validation("json", parsed.error);
@@ -141,7 +205,11 @@ async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z
 function defaultAgent(deps: Deps): string {
   const names = [...deps.agents.keys()];
   if (names.length === 1) return names[0]!;
-  throw new AppError("validation_failed", `body.agent: required when several agents are registered (${names.join(", ")})`, {
-    issues: [{ path: "body.agent", message: "required" }],
-  });
+  throw new AppError(
+    "validation_failed",
+    `body.agent: required when several agents are registered (${names.join(", ")})`,
+    {
+      issues: [{ path: "body.agent", message: "required" }],
+    },
+  );
 }

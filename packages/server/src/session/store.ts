@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { type Create, ListQuery, type Page, type Stats, Status, type Update, priorityRank, terminal } from "@orchestrator/sdk";
+import {
+  type Create,
+  ListQuery,
+  type Page,
+  type Stats,
+  Status,
+  type Update,
+  priorityRank,
+  terminal,
+} from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, leaseLost, notFound } from "../error.ts";
 import * as Log from "../event/log.ts";
@@ -48,14 +57,22 @@ export async function create(ctx: Ctx, tenantId: string, input: ReturnType<typeo
 
 /** Defaults applied by the schema, typed for the store. */
 export function normalise(input: Input) {
-  return input as Required<Pick<Input, "type" | "priority" | "capabilities" | "maxDurationSec" | "maxAttempts" | "tags" | "metadata" | "hold">> &
+  return input as Required<
+    Pick<
+      Input,
+      "type" | "priority" | "capabilities" | "maxDurationSec" | "maxAttempts" | "tags" | "metadata" | "hold"
+    >
+  > &
     Input;
 }
 
 export async function get(q: Q, tenantId: string, id: string, field = "id"): Promise<Row> {
   const rows = await q.rows(sql`
     select * from sessions where id = ${id} and tenant_id = ${tenantId} and deleted_at is null`);
-  if (!rows[0]) throw field === "id" ? notFound("session", id) : new AppError("validation_failed", `${field}: session ${id} not found`, { path: [field] });
+  if (!rows[0])
+    throw field === "id"
+      ? notFound("session", id)
+      : new AppError("validation_failed", `${field}: session ${id} not found`, { path: [field] });
   return fromRow(rows[0]);
 }
 
@@ -87,7 +104,13 @@ export async function read(ctx: Ctx, tenantId: string, id: string): Promise<Row>
 
 export async function list(q: Q, tenantId: string, query: z.output<typeof ListQuery>): Promise<Page> {
   const where: SQL[] = [sql`tenant_id = ${tenantId}`, sql`deleted_at is null`];
-  if (query.status?.length) where.push(sql`status in (${sql.join(query.status.map((s) => sql`${s}`), sql`, `)})`);
+  if (query.status?.length)
+    where.push(
+      sql`status in (${sql.join(
+        query.status.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
   if (query.type) where.push(sql`type = ${query.type}`);
   if (query.tag) where.push(sql`${query.tag} = any(tags)`);
   if (query.parentId) where.push(sql`parent_id = ${query.parentId}`);
@@ -122,15 +145,26 @@ export async function update(ctx: Ctx, tenantId: string, id: string, patch: Upda
   return ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
     if (terminal.includes(row.status)) {
-      throw new AppError("invalid_transition", `session ${id} is ${row.status}; only sessions that have not ended can be updated`, {
-        status: row.status,
-      });
+      throw new AppError(
+        "invalid_transition",
+        `session ${id} is ${row.status}; only sessions that have not ended can be updated`,
+        {
+          status: row.status,
+        },
+      );
     }
     const sets: SQL[] = [];
     if (patch.title !== undefined) sets.push(sql`title = ${patch.title}`);
     if (patch.priority !== undefined) sets.push(sql`priority = ${priorityRank[patch.priority]}`);
     if (patch.tags !== undefined) sets.push(sql`tags = ${pgArray(patch.tags)}::text[]`);
-    const after = await Log.write(tx, { tenantId, sessionId: id, type: "session.updated", at: ctx.now(), data: { ...patch }, set: sets });
+    const after = await Log.write(tx, {
+      tenantId,
+      sessionId: id,
+      type: "session.updated",
+      at: ctx.now(),
+      data: { ...patch },
+      set: sets,
+    });
     return fromRow(after!);
   });
 }
@@ -172,7 +206,8 @@ export async function transition(ctx: Ctx, id: string, event: Event, opts: Opts 
     if (opts.fence !== undefined && row.fence !== opts.fence) throw leaseLost(id, opts.fence);
     const after = await write(ctx, ctx.db, row, event, opts);
     if (after) return after;
-    if (tries >= 20) throw new AppError("conflict", `session ${id} kept changing under concurrent writers; try again`);
+    if (tries >= 20)
+      throw new AppError("conflict", `session ${id} kept changing under concurrent writers; try again`);
   }
 }
 
@@ -191,7 +226,11 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
     patch = next(toState(row), event, now, ctx.policy);
   } catch (err) {
     if (!(err instanceof Invalid)) throw err;
-    throw new AppError("invalid_transition", err.message, { status: row.status, event: event.type, allowed: allowed(row.status) });
+    throw new AppError("invalid_transition", err.message, {
+      status: row.status,
+      event: event.type,
+      allowed: allowed(row.status),
+    });
   }
   const reason = opts.reason ?? ("reason" in event ? event.reason : undefined);
   const notify: [string, string][] = [];
@@ -221,7 +260,9 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
 
 async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   const tenant = tenantId ? sql` and tenant_id = ${tenantId}` : sql``;
-  const rows = await tx.rows(sql`select * from sessions where id = ${id}${tenant} and deleted_at is null for update`);
+  const rows = await tx.rows(
+    sql`select * from sessions where id = ${id}${tenant} and deleted_at is null for update`,
+  );
   if (!rows[0]) throw notFound("session", id);
   return fromRow(rows[0]);
 }

@@ -33,7 +33,10 @@ interface Position {
 }
 
 async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
-  const lines = input.prompt.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = input.prompt
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   const from = (input.checkpoint as Position | null)?.line ?? 0;
   const artifacts: Record<string, string> = {};
   for (let i = from; i < lines.length; i++) {
@@ -81,7 +84,11 @@ async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentE
       }
       case "succeed":
       case "partial":
-        yield { type: "result", result: { text: arg || input.title, artifacts }, partial: verb === "partial" };
+        yield {
+          type: "result",
+          result: { text: arg || input.title, artifacts },
+          partial: verb === "partial",
+        };
         return;
       default:
         yield { type: "log", level: "warn", text: `unknown instruction ignored: ${verb}` };
