@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/db.ts";
+import type { Db, Q } from "../db/db.ts";
 import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -114,11 +114,7 @@ export async function start(deps: Deps): Promise<Engine> {
   }
 
   /** Apply `event` to every row a locking query returns, in one transaction (rows come in tenant order). */
-  async function sweep(
-    lock: (tx: Parameters<Parameters<Db["tx"]>[0]>[0], now: Date) => Promise<Row[]>,
-    event: Event,
-    count: () => void,
-  ) {
+  async function sweep(lock: (tx: Q, now: Date) => Promise<Row[]>, event: Event, count: () => void) {
     const moved = await db.tx(async (tx) => {
       const rows = await lock(tx, clock.now());
       for (const row of rows) await Store.apply(ctx, tx, row, event, {});

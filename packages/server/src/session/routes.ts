@@ -48,11 +48,10 @@ export function routes(app: App, deps: Deps): void {
           },
         );
       }
-      const row = await Store.create(
-        deps.store,
-        tenant(c),
-        Store.normalise({ ...input, agent: input.agent ?? defaultAgent(deps) }),
-      );
+      const row = await Store.create(deps.store, tenant(c), {
+        ...input,
+        agent: input.agent ?? defaultAgent(deps),
+      });
       return c.json(toPublic(row), 201);
     },
   );

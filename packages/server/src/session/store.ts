@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import {
-  type Create,
+  Create,
   ListQuery,
   type Page,
   type Stats,
@@ -29,9 +29,8 @@ export interface Ctx {
   policy: Policy;
 }
 
-type Input = Exclude<Create, undefined> & { title: string; prompt: string };
-
-export async function create(ctx: Ctx, tenantId: string, input: ReturnType<typeof normalise>): Promise<Row> {
+/** Create a session from validated input (the schema's output, defaults applied). */
+export async function create(ctx: Ctx, tenantId: string, input: z.output<typeof Create>): Promise<Row> {
   const now = ctx.now().toISOString();
   const id = randomUUID();
   const status = input.hold ? "pending" : "queued";
@@ -53,17 +52,6 @@ export async function create(ctx: Ctx, tenantId: string, input: ReturnType<typeo
             select ${tenantId}, h.event_head, s.id, 1, 'session.created', ${now}, ${data}::jsonb from s, h returning id)
     select s.*, pg_notify(${Log.channel}, ${tenantId})${notify} from s, ins`);
   return fromRow(rows[0]!);
-}
-
-/** Defaults applied by the schema, typed for the store. */
-export function normalise(input: Input) {
-  return input as Required<
-    Pick<
-      Input,
-      "type" | "priority" | "capabilities" | "maxDurationSec" | "maxAttempts" | "tags" | "metadata" | "hold"
-    >
-  > &
-    Input;
 }
 
 export async function get(q: Q, tenantId: string, id: string, field = "id"): Promise<Row> {
