@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { type Event, api } from "./lib/api.ts";
 import { child } from "./lib/child.ts";
 import { ms, summary, verdict } from "./lib/stats.ts";
-import { type Db, type Targets, flags, isMain, targets } from "./lib/target.ts";
+import { type Db, type Targets, each, alone } from "./lib/target.ts";
 
 export interface Options {
   clients: number;
@@ -116,33 +116,19 @@ export function report(r: Result): string {
   ].join("\n");
 }
 
-export async function main(t: Targets, o: Options): Promise<Result[]> {
-  const out: Result[] = [];
-  for (const kind of t.kinds) {
-    const db = await t.open(kind, "fanout");
-    try {
-      const r = await run(db, o);
-      console.log(report(r) + "\n");
-      out.push(r);
-    } finally {
-      db.cleanup();
-    }
-  }
-  return out;
-}
+export const main = (t: Targets, o: Options): Promise<Result[]> =>
+  each(
+    t,
+    "fanout",
+    (db) => run(db, o),
+    (r) => report(r),
+  );
 
-if (isMain(import.meta.url)) {
-  const f = flags();
-  const o: Options = {
+await alone(import.meta.url, (t, f) =>
+  main(t, {
     clients: f.num("clients", defaults.clients),
     batches: f.num("batches", defaults.batches),
     batch: f.num("batch", defaults.batch),
     gap: f.num("gap", defaults.gap),
-  };
-  const t = targets(f.kinds, undefined, f.pglite);
-  try {
-    await main(t, o);
-  } finally {
-    await t.close();
-  }
-}
+  }),
+);

@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { type Api, type Event, api, settle } from "./lib/api.ts";
 import { child } from "./lib/child.ts";
 import { median, ms, verdict } from "./lib/stats.ts";
-import { type Db, type Targets, flags, isMain, targets } from "./lib/target.ts";
+import { type Db, type Targets, each, alone } from "./lib/target.ts";
 
 export interface Options {
   events: number;
@@ -141,28 +141,14 @@ export function report(r: Result): string {
   ].join("\n");
 }
 
-export async function main(t: Targets, o: Options): Promise<Result[]> {
-  const out: Result[] = [];
-  for (const kind of t.kinds) {
-    const db = await t.open(kind, "replay");
-    try {
-      const r = await run(db, o);
-      console.log(report(r) + "\n");
-      out.push(r);
-    } finally {
-      db.cleanup();
-    }
-  }
-  return out;
-}
+export const main = (t: Targets, o: Options): Promise<Result[]> =>
+  each(
+    t,
+    "replay",
+    (db) => run(db, o),
+    (r) => report(r),
+  );
 
-if (isMain(import.meta.url)) {
-  const f = flags();
-  const o: Options = { events: f.num("events", defaults.events), runs: f.num("runs", defaults.runs) };
-  const t = targets(f.kinds, undefined, f.pglite);
-  try {
-    await main(t, o);
-  } finally {
-    await t.close();
-  }
-}
+await alone(import.meta.url, (t, f) =>
+  main(t, { events: f.num("events", defaults.events), runs: f.num("runs", defaults.runs) }),
+);

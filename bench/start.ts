@@ -8,7 +8,7 @@ import path from "node:path";
 import { root } from "./lib/child.ts";
 import { freePort } from "./lib/net.ts";
 import { median, ms, verdict } from "./lib/stats.ts";
-import { type Kind, type Targets, flags, isMain, targets } from "./lib/target.ts";
+import { type Kind, type Targets, alone } from "./lib/target.ts";
 
 export interface Options {
   runs: number;
@@ -138,12 +138,4 @@ export async function main(t: Targets, o: Options): Promise<Result[]> {
   return out;
 }
 
-if (isMain(import.meta.url)) {
-  const f = flags();
-  const t = targets(f.kinds);
-  try {
-    await main(t, { runs: f.num("runs", defaults.runs) });
-  } finally {
-    await t.close();
-  }
-}
+await alone(import.meta.url, (t, f) => main(t, { runs: f.num("runs", defaults.runs) }));

@@ -8,7 +8,7 @@ import * as Boss from "./lib/boss.ts";
 import { child } from "./lib/child.ts";
 import type { Result as Load, Plan } from "./lib/load.ts";
 import { ms, summary, table, verdict } from "./lib/stats.ts";
-import { type Db, type Targets, flags, isMain, targets } from "./lib/target.ts";
+import { type Db, type Targets, each, alone } from "./lib/target.ts";
 
 export interface Options {
   n: number;
@@ -208,35 +208,21 @@ export function report(r: Result, o: Options = defaults): string {
   return lines.join("\n");
 }
 
-export async function main(t: Targets, o: Options): Promise<Result[]> {
-  const out: Result[] = [];
-  for (const kind of t.kinds) {
-    const db = await t.open(kind, "throughput");
-    try {
-      const r = await run(db, o);
-      console.log(report(r, o) + "\n");
-      out.push(r);
-    } finally {
-      db.cleanup();
-    }
-  }
-  return out;
-}
+export const main = (t: Targets, o: Options): Promise<Result[]> =>
+  each(
+    t,
+    "throughput",
+    (db) => run(db, o),
+    (r) => report(r, o),
+  );
 
-if (isMain(import.meta.url)) {
-  const f = flags();
-  const o: Options = {
+await alone(import.meta.url, (t, f) =>
+  main(t, {
     n: f.num("n", defaults.n),
     inflight: f.num("inflight", defaults.inflight),
     rate: f.num("rate", defaults.rate),
     seconds: f.num("seconds", defaults.seconds),
     concurrency: f.num("concurrency", defaults.concurrency),
     warmup: f.num("warmup", defaults.warmup),
-  };
-  const t = targets(f.kinds, undefined, f.pglite);
-  try {
-    await main(t, o);
-  } finally {
-    await t.close();
-  }
-}
+  }),
+);

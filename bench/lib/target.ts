@@ -85,3 +85,38 @@ export function flags(argv = process.argv.slice(2)) {
 /** True when this module is the script node was asked to run. */
 export const isMain = (url: string) =>
   process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(url).pathname);
+
+/** Run one benchmark on each database in turn (a scratch database each), printing every report. */
+export async function each<R>(
+  t: Targets,
+  name: string,
+  run: (db: Db) => Promise<R>,
+  report: (r: R) => string,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const kind of t.kinds) {
+    const db = await t.open(kind, name);
+    try {
+      const r = await run(db);
+      console.log(report(r) + "\n");
+      out.push(r);
+    } finally {
+      db.cleanup();
+    }
+  }
+  return out;
+}
+
+export type Flags = ReturnType<typeof flags>;
+
+/** Run a benchmark script on its own: parse the flags, run `main`, and always close the databases. */
+export async function alone(url: string, main: (t: Targets, f: Flags) => Promise<unknown>): Promise<void> {
+  if (!isMain(url)) return;
+  const f = flags();
+  const t = targets(f.kinds, undefined, f.pglite);
+  try {
+    await main(t, f);
+  } finally {
+    await t.close();
+  }
+}

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { terminal } from "@orchestrator/sdk";
 import { databaseUrl, freshDatabase } from "./harness.ts";
 import { type Proc, fastEnv, http, spawnServer } from "./proc.ts";
 
@@ -13,16 +14,6 @@ afterAll(async () => {
   await drop?.();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const terminal = [
-  "completed",
-  "partially_completed",
-  "failed",
-  "timeout",
-  "stopped",
-  "cancelled",
-  "orphaned",
-];
 
 test("kill -9 with sessions in flight: after a restart every session ends truthfully and no event is lost", async () => {
   const env: Record<string, string> = {
