@@ -50,6 +50,8 @@ test.skipIf(!existsSync(executablePath))(
     await settle(s, id, ["completed"]);
     await expect.poll(() => page.textContent('[data-status="completed"] b'), { timeout: 8000 }).toBe("1");
     await expect.poll(() => page.textContent("#conn")).toBe("live");
+    // The scripted agent is a test double, and the page says so.
+    await expect.poll(() => page.textContent("#agents")).toContain("not an AI");
     await page.screenshot({ path: path.join(shots, "status-page.png"), fullPage: true });
     await page.close();
   },

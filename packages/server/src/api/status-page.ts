@@ -20,6 +20,8 @@ export const statusPage = `<!doctype html>
   input { flex:1; max-width:520px; font:inherit; padding:6px; border:2px solid var(--line); background:#fff; }
   button { font:inherit; border:2px solid var(--line); background:var(--ink); color:var(--paper); padding:6px 12px; cursor:pointer; }
   #msg { min-height:1.4em; }
+  h2 { font-size:13px; letter-spacing:.1em; text-transform:uppercase; margin-top:28px; }
+  #agents li { margin:4px 0; }
   a { color:inherit; }
 </style></head>
 <body>
@@ -29,6 +31,8 @@ export const statusPage = `<!doctype html>
   <p id="msg"></p>
   <div class="grid" id="grid"></div>
   <p>Total: <b id="total">–</b></p>
+  <h2>Agents</h2>
+  <ul id="agents"></ul>
 </main>
 <script>
 const order = ["pending","queued","running","degraded","paused","completed","partially_completed","failed","timeout","stopped","cancelled","orphaned"];
@@ -47,6 +51,19 @@ async function refresh() {
     document.getElementById("total").textContent = body.total;
     grid.innerHTML = order.map((s) => '<div class="cell" data-status="' + s + '"><b>' + body.byStatus[s] + '</b><span class="' + (s === "running" ? "live" : "") + '">' + s.replace("_", " ") + "</span></div>").join("");
   } catch (e) { msg.textContent = "cannot reach the server: " + e.message; }
+  try {
+    const a = await fetch("/api/v1/agents", { headers: auth() });
+    if (a.ok) {
+      const list = document.getElementById("agents");
+      list.replaceChildren(...(await a.json()).items.map((x) => {
+        const li = document.createElement("li");
+        li.innerHTML = "<b></b> — <span></span>";
+        li.querySelector("b").textContent = x.name;
+        li.querySelector("span").textContent = x.label;
+        return li;
+      }));
+    }
+  } catch (e) { /* the stats line above already says the server is unreachable */ }
 }
 let ws, timer;
 function connect() {
