@@ -83,3 +83,8 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The environment for child processes (git, agents): ours plus `extra`. Only this module reads process.env. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import { childEnv } from "../config.ts";
+
+export class GitError extends Error {
+  readonly args: string[];
+  readonly stderr: string;
+  constructor(args: string[], stderr: string) {
+    super(`git ${args.join(" ")} failed: ${stderr.trim() || "no output"}`);
+    this.name = "GitError";
+    this.args = args;
+    this.stderr = stderr;
+  }
+}
+
+/**
+ * Run git in `cwd` and return its stdout. No shell is involved, so branch names and paths are never
+ * interpreted. Prompts are disabled: a git that wants credentials fails instead of hanging.
+ */
+export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: childEnv({ GIT_TERMINAL_PROMPT: "0" }) },
+      (err, stdout, stderr) =>
+        err ? reject(new GitError(args, String(stderr || err.message))) : resolve(String(stdout)),
+    );
+  });
+}
+
+/** Like `git`, but a non-zero exit is an answer (false), not an error. */
+export async function ok(cwd: string, args: string[]): Promise<boolean> {
+  try {
+    await git(cwd, args);
+    return true;
+  } catch (err) {
+    if (err instanceof GitError) return false;
+    throw err;
+  }
+}
