@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { homedir, hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -18,6 +18,8 @@ export const Config = z
     devNoAuth: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Repositories that sessions may work on must lie inside one of these directories. */
+    repoRoots: z.array(z.string()).default([homedir(), tmpdir()]),
     engine: z
       .object({
         enabled: z.boolean().default(true),
@@ -44,6 +46,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_NODE_ID: ["nodeId"],
   ORCHESTRATOR_DEV_NO_AUTH: ["devNoAuth"],
   LOG_LEVEL: ["logLevel"],
+  ORCHESTRATOR_REPO_ROOTS: ["repoRoots"],
   ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
@@ -63,7 +66,12 @@ export function load(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = proce
     if (value === undefined || value === "") continue;
     let target = fromEnv;
     for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
-    target[keys.at(-1)!] = name === "ORCHESTRATOR_DEV_NO_AUTH" ? value === "1" || value === "true" : value;
+    target[keys.at(-1)!] =
+      name === "ORCHESTRATOR_DEV_NO_AUTH"
+        ? value === "1" || value === "true"
+        : name === "ORCHESTRATOR_REPO_ROOTS"
+          ? value.split(path.delimiter).filter(Boolean)
+          : value;
   }
   const merged = merge(merge(file, fromEnv), overrides as Record<string, unknown>);
   const config = Config.parse(merged);

@@ -14,6 +14,9 @@ import * as App from "./api/app.ts";
 import type { Deps } from "./api/deps.ts";
 import type { Agent } from "./agent/agent.ts";
 import { scripted } from "./agent/scripted/scripted.ts";
+import * as Opencode from "./agent/opencode/agent.ts";
+import * as OpencodePool from "./agent/opencode/pool.ts";
+import path from "node:path";
 import { AppError } from "./error.ts";
 
 export interface Server {
@@ -51,7 +54,13 @@ export async function start(opts: Options = {}): Promise<Server> {
       adminKey = (await Keys.create(db, defaultTenant, "admin (first start)", "admin")).key;
     }
     const metrics = Metrics.create();
-    const agents = new Map((opts.agents ?? [scripted]).map((a) => [a.name, a]));
+    const pool = OpencodePool.create({ home: path.join(config.dataDir, "opencode"), cwd: config.dataDir });
+    const opencode = Opencode.create({
+      pool,
+      worktrees: Opencode.worktreeRoot(config.dataDir),
+      roots: config.repoRoots,
+    });
+    const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
     const hub = await Hub.create(db, log);
     const engine = config.engine.enabled
       ? await Engine.start({ db, clock, log, agents, config, metrics })
@@ -97,6 +106,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         for (const client of wss.clients) client.close(1001, "server shutting down");
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         await engine?.stop();
+        await pool.stop();
         await hub.close();
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         await closing;

@@ -63,9 +63,12 @@ test("the status page is served at /", async () => {
 
 test("the scripted agent is listed with its test-double label", async () => {
   const r = await s.api("/api/v1/agents");
-  expect(r.body.items).toEqual([
-    expect.objectContaining({ name: "scripted", label: expect.stringContaining("not an AI") }),
-  ]);
+  expect(r.body.items).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ name: "scripted", label: expect.stringContaining("not an AI") }),
+      expect.objectContaining({ name: "opencode", label: expect.stringContaining("not an AI") }),
+    ]),
+  );
 });
 
 test("unauthenticated dev mode refuses to listen beyond loopback", async () => {

@@ -27,6 +27,14 @@ export type AgentEvent =
   | { type: "log"; level: "info" | "warn" | "error"; text: string }
   | { type: "progress"; done: number; total: number }
   | { type: "artifact"; name: string; content: string }
+  | {
+      type: "tool";
+      tool: string;
+      callId: string;
+      status: "pending" | "running" | "completed" | "error";
+      title?: string;
+      error?: string;
+    }
   | { type: "checkpoint"; data: unknown }
   | { type: "degraded"; reason: string }
   | { type: "recovered" }

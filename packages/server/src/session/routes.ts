@@ -50,7 +50,7 @@ export function routes(app: App, deps: Deps): void {
       }
       const row = await Store.create(deps.store, tenant(c), {
         ...input,
-        agent: input.agent ?? defaultAgent(deps),
+        agent: input.agent ?? defaultAgent(deps, input.workspace),
       });
       return c.json(toPublic(row), 201);
     },
@@ -200,15 +200,16 @@ async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z
   return parsed.data;
 }
 
-/** Until routing arrives, sessions without an agent hint go to the only agent there is. */
-function defaultAgent(deps: Deps): string {
+/**
+ * Until capability routing arrives (issue 4): a session with a workspace goes to OpenCode, one without
+ * goes to the scripted test agent.
+ */
+function defaultAgent(deps: Deps, workspace: unknown): string {
+  const name = workspace ? "opencode" : "scripted";
+  if (deps.agents.has(name)) return name;
   const names = [...deps.agents.keys()];
   if (names.length === 1) return names[0]!;
-  throw new AppError(
-    "validation_failed",
-    `body.agent: required when several agents are registered (${names.join(", ")})`,
-    {
-      issues: [{ path: "body.agent", message: "required" }],
-    },
-  );
+  throw new AppError("validation_failed", `body.agent: required (registered: ${names.join(", ")})`, {
+    issues: [{ path: "body.agent", message: "required" }],
+  });
 }

@@ -25,7 +25,11 @@ const invalid = (field: string, message: string) =>
  * Check a repository before registering it: it exists, it is the top of a git work tree, it lies inside one
  * of the allowed roots (after resolving symlinks), and the base branch exists. Returns the real path.
  */
-export async function inspect(repo: string, baseBranch: string, allowedRoots: string[]): Promise<string> {
+export async function inspect(
+  repo: string,
+  baseBranch: string | undefined,
+  allowedRoots: string[],
+): Promise<string> {
   const real = await realpath(repo).catch(() => {
     throw invalid("path", `${repo} does not exist`);
   });
@@ -39,7 +43,10 @@ export async function inspect(repo: string, baseBranch: string, allowedRoots: st
   });
   if (path.resolve(top.trim()) !== real)
     throw invalid("path", `${repo} is inside a repository; give its top, ${top.trim()}`);
-  if (!(await ok(real, ["rev-parse", "--verify", "--quiet", `refs/heads/${baseBranch}`]))) {
+  if (
+    baseBranch !== undefined &&
+    !(await ok(real, ["rev-parse", "--verify", "--quiet", `refs/heads/${baseBranch}`]))
+  ) {
     throw invalid("baseBranch", `branch ${baseBranch} does not exist in ${repo}`);
   }
   return real;
@@ -105,4 +112,60 @@ export async function remove(
     await git(project.path, ["worktree", "prune"]);
   }
   if (opts.deleteBranch) await git(project.path, ["branch", "-D", wt.branch]);
+}
+
+/** A session's worktree: reused when a retry finds it in place, cut fresh otherwise. */
+export async function open(project: Project, sessionId: string, root: string): Promise<Worktree> {
+  const dir = path.join(root, sessionId);
+  const branch = branchFor(sessionId);
+  const head = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).catch(() => "");
+  if (head.trim() === branch) {
+    const base = (
+      await git(project.path, ["merge-base", `refs/heads/${project.baseBranch}`, `refs/heads/${branch}`])
+    ).trim();
+    return { path: dir, branch, base };
+  }
+  return create(project, sessionId, root);
+}
+
+/** The base branch when none is named: whatever the repository has checked out. */
+export async function currentBranch(repo: string): Promise<string> {
+  return (await git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"])).trim();
+}
+
+export interface Diff {
+  files: { file: string; additions: number; deletions: number }[];
+  additions: number;
+  deletions: number;
+  patch: string;
+}
+
+/**
+ * Commit everything the agent changed onto the session branch (a checkpoint), and return the commit, or
+ * null when nothing changed.
+ */
+export async function commit(wt: Worktree, message: string): Promise<string | null> {
+  await git(wt.path, ["add", "-A"]);
+  if (await ok(wt.path, ["diff", "--cached", "--quiet"])) return null;
+  const who = ["-c", "user.name=Industrial Orchestrator", "-c", "user.email=orchestrator@localhost"];
+  await git(wt.path, [...who, "commit", "-q", "--no-verify", "-m", message]);
+  return (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+}
+
+/** The session's result: its branch against the commit it was cut from. */
+export async function diff(wt: Worktree): Promise<Diff> {
+  const range = `${wt.base}..${wt.branch}`;
+  const numstat = (await git(wt.path, ["diff", "--numstat", range])).trim();
+  const files = numstat
+    ? numstat.split("\n").map((line) => {
+        const [a, d, ...name] = line.split("\t");
+        return { file: name.join("\t"), additions: Number(a) || 0, deletions: Number(d) || 0 };
+      })
+    : [];
+  return {
+    files,
+    additions: files.reduce((n, f) => n + f.additions, 0),
+    deletions: files.reduce((n, f) => n + f.deletions, 0),
+    patch: await git(wt.path, ["diff", range]),
+  };
 }

@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git } from "../src/workspace/git.ts";
+import { type TestServer, create, events, serve, settle } from "./harness.ts";
+
+// The whole path: API → engine → the opencode agent → a real OpenCode (demo model) in a git worktree.
+const root = mkdtempSync(path.join(tmpdir(), "io-ocs-"));
+const repo = path.join(root, "repos", "app");
+let s: TestServer;
+
+beforeAll(async () => {
+  mkdirSync(path.join(root, "repos"), { recursive: true });
+  await git(root, ["init", "-q", "-b", "main", repo]);
+  writeFileSync(path.join(repo, "notes.md"), "one\n");
+  await git(repo, ["add", "."]);
+  await git(repo, ["-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init"]);
+  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")] } });
+}, 120_000);
+afterAll(async () => {
+  await s?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test("a session with a workspace runs in its own worktree and ends with its branch and diff", async () => {
+  const script = [
+    { tool: "write", args: { filePath: "hello.txt", content: "hello\n" } },
+    { text: "Done: wrote hello.txt." },
+  ];
+  const { id, agent } = await create(s, {
+    title: "Say hello",
+    prompt: `Write hello.txt.\nFAKE_SCRIPT: ${JSON.stringify(script)}`,
+    workspace: { repo },
+  });
+  expect(agent).toBe("opencode");
+  const done = await settle(s, id, ["completed", "failed"], 120_000);
+  expect(done.status, JSON.stringify(done.error)).toBe("completed");
+  expect(done.result).toMatchObject({
+    text: "Done: wrote hello.txt.",
+    branch: `orchestrator/${id}`,
+    diff: { files: [{ file: "hello.txt", additions: 1, deletions: 0 }], additions: 1, deletions: 0 },
+  });
+  expect(done.result.diff.patch).toContain("+hello");
+  // The branch is real, in the user's repository, and the base branch is untouched.
+  expect((await git(repo, ["show", `orchestrator/${id}:hello.txt`])).trim()).toBe("hello");
+  expect((await git(repo, ["status", "--porcelain"])).trim()).toBe("");
+  expect(readFileSync(path.join(done.result.worktree, "hello.txt"), "utf8")).toBe("hello\n");
+  const tools = (await events(s, id))
+    .filter((e) => e.type === "agent.tool")
+    .map((e) => `${e.data.tool}:${e.data.status}`);
+  expect(tools).toContain("write:completed");
+}, 150_000);
+
+test("a workspace outside the allowed roots fails truthfully without retrying", async () => {
+  const { id } = await create(s, { title: "Escape", prompt: "anything", workspace: { repo: tmpdir() } });
+  const done = await settle(s, id, ["failed", "completed"], 60_000);
+  expect(done).toMatchObject({ status: "failed", attempt: 1, error: { code: "workspace_invalid" } });
+  expect(done.error.message).toContain("outside the allowed roots");
+}, 90_000);
