@@ -1,3 +1,4 @@
+import path from "node:path";
 import { readFileSync } from "node:fs";
 import type { Action, Create, Session } from "@orchestrator/sdk";
 import type { Command } from "commander";
@@ -69,6 +70,8 @@ export function register(program: Command): void {
     .option("--max-duration <seconds>", "deadline per run, in seconds (default 3600)", int)
     .option("--max-attempts <n>", "automatic attempts before failing (default 3)", int)
     .option("--hold", "create it pending; `sessions start` queues it")
+    .option("--repo <path>", "git repository to work on (runs the OpenCode agent in a worktree of it)")
+    .option("--ref <branch>", "base branch for the worktree (default: the repository's current branch)")
     .action(async (o: CreateFlags, cmd: Command) => {
       const { client, json } = context(cmd);
       const s = await client.sessions.create(toCreate(o));
@@ -133,6 +136,8 @@ interface CreateFlags {
   maxDuration?: number;
   maxAttempts?: number;
   hold?: boolean;
+  repo?: string;
+  ref?: string;
 }
 
 /** Flags → the API's Create body. Values are checked by the server against the one schema. */
@@ -150,6 +155,8 @@ function toCreate(o: CreateFlags): Create {
     maxDurationSec: o.maxDuration,
     maxAttempts: o.maxAttempts,
     hold: o.hold,
+    // The server resolves the path, so a relative --repo is taken from where the command runs.
+    workspace: o.repo ? { repo: path.resolve(o.repo), ...(o.ref ? { ref: o.ref } : {}) } : undefined,
   };
 }
 
