@@ -1,6 +1,9 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { type Options, type Server, start } from "../src/server.ts";
+import { git } from "../src/workspace/git.ts";
 import type { Config } from "../src/config.ts";
 
 /** Set by .ci/run for the second pass: every database-facing suite then runs on real PostgreSQL. */
@@ -128,4 +131,14 @@ export async function create(s: TestServer, body: Record<string, unknown>): Prom
   const r = await s.api("/api/v1/sessions", { method: "POST", json: { title: "Test", ...body } });
   if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
+}
+
+/** A git repository with one commit on `main` holding `files`. */
+export async function gitRepo(dir: string, files: Record<string, string>): Promise<string> {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  await git(path.dirname(dir), ["init", "-q", "-b", "main", dir]);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  await git(dir, ["add", "."]);
+  await git(dir, ["-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init"]);
+  return dir;
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git } from "../src/workspace/git.ts";
-import { type TestServer, create, events, serve, settle } from "./harness.ts";
+import { type TestServer, create, events, gitRepo, serve, settle } from "./harness.ts";
 
 // The whole path: API → engine → the opencode agent → a real OpenCode (demo model) in a git worktree.
 const root = mkdtempSync(path.join(tmpdir(), "io-ocs-"));
@@ -11,11 +11,7 @@ const repo = path.join(root, "repos", "app");
 let s: TestServer;
 
 beforeAll(async () => {
-  mkdirSync(path.join(root, "repos"), { recursive: true });
-  await git(root, ["init", "-q", "-b", "main", repo]);
-  writeFileSync(path.join(repo, "notes.md"), "one\n");
-  await git(repo, ["add", "."]);
-  await git(repo, ["-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init"]);
+  await gitRepo(repo, { "notes.md": "one\n" });
   s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")] } });
 }, 120_000);
 afterAll(async () => {

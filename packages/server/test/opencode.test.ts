@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createOpencodeClient } from "@opencode-ai/sdk/v2";
@@ -8,6 +8,7 @@ import { demoConfig } from "../src/agent/opencode/config.ts";
 import { type Opencode, start } from "../src/agent/opencode/process.ts";
 import { git } from "../src/workspace/git.ts";
 import { create, inspect } from "../src/workspace/worktree.ts";
+import { gitRepo } from "./harness.ts";
 
 // The real opencode binary from the pinned npm package, the demo model on loopback, real git.
 const root = mkdtempSync(path.join(tmpdir(), "io-oc-"));
@@ -16,11 +17,7 @@ let llm: Demo.DemoLlm;
 let oc: Opencode;
 
 beforeAll(async () => {
-  mkdirSync(path.join(root, "repos"), { recursive: true });
-  await git(root, ["init", "-q", "-b", "main", repo]);
-  writeFileSync(path.join(repo, "README.md"), "# app\n");
-  await git(repo, ["add", "."]);
-  await git(repo, ["-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init"]);
+  await gitRepo(repo, { "README.md": "# app\n" });
   llm = await Demo.start();
   oc = await start({ home: path.join(root, "oc-home"), config: demoConfig(llm.url), cwd: root });
 }, 120_000);
