@@ -20,6 +20,8 @@ export const Config = z
     bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
     /** Repositories that sessions may work on must lie inside one of these directories. */
     repoRoots: z.array(z.string()).default([homedir(), tmpdir()]),
+    /** OpenCode retries a failing LLM without end; a session gives up after this many of its retries. */
+    llmMaxRetries: z.coerce.number().int().min(0).max(100).default(3),
     engine: z
       .object({
         enabled: z.boolean().default(true),
@@ -47,6 +49,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_DEV_NO_AUTH: ["devNoAuth"],
   LOG_LEVEL: ["logLevel"],
   ORCHESTRATOR_REPO_ROOTS: ["repoRoots"],
+  ORCHESTRATOR_LLM_MAX_RETRIES: ["llmMaxRetries"],
   ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],

@@ -59,6 +59,7 @@ export async function start(opts: Options = {}): Promise<Server> {
       pool,
       worktrees: Opencode.worktreeRoot(config.dataDir),
       roots: config.repoRoots,
+      maxLlmRetries: config.llmMaxRetries,
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
     const hub = await Hub.create(db, log);

@@ -135,6 +135,17 @@ describe("engine", () => {
     expect(statuses(await events(s, id))).toEqual(["running", "degraded", "running", "partially_completed"]);
   });
 
+  test("repeated health reports move the state once and are still logged", async () => {
+    const { id } = await create(s, { prompt: "degrade slow\ndegrade slower\nrecover\nrecover\nsucceed" });
+    await settle(s, id, ["completed"]);
+    const evs = await events(s, id);
+    expect(statuses(evs)).toEqual(["running", "degraded", "running", "completed"]);
+    expect(evs.filter((e) => e.type === "agent.log").map((e) => e.data.text)).toEqual([
+      "still degraded: slower",
+      "recovered",
+    ]);
+  });
+
   test("a held session waits in pending until started", async () => {
     const { id, status } = await create(s, { prompt: "succeed", hold: true });
     expect(status).toBe("pending");

@@ -12,7 +12,9 @@ let s: TestServer;
 
 beforeAll(async () => {
   await gitRepo(repo, { "notes.md": "one\n" });
-  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")] } });
+  s = await serve({
+    config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")], llmMaxRetries: 1 },
+  });
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
@@ -54,3 +56,37 @@ test("a workspace outside the allowed roots fails truthfully without retrying", 
   expect(done).toMatchObject({ status: "failed", attempt: 1, error: { code: "workspace_invalid" } });
   expect(done.error.message).toContain("outside the allowed roots");
 }, 90_000);
+
+test("an LLM that OpenCode would retry for ever ends in a clear failure", async () => {
+  // "server_error" makes OpenCode retry with growing backoff and no end (reference/opencode.md §4).
+  const script = [{ error: 400, errType: "server_error" }];
+  const { id } = await create(s, {
+    title: "Flaky model",
+    prompt: `Try.\nFAKE_SCRIPT: ${JSON.stringify(script)}`,
+    workspace: { repo },
+    maxAttempts: 1,
+  });
+  const done = await settle(s, id, ["failed", "completed"], 120_000);
+  expect(done).toMatchObject({ status: "failed", error: { code: "opencode_failed" } });
+  expect(done.error.message).toContain("the model kept failing");
+  const evs = await events(s, id);
+  expect(evs.some((e) => e.type === "session.status" && e.data.to === "degraded")).toBe(true);
+}, 150_000);
+
+test("cancel aborts the running OpenCode session", async () => {
+  const script = [{ delayMs: 60_000, text: "too late" }];
+  const { id } = await create(s, {
+    title: "Slow model",
+    prompt: `Wait.\nFAKE_SCRIPT: ${JSON.stringify(script)}`,
+    workspace: { repo },
+  });
+  await settle(s, id, ["running"], 60_000);
+  // Let OpenCode take the prompt before cancelling.
+  await new Promise((r) => setTimeout(r, 3000));
+  const r = await s.api(`/api/v1/sessions/${id}/cancel`, { method: "POST", json: { reason: "not needed" } });
+  expect(r.body.status).toBe("cancelled");
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = (await events(s, id)).filter((e) => e.seq > r.body.lastSeq);
+  expect(after).toEqual([]); // the runner stopped: nothing more was written after the cancel
+  expect((await s.api(`/api/v1/sessions/${id}`)).body.status).toBe("cancelled");
+}, 150_000);

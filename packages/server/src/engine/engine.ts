@@ -224,13 +224,21 @@ export async function start(deps: Deps): Promise<Engine> {
   async function record(run: Run, ev: Exclude<AgentEvent, { type: "result" }>): Promise<void> {
     const row = run.row;
     const at = clock.now();
+    const base = { tenantId: row.tenantId, sessionId: row.id, at, fence: run.fence };
     if (ev.type === "degraded" || ev.type === "recovered") {
+      // Agents report health as often as they like; the state only moves when it changes, and a repeated
+      // report is still logged, so nothing the agent said is lost.
+      const want = ev.type === "degraded" ? "degraded" : "running";
+      if (run.row.status === want) {
+        const text = ev.type === "degraded" ? `still degraded: ${ev.reason}` : "recovered";
+        await Events.append(db, { ...base, type: "agent.log", data: { level: "warn", text } });
+        return;
+      }
       const event: Event =
         ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
       run.row = await Store.transition(ctx, row.id, event, { fence: run.fence, known: run.row });
       return;
     }
-    const base = { tenantId: row.tenantId, sessionId: row.id, at, fence: run.fence };
     if (ev.type === "checkpoint") {
       // The checkpoint row and its log entry in one statement; `last_seq + 1` is the entry's seq (SET reads the old row).
       const set = [
