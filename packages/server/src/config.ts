@@ -33,6 +33,12 @@ export const Config = z
         retryBaseMs: z.coerce.number().int().min(0).default(1_000),
         retryCapMs: z.coerce.number().int().min(0).default(60_000),
         shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+        /** A run whose agent emits no event for this long is stopped and retried (a hung agent or model). */
+        stallMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(10 * 60_000),
       })
       .prefault({}),
   })
@@ -58,6 +64,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_RETRY_BASE_MS: ["engine", "retryBaseMs"],
   ORCHESTRATOR_RETRY_CAP_MS: ["engine", "retryCapMs"],
   ORCHESTRATOR_SHUTDOWN_GRACE_MS: ["engine", "shutdownGraceMs"],
+  ORCHESTRATOR_STALL_MS: ["engine", "stallMs"],
 };
 
 /** Environment first applied over the file; explicit overrides (CLI flags, tests) win over both. */

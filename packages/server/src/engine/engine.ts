@@ -21,7 +21,7 @@ export interface Deps {
   metrics: Metrics;
 }
 
-type Why = "lost" | "control" | "timeout" | "shutdown";
+type Why = "lost" | "control" | "timeout" | "shutdown" | "stalled";
 
 /** How long a wake-up waits for others to join it (a few ms against create → start latency). */
 const coalesceMs = 2;
@@ -32,6 +32,8 @@ interface Run {
   abort: AbortController;
   why: Why | null;
   done: Promise<void>;
+  /** When the agent last said anything (ms): a run silent for `stallMs` is stopped and retried. */
+  lastEvent: number;
 }
 
 export interface Engine {
@@ -155,6 +157,7 @@ export async function start(deps: Deps): Promise<Engine> {
       abort: new AbortController(),
       why: null,
       done: Promise.resolve(),
+      lastEvent: Date.now(),
     };
     runs.set(row.id, run);
     metrics.running.set(runs.size);
@@ -174,6 +177,10 @@ export async function start(deps: Deps): Promise<Engine> {
     const { row } = run;
     const agent = deps.agents.get(row.agent ?? "scripted");
     const heartbeat = setInterval(() => void renew(run), cfg.heartbeatMs);
+    const watchdog = setInterval(
+      () => Date.now() - run.lastEvent > cfg.stallMs && !run.why && stopRun(run, "stalled"),
+      Math.max(50, Math.min(cfg.stallMs / 4, 10_000)),
+    );
     const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
     const timer = Number.isFinite(deadline)
       ? setTimeout(() => stopRun(run, "timeout"), Math.max(0, Math.min(deadline, 2 ** 31 - 1)))
@@ -189,6 +196,7 @@ export async function start(deps: Deps): Promise<Engine> {
       await conclude(run, err);
     } finally {
       clearInterval(heartbeat);
+      clearInterval(watchdog);
       if (timer) clearTimeout(timer);
     }
   }
@@ -205,6 +213,7 @@ export async function start(deps: Deps): Promise<Engine> {
       metadata: row.metadata,
     };
     for await (const ev of agent.run(input, run.abort.signal)) {
+      run.lastEvent = Date.now();
       run.abort.signal.throwIfAborted();
       if (ev.type === "result") {
         await Store.transition(
@@ -269,6 +278,18 @@ export async function start(deps: Deps): Promise<Engine> {
         case "shutdown":
           await Store.transition(ctx, row.id, { type: "release" }, fenced);
           return;
+        case "stalled": {
+          const message = `no agent event for ${cfg.stallMs} ms; stopped the agent`;
+          const after = await Store.transition(
+            ctx,
+            row.id,
+            { type: "fail", code: "stalled", message, retryable: true },
+            fenced,
+          );
+          if (after.status === "queued") metrics.retries.inc();
+          metrics.outcomes.inc({ outcome: after.status === "queued" ? "retry" : after.status });
+          return;
+        }
       }
       const message = err instanceof Error ? err.message : String(err);
       const event: Event =
