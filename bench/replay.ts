@@ -1,6 +1,7 @@
 // Replay: one session with 10,000 events, then the time to read all of them from seq 0 over SSE, over a
 // WebSocket, and as JSON pages (limit 1000). The server runs in its own process.
 // Run alone: npx tsx bench/replay.ts [--db=pglite,postgres] [--events=10000] [--runs=3]
+import { Sse } from "@orchestrator/sdk";
 import WebSocket from "ws";
 import { type Api, type Event, api, settle } from "./lib/api.ts";
 import { child } from "./lib/child.ts";
@@ -89,20 +90,14 @@ async function sse(a: Api, id: string, last: number): Promise<Event[]> {
   });
   const out: Event[] = [];
   const decoder = new TextDecoder();
-  let buf = "";
+  const parse = Sse.parser();
   const reader = res.body!.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = block.split("\n").find((l) => l.startsWith("data:"));
-        if (data) out.push(JSON.parse(data.slice(5).trim()) as Event);
-      }
+      for (const m of parse.push(decoder.decode(value, { stream: true })))
+        out.push(JSON.parse(m.data) as Event);
       if (out.at(-1)?.seq === last) break;
     }
   } finally {

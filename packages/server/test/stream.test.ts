@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Sse } from "@orchestrator/sdk";
 import WebSocket from "ws";
 import { type TestServer, create, events, serve, settle, until } from "./harness.ts";
 
@@ -13,32 +14,22 @@ async function readSse(res: Response, stop: (e: any) => boolean, max = 10_000): 
   const out: any[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
-  let buf = "";
+  const parse = Sse.parser();
   const deadline = Date.now() + max;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let i;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("\n");
-      if (!data) continue;
-      const e = JSON.parse(data);
-      out.push(e);
-      if (stop(e)) {
-        await reader.cancel();
-        return out;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const m of parse.push(decoder.decode(value, { stream: true }))) {
+        const e = JSON.parse(m.data);
+        out.push(e);
+        if (stop(e)) return out;
       }
     }
+    return out;
+  } finally {
+    await reader.cancel();
   }
-  await reader.cancel();
-  return out;
 }
 
 const sse = (id: string, headers: Record<string, string> = {}, qs = "") =>

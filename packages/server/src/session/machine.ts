@@ -70,7 +70,6 @@ export interface Policy {
 }
 
 const leasedStates = ["running", "degraded"] as const;
-const retryable: Status[] = ["partially_completed", "failed", "timeout", "stopped", "cancelled", "orphaned"];
 
 const table: Record<Status, EventType[]> = {
   pending: ["start", "cancel"],
@@ -206,5 +205,3 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
       };
   }
 }
-
-export { retryable as retryableStates };
