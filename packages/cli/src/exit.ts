@@ -10,7 +10,7 @@ export const code = {
   conflict: 4,
   unreachable: 5,
   unauthorized: 6,
-  /** `events --follow`: the session ended, but not as `completed`. */
+  /** `events --follow` and `run`: the session ended, but not as `completed`. */
   unsuccessful: 7,
   interrupted: 130,
 } as const;

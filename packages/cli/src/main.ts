@@ -2,8 +2,10 @@ import { ApiError } from "@orchestrator/sdk";
 import { Command, CommanderError } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import * as Agents from "./commands/agents.ts";
+import * as Diff from "./commands/diff.ts";
 import * as Events from "./commands/events.ts";
 import * as Login from "./commands/login.ts";
+import * as Run from "./commands/run.ts";
 import * as Serve from "./commands/serve.ts";
 import * as Sessions from "./commands/sessions.ts";
 import * as Exit from "./exit.ts";
@@ -26,6 +28,8 @@ Login.register(program);
 Sessions.register(program);
 Events.register(program);
 Agents.register(program);
+Run.register(program);
+Diff.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@orchestrator/sdk";
-import { type Server, start as startServer } from "@orchestrator/server";
+import { type Options, type Server, start as startServer } from "@orchestrator/server";
 
 const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
 
@@ -73,14 +73,20 @@ export function start(args: string[], env: Record<string, string> = {}): Running
 export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
   start(args, env).done;
 
-/** A real server on in-memory PGlite, a client for it, and the environment that points the CLI at it. */
-export async function serve(): Promise<{ server: Server; client: Client; env: Record<string, string> }> {
+/**
+ * A real server on in-memory PGlite, a client for it, and the environment that points the CLI at it.
+ * `config` adds to the test settings (e.g. `dataDir` and `repoRoots` for workspace sessions).
+ */
+export async function serve(
+  config: Omit<NonNullable<Options["config"]>, "engine"> = {},
+): Promise<{ server: Server; client: Client; env: Record<string, string> }> {
   const server = await startServer({
     memory: true,
     env: {},
     config: {
       port: 0,
       logLevel: "silent",
+      ...config,
       engine: { pollMs: 50, heartbeatMs: 200, leaseMs: 2000, reapMs: 200 },
     },
   });

@@ -4,3 +4,7 @@ export * from "./error.ts";
 export * from "./client.ts";
 export * as Sse from "./sse.ts";
 export * from "./key.ts";
+export * from "./project.ts";
+export * from "./approval.ts";
+export * from "./profile.ts";
+export * from "./checkpoint.ts";

@@ -8,6 +8,7 @@ export const Status = z
     "running",
     "paused",
     "degraded",
+    "waiting",
     "completed",
     "partially_completed",
     "failed",
@@ -28,8 +29,8 @@ export const terminal: readonly Status[] = [
   "cancelled",
   "orphaned",
 ];
-/** States in which a runner holds a live lease. */
-export const leased: readonly Status[] = ["running", "degraded"];
+/** States in which a runner holds a live lease. `waiting` is running, blocked on a person (an approval). */
+export const leased: readonly Status[] = ["running", "degraded", "waiting"];
 
 export const Type = z
   .enum(["planning", "execution", "review", "debug", "integration"])
@@ -49,7 +50,7 @@ export const priorityRank: Record<Priority, number> = {
   deferred: 4,
 };
 
-const Name = z
+export const Name = z
   .string()
   .min(1)
   .max(64)
@@ -75,7 +76,9 @@ export const Create = z
     priority: Priority.default("medium"),
     capabilities: z.array(Name).max(20).default([]).describe("capabilities the agent must have"),
     agent: Name.optional().describe("agent hint: the name of a registered agent"),
-    workspace: Workspace.optional(),
+    workspace: Workspace.optional().describe("a repository to work in; or name a registered project"),
+    project: Name.optional().describe("a registered project: its repository and base branch"),
+    profile: Name.optional().describe("the OpenCode agent profile: model, agent, permissions"),
     maxDurationSec: z.number().int().min(1).max(86_400).default(3600),
     maxAttempts: z.number().int().min(1).max(20).default(3),
     tags: z.array(Tag).max(20).default([]),
@@ -108,6 +111,16 @@ export const Failure = z
   .object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() })
   .meta({ id: "SessionError" });
 
+export const Usage = z
+  .object({
+    input: z.number(),
+    output: z.number(),
+    reasoning: z.number(),
+    cost: z.number().describe("in US dollars, as the provider prices it"),
+  })
+  .meta({ id: "Usage" });
+export type Usage = z.infer<typeof Usage>;
+
 export const Session = z
   .object({
     id: z.uuid(),
@@ -126,6 +139,9 @@ export const Session = z
     tags: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()),
     parentId: z.uuid().nullable(),
+    projectId: z.uuid().nullable(),
+    profile: z.string().nullable(),
+    usage: Usage.describe("tokens and cost over all attempts"),
     lease: Lease.nullable().describe("set exactly when a runner holds the session"),
     runAfter: z.iso.datetime().nullable().describe("earliest next claim (retry backoff)"),
     deadline: z.iso.datetime().nullable(),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir, hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { Profile } from "./agent/opencode/profile.ts";
 
 /**
  * All configuration, parsed once from the environment (and an optional JSON file named by
@@ -22,6 +23,22 @@ export const Config = z
     repoRoots: z.array(z.string()).default([homedir(), tmpdir()]),
     /** OpenCode retries a failing LLM without end; a session gives up after this many of its retries. */
     llmMaxRetries: z.coerce.number().int().min(0).max(100).default(3),
+    /** Worktrees of ended sessions without a project are removed after this many hours. */
+    worktreeRetentionHours: z.coerce.number().int().min(0).default(72),
+    opencode: z
+      .object({
+        /** Servers the pool may run; each takes about 0.6 GB. */
+        maxServers: z.coerce.number().int().min(1).max(64).default(2),
+        /** Busy sessions per server; one server degrades above about 5 (reference/opencode.md §9). */
+        sessionsPerServer: z.coerce.number().int().min(1).max(32).default(4),
+        profiles: z.array(Profile).default([]),
+        defaultProfile: z.string().optional(),
+      })
+      .prefault({}),
+    /** Which real model providers have a key in the environment (the keys themselves stay there). */
+    keys: z
+      .object({ anthropic: z.boolean(), openai: z.boolean() })
+      .default({ anthropic: false, openai: false }),
     engine: z
       .object({
         enabled: z.boolean().default(true),
@@ -56,6 +73,10 @@ const envNames: Record<string, string[]> = {
   LOG_LEVEL: ["logLevel"],
   ORCHESTRATOR_REPO_ROOTS: ["repoRoots"],
   ORCHESTRATOR_LLM_MAX_RETRIES: ["llmMaxRetries"],
+  ORCHESTRATOR_WORKTREE_RETENTION_HOURS: ["worktreeRetentionHours"],
+  ORCHESTRATOR_OPENCODE_SERVERS: ["opencode", "maxServers"],
+  ORCHESTRATOR_OPENCODE_SESSIONS_PER_SERVER: ["opencode", "sessionsPerServer"],
+  ORCHESTRATOR_PROFILE: ["opencode", "defaultProfile"],
   ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
@@ -83,6 +104,7 @@ export function load(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = proce
           ? value.split(path.delimiter).filter(Boolean)
           : value;
   }
+  fromEnv.keys = { anthropic: Boolean(env.ANTHROPIC_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
   const merged = merge(merge(file, fromEnv), overrides as Record<string, unknown>);
   const config = Config.parse(merged);
   config.dataDir = path.resolve(config.dataDir);

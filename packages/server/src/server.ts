@@ -16,6 +16,10 @@ import type { Agent } from "./agent/agent.ts";
 import { scripted } from "./agent/scripted/scripted.ts";
 import * as Opencode from "./agent/opencode/agent.ts";
 import * as OpencodePool from "./agent/opencode/pool.ts";
+import * as Worktrees from "./workspace/worktree.ts";
+import * as Retention from "./workspace/retention.ts";
+import * as Profiles from "./agent/opencode/profile.ts";
+import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
 
@@ -54,10 +58,20 @@ export async function start(opts: Options = {}): Promise<Server> {
       adminKey = (await Keys.create(db, defaultTenant, "admin (first start)", "admin")).key;
     }
     const metrics = Metrics.create();
-    const pool = OpencodePool.create({ home: path.join(config.dataDir, "opencode"), cwd: config.dataDir });
+    const profiles = Profiles.catalog(config.opencode.profiles, config.keys, config.opencode.defaultProfile);
+    const pool = OpencodePool.create({
+      home: path.join(config.dataDir, "opencode"),
+      cwd: config.dataDir,
+      max: config.opencode.maxServers,
+      perServer: config.opencode.sessionsPerServer,
+      config: (demoUrl) => serverConfig(demoUrl, profiles.providers()),
+      log,
+    });
+    const worktrees = Worktrees.rootFor(config.dataDir);
     const opencode = Opencode.create({
       pool,
-      worktrees: Opencode.worktreeRoot(config.dataDir),
+      profiles,
+      worktrees,
       roots: config.repoRoots,
       maxLlmRetries: config.llmMaxRetries,
     });
@@ -76,9 +90,19 @@ export async function start(opts: Options = {}): Promise<Server> {
       hub,
       engine,
       defaultTenant,
+      profiles,
+      pool,
       store: { db, now: () => clock.now(), policy: config.engine },
     };
     const app = App.create(deps);
+    // Worktrees of long-ended sessions go; branches stay. At start, then every ten minutes.
+    const retain = () =>
+      void Retention.sweep(db, log, worktrees, clock.now(), config.worktreeRetentionHours).catch((err) =>
+        log.warn({ err }, "worktree retention pass failed"),
+      );
+    retain();
+    const retention = setInterval(retain, 10 * 60_000);
+    retention.unref();
     const wss = new WebSocketServer({ noServer: true });
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(
@@ -103,6 +127,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     const stop = () =>
       (stopped ??= (async () => {
         // Order matters: stop taking requests and claims, let runs finish or hand them back, then close.
+        clearInterval(retention);
         const closing = new Promise<void>((r) => http.close(() => r()));
         for (const client of wss.clients) client.close(1001, "server shutting down");
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();

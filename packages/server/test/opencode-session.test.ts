@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -50,12 +50,27 @@ test("a session with a workspace runs in its own worktree and ends with its bran
   expect(tools).toContain("write:completed");
 }, 150_000);
 
-test("a workspace outside the allowed roots fails truthfully without retrying", async () => {
-  const { id } = await create(s, { title: "Escape", prompt: "anything", workspace: { repo: tmpdir() } });
-  const done = await settle(s, id, ["failed", "completed"], 60_000);
-  expect(done).toMatchObject({ status: "failed", attempt: 1, error: { code: "workspace_invalid" } });
-  expect(done.error.message).toContain("outside the allowed roots");
-}, 90_000);
+test("a workspace outside the allowed roots, or with a dirty base, is refused when submitted", async () => {
+  const before = (await s.api("/api/v1/sessions/stats")).body.total;
+  const outside = await s.api("/api/v1/sessions", {
+    method: "POST",
+    json: { title: "Escape", prompt: "anything", workspace: { repo: tmpdir() } },
+  });
+  expect(outside.status).toBe(422);
+  expect(outside.body.error.message).toMatch(/^body\.workspace\.repo: .* is outside the allowed roots/);
+  writeFileSync(path.join(repo, "notes.md"), "uncommitted\n");
+  try {
+    const dirty = await s.api("/api/v1/sessions", {
+      method: "POST",
+      json: { title: "Dirty", prompt: "anything", workspace: { repo } },
+    });
+    expect(dirty.status).toBe(409);
+    expect(dirty.body.error.message).toContain("uncommitted changes");
+  } finally {
+    await git(repo, ["checkout", "notes.md"]);
+  }
+  expect((await s.api("/api/v1/sessions/stats")).body.total).toBe(before);
+});
 
 test("an LLM that OpenCode would retry for ever ends in a clear failure", async () => {
   // "server_error" makes OpenCode retry with growing backoff and no end (reference/opencode.md §4).

@@ -1,3 +1,5 @@
+import type { Answer, ApprovalRequest } from "@orchestrator/sdk";
+
 /**
  * The one small interface every agent implements (scripted now; opencode, eap and a2a later).
  * `run` yields events until it yields a `result` or throws; it stops promptly when `signal` aborts.
@@ -11,6 +13,15 @@ export interface Agent {
   health(): Promise<{ ok: boolean; detail?: string }>;
 }
 
+/** What an agent asks a person, and how long it may wait before the profile's policy answers. */
+export interface Ask {
+  kind: "permission" | "question";
+  request: ApprovalRequest;
+  timeoutMs: number;
+  /** `reject` answers for the person; `fail` ends the attempt (ask throws Fatal "approval_timeout"). */
+  onTimeout: "reject" | "fail";
+}
+
 export interface RunInput {
   sessionId: string;
   title: string;
@@ -19,7 +30,15 @@ export interface RunInput {
   /** The data of the last checkpoint, when resuming after a retry, crash or pause. */
   checkpoint: unknown | null;
   workspace: { repo: string; ref?: string } | null;
+  /** The registered project the workspace belongs to (setup command, files to copy), if any. */
+  project: { path: string; baseBranch: string; setup: string | null; copyFiles: string[] } | null;
+  profile: string | null;
   metadata: Record<string, unknown>;
+  /**
+   * Ask a person and wait: the session shows as `waiting` until the answer (or the timeout policy's).
+   * Rejects when the run is stopped meanwhile.
+   */
+  ask(q: Ask): Promise<Answer>;
 }
 
 export type AgentEvent =
@@ -35,6 +54,12 @@ export type AgentEvent =
       title?: string;
       error?: string;
     }
+  | { type: "reasoning"; text: string }
+  | { type: "todo"; todos: { content: string; status: string; priority?: string }[] }
+  /** Tokens and cost of one model call (or step); summed on the session. */
+  | { type: "usage"; input: number; output: number; reasoning: number; cost: number }
+  /** The agent is working (text streaming in): resets the stall watchdog, is not logged. */
+  | { type: "alive" }
   | { type: "checkpoint"; data: unknown }
   | { type: "degraded"; reason: string }
   | { type: "recovered" }

@@ -4,6 +4,9 @@ import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../error.ts";
 import { authenticate } from "../auth/middleware.ts";
 import * as Sessions from "../session/routes.ts";
+import * as Projects from "../project/routes.ts";
+import * as Approvals from "../approval/routes.ts";
+import * as Checkpoints from "../checkpoint/routes.ts";
 import * as ApiKeys from "../auth/routes.ts";
 import * as Streams from "../event/stream.ts";
 import type { App, Deps, Env } from "./deps.ts";
@@ -71,6 +74,9 @@ export function create(deps: Deps): App {
   app.use("/ws/*", authenticate(deps));
 
   Sessions.routes(app, deps);
+  Projects.routes(app, deps);
+  Approvals.routes(app, deps);
+  Checkpoints.routes(app, deps);
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);
   Ops.routes(app, deps);

@@ -9,6 +9,8 @@ import type { Principal } from "../auth/key.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Hub } from "../event/hub.ts";
 import type { Ctx } from "../session/store.ts";
+import type { Catalog } from "../agent/opencode/profile.ts";
+import type { Pool } from "../agent/opencode/pool.ts";
 
 /** Everything a route needs, as one plain object. */
 export interface Deps {
@@ -22,6 +24,8 @@ export interface Deps {
   engine: Engine | null;
   store: Ctx;
   defaultTenant: string;
+  profiles: Catalog;
+  pool: Pool;
 }
 
 export interface Env {

@@ -35,7 +35,7 @@ export const statusPage = `<!doctype html>
   <ul id="agents"></ul>
 </main>
 <script>
-const order = ["pending","queued","running","degraded","paused","completed","partially_completed","failed","timeout","stopped","cancelled","orphaned"];
+const order = ["pending","queued","running","degraded","waiting","paused","completed","partially_completed","failed","timeout","stopped","cancelled","orphaned"];
 const grid = document.getElementById("grid"), msg = document.getElementById("msg"), conn = document.getElementById("conn");
 const keyInput = document.getElementById("key");
 let key = localStorage.getItem("orchestrator.key") || "";

@@ -43,7 +43,7 @@ export const apiKeys = pgTable(
   (t) => [index("api_keys_tenant").on(t.tenantId)],
 );
 
-const statuses = `'pending','queued','running','paused','degraded','completed','partially_completed','failed','timeout','stopped','cancelled','orphaned'`;
+const statuses = `'pending','queued','running','paused','degraded','waiting','completed','partially_completed','failed','timeout','stopped','cancelled','orphaned'`;
 
 export const sessions = pgTable(
   "sessions",
@@ -73,6 +73,11 @@ export const sessions = pgTable(
       .default(sql`'{}'`),
     metadata: jsonb("metadata").notNull().default({}),
     parentId: uuid("parent_id"),
+    projectId: uuid("project_id"),
+    /** The OpenCode agent profile (model, permissions) a coding session runs with. */
+    profile: text("profile"),
+    /** Tokens and cost the agent reported, summed over every attempt. */
+    usage: jsonb("usage").notNull().default({ input: 0, output: 0, reasoning: 0, cost: 0 }),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: ts("lease_expires_at"),
     /** Lease generation: bumped on every claim and on every move out of a leased state. */
@@ -91,17 +96,73 @@ export const sessions = pgTable(
   },
   (t) => [
     check("sessions_status", sql.raw(`status in (${statuses})`)),
-    check("sessions_lease", sql`(status in ('running','degraded')) = (lease_owner is not null)`),
+    check("sessions_lease", sql`(status in ('running','degraded','waiting')) = (lease_owner is not null)`),
     // The claim query walks this partial index in priority order.
     index("sessions_queue")
       .on(t.priority, t.createdAt)
       .where(sql`status = 'queued' and deleted_at is null`),
     index("sessions_leased")
       .on(t.leaseExpiresAt)
-      .where(sql`status in ('running','degraded')`),
+      .where(sql`status in ('running','degraded','waiting')`),
     index("sessions_tenant_created").on(t.tenantId, t.createdAt),
     index("sessions_parent").on(t.parentId),
     index("sessions_tags").using("gin", t.tags),
+  ],
+);
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    /** The repository's real path (symlinks resolved), checked against the allowed roots. */
+    path: text("path").notNull(),
+    baseBranch: text("base_branch").notNull(),
+    /** A shell command run in each new worktree before the agent starts (install dependencies…). */
+    setup: text("setup"),
+    copyFiles: text("copy_files")
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
+    /** Worktrees of ended sessions are removed this long after they end; their branches stay. */
+    retentionHours: integer("retention_hours").notNull(),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [unique("projects_name").on(t.tenantId, t.name)],
+);
+
+/** Requests from an agent that wait for a person: a permission to use a tool, or a question. */
+export const approvals = pgTable(
+  "approvals",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id),
+    kind: text("kind").notNull(),
+    status: text("status").notNull(),
+    request: jsonb("request").notNull(),
+    answer: jsonb("answer"),
+    /** Who answered: a key name, or "policy" when the timeout answered. */
+    answeredBy: text("answered_by"),
+    createdAt: ts("created_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    answeredAt: ts("answered_at"),
+  },
+  (t) => [
+    check("approvals_kind", sql`kind in ('permission','question')`),
+    check("approvals_status", sql`status in ('pending','answered','expired','withdrawn')`),
+    index("approvals_session").on(t.sessionId, t.createdAt),
+    index("approvals_pending")
+      .on(t.tenantId, t.createdAt)
+      .where(sql`status = 'pending'`),
   ],
 );
 

@@ -4,7 +4,18 @@ import type { Db, Q } from "../db/db.ts";
 import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import { type Agent, type AgentEvent, Fatal, type Registry, RetryAfter } from "../agent/agent.ts";
+import type { Answer, Approval } from "@orchestrator/sdk";
+import {
+  type Agent,
+  type AgentEvent,
+  type Ask,
+  Fatal,
+  type Registry,
+  RetryAfter,
+  type RunInput,
+} from "../agent/agent.ts";
+import * as Approvals from "../approval/store.ts";
+import * as Projects from "../project/store.ts";
 import { AppError } from "../error.ts";
 import * as Events from "../event/log.ts";
 import * as Store from "../session/store.ts";
@@ -34,6 +45,8 @@ interface Run {
   done: Promise<void>;
   /** When the agent last said anything (ms): a run silent for `stallMs` is stopped and retried. */
   lastEvent: number;
+  /** Approvals the run waits on: a person's time is not a stall. */
+  waiting: number;
 }
 
 export interface Engine {
@@ -52,6 +65,8 @@ export async function start(deps: Deps): Promise<Engine> {
   const cfg = config.engine;
   const ctx: Store.Ctx = { db, now: () => clock.now(), policy: cfg };
   const runs = new Map<string, Run>();
+  /** Runs waiting on an approval, by approval id: called when its answer is announced. */
+  const waiters = new Map<string, () => Promise<void>>();
   let stopping = false;
   let claiming = false;
   let again = false;
@@ -81,6 +96,7 @@ export async function start(deps: Deps): Promise<Engine> {
     try {
       await sweep(Queue.lockExpired, { type: "expire" }, () => metrics.expiries.inc());
       await sweep(Queue.lockOverdue, { type: "timeout" }, () => metrics.timeouts.inc());
+      await Approvals.withdrawStale(db, clock.now());
     } catch (err) {
       log.error({ err }, "reaper pass failed");
     }
@@ -97,6 +113,11 @@ export async function start(deps: Deps): Promise<Engine> {
     }, coalesceMs);
   };
   const offQueue = await db.listen(Store.queueChannel, wake);
+  const offApproval = await db.listen(Approvals.channel, (id) => {
+    void waiters
+      .get(id)?.()
+      .catch((err) => log.warn({ err, approval: id }, "reading an answer failed"));
+  });
   const offControl = await db.listen(Store.controlChannel, (id) => {
     const run = runs.get(id);
     if (run && !run.why) stopRun(run, "control");
@@ -158,6 +179,7 @@ export async function start(deps: Deps): Promise<Engine> {
       why: null,
       done: Promise.resolve(),
       lastEvent: Date.now(),
+      waiting: 0,
     };
     runs.set(row.id, run);
     metrics.running.set(runs.size);
@@ -178,7 +200,7 @@ export async function start(deps: Deps): Promise<Engine> {
     const agent = deps.agents.get(row.agent ?? "scripted");
     const heartbeat = setInterval(() => void renew(run), cfg.heartbeatMs);
     const watchdog = setInterval(
-      () => Date.now() - run.lastEvent > cfg.stallMs && !run.why && stopRun(run, "stalled"),
+      () => !run.waiting && Date.now() - run.lastEvent > cfg.stallMs && !run.why && stopRun(run, "stalled"),
       Math.max(50, Math.min(cfg.stallMs / 4, 10_000)),
     );
     const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
@@ -203,18 +225,25 @@ export async function start(deps: Deps): Promise<Engine> {
 
   async function drive(run: Run, agent: Agent): Promise<void> {
     const { row } = run;
-    const input = {
+    const project = row.projectId
+      ? await Projects.get(db, row.tenantId, row.projectId).catch(() => null)
+      : null;
+    const input: RunInput = {
       sessionId: row.id,
       title: row.title,
       prompt: row.prompt,
       attempt: row.attempt,
       checkpoint: row.checkpoint?.data ?? null,
       workspace: row.workspace,
+      project,
+      profile: row.profile,
       metadata: row.metadata,
+      ask: (q) => ask(run, q),
     };
     for await (const ev of agent.run(input, run.abort.signal)) {
       run.lastEvent = Date.now();
       run.abort.signal.throwIfAborted();
+      if (ev.type === "alive") continue;
       if (ev.type === "result") {
         await Store.transition(
           ctx,
@@ -256,8 +285,87 @@ export async function start(deps: Deps): Promise<Engine> {
       await Events.append(db, { ...base, type: "session.checkpoint", data: { data: ev.data }, set });
       return;
     }
+    if (ev.type === "usage") {
+      // Summed on the row in the same statement as the log entry, so the two never disagree.
+      const add = (k: "input" | "output" | "reasoning" | "cost") =>
+        sql`${k}::text, coalesce((usage->>${k})::numeric, 0) + ${ev[k]}`;
+      const set = [
+        sql`usage = jsonb_build_object(${add("input")}, ${add("output")}, ${add("reasoning")}, ${add("cost")})`,
+      ];
+      const { type: _t, ...data } = ev;
+      await Events.append(db, { ...base, type: "agent.usage", data, set });
+      return;
+    }
     const { type, ...data } = ev;
     await Events.append(db, { ...base, type: `agent.${type}`, data });
+  }
+
+  /**
+   * An agent asks a person. The session waits (`waiting`, lease kept, no stall) until an answer arrives
+   * through the approval channel, the run is stopped, or the timeout policy answers.
+   */
+  async function ask(run: Run, q: Ask): Promise<Answer> {
+    const signal = run.abort.signal;
+    signal.throwIfAborted();
+    const { approval, row } = await Approvals.request(
+      ctx,
+      run.row,
+      run.fence,
+      q.kind,
+      q.request,
+      q.timeoutMs,
+    );
+    run.row = row;
+    run.waiting++;
+    try {
+      const answered = await new Promise<Approval>((resolve, reject) => {
+        const timer = setTimeout(
+          () => void expire(),
+          Math.max(0, Date.parse(approval.expiresAt) - clock.now().getTime()),
+        );
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(approval.id);
+          signal.removeEventListener("abort", onAbort);
+        };
+        const onAbort = () => (cleanup(), reject(signal.reason));
+        const expire = async () => {
+          const policy: Answer = {
+            reply: "reject",
+            message: `No one answered within ${Math.round(q.timeoutMs / 1000)} s; rejected by the timeout policy.`,
+          };
+          try {
+            const a = await Approvals.expire(db, row.tenantId, approval.id, policy, clock.now());
+            cleanup();
+            if (a.status === "expired" && q.onTimeout === "fail")
+              reject(new Fatal(`approval ${approval.id} was not answered in time`, "approval_timeout"));
+            else resolve(a);
+          } catch (err) {
+            cleanup();
+            reject(err);
+          }
+        };
+        waiters.set(approval.id, async () => {
+          const a = await Approvals.get(db, row.tenantId, approval.id);
+          if (a.status === "pending") return;
+          cleanup();
+          resolve(a);
+        });
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      return answered.answer!;
+    } finally {
+      run.waiting--;
+      run.lastEvent = Date.now();
+      if (!run.waiting && run.row.status === "waiting" && !signal.aborted) {
+        run.row = await Store.transition(
+          ctx,
+          run.row.id,
+          { type: "answer" },
+          { fence: run.fence, known: run.row },
+        );
+      }
+    }
   }
 
   /** Turn how a run ended into the one transition that tells the truth about it. */
@@ -338,6 +446,7 @@ export async function start(deps: Deps): Promise<Engine> {
       if (wakeTimer) clearTimeout(wakeTimer);
       await offQueue();
       await offControl();
+      await offApproval();
       const all = [...runs.values()];
       const grace = new Promise<void>((r) => setTimeout(r, cfg.shutdownGraceMs).unref());
       await Promise.race([Promise.all(all.map((r) => r.done)), grace]);

@@ -25,7 +25,7 @@ export async function lockClaimable(tx: Q, n: number, now: Date): Promise<Row[]>
 export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded') and lease_expires_at < ${now.toISOString()}
+    where status in ('running','degraded','waiting') and lease_expires_at < ${now.toISOString()}
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -34,7 +34,7 @@ export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]>
 export async function lockOverdue(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded','queued') and deadline < ${now.toISOString()} and deleted_at is null
+    where status in ('running','degraded','waiting','queued') and deadline < ${now.toISOString()} and deleted_at is null
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -48,7 +48,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
       )})`
     : sql``;
   const rows = await tx.rows(sql`
-    select * from sessions where status in ('running','degraded')${who} order by tenant_id for update skip locked`);
+    select * from sessions where status in ('running','degraded','waiting')${who} order by tenant_id for update skip locked`);
   return rows.map(fromRow);
 }
 
@@ -56,7 +56,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
 export async function renew(q: Q, id: string, fence: number, until: Date): Promise<boolean> {
   const rows = await q.rows(sql`
     update sessions set lease_expires_at = ${until.toISOString()}
-    where id = ${id} and fence = ${fence} and status in ('running','degraded') returning id`);
+    where id = ${id} and fence = ${fence} and status in ('running','degraded','waiting') returning id`);
   return rows.length > 0;
 }
 

@@ -20,6 +20,8 @@ const samples: Record<EventType, Event> = {
   claim: { type: "claim", owner: "n1", leaseMs: 1000 },
   degrade: { type: "degrade", reason: "slow" },
   recover: { type: "recover" },
+  ask: { type: "ask", approval: "a1" },
+  answer: { type: "answer" },
   complete: { type: "complete", result: 1 },
   fail: { type: "fail", code: "x", message: "m", retryable: true },
   expire: { type: "expire" },
@@ -50,6 +52,20 @@ describe("session state machine", () => {
     expect(p.deadline).toEqual(new Date(now.getTime() + 60_000));
     const kept = new Date(now.getTime() + 5000);
     expect(at({ status: "queued", deadline: kept }, samples.claim).deadline).toBe(kept);
+  });
+
+  test("waiting for a person keeps the lease; answering goes back to running", () => {
+    for (const status of ["running", "degraded", "waiting"] as const) {
+      const p = at({ status }, samples.ask);
+      expect(p).toEqual({ status: "waiting" });
+    }
+    expect(at({ status: "waiting" }, samples.answer)).toEqual({ status: "running" });
+    expect(() => at({ status: "queued" }, samples.ask)).toThrow(Invalid);
+    expect(at({ status: "waiting" }, samples.cancel)).toMatchObject({
+      status: "cancelled",
+      leaseOwner: null,
+      fence: 5,
+    });
   });
 
   test("leaving a leased state clears the lease and bumps the fence", () => {

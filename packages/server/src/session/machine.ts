@@ -9,6 +9,7 @@ import type { Status } from "@orchestrator/sdk";
  * | queued            |        | running |          |         |                 |                      | timeout | paused |        | cancelled |         |         |        |
  * | running           |        |         | degraded |         | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
  * | degraded          |        |         |          | running | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
+ * | waiting⁴          |        |         |          |         | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
  * | paused            |        |         |          |         |                 |                      |         |        | queued | cancelled | stopped |         |        |
  * | completed         |        |         |          |         |                 |                      |         |        |        |           |         |         |        |
  * | partially_completed, failed, timeout, stopped, cancelled, orphaned | | | | |  |                      |         |        |        |           |         |         | queued |
@@ -16,6 +17,8 @@ import type { Status } from "@orchestrator/sdk";
  * ¹ `partially_completed` when the agent reports a partial result.
  * ² while attempts remain (and, for `fail`, the error is retryable), after an exponential backoff.
  * ³ `fail` ends in `failed`; `expire` (the lease ran out: the runner died or hung) ends in `orphaned`.
+ * ⁴ `ask` (the agent needs a person: a permission or a question) moves running, degraded and waiting to
+ *   `waiting`; `answer` (nothing is pending any more) moves it back to running. The runner keeps its lease.
  *
  * Fixes over the reference: stopped (and every other unsuccessful end) can be retried; `timeout` is entered
  * when the deadline passes; `partially_completed` is reached from a partial result.
@@ -25,6 +28,8 @@ export type Event =
   | { type: "claim"; owner: string; leaseMs: number }
   | { type: "degrade"; reason: string }
   | { type: "recover" }
+  | { type: "ask"; approval: string }
+  | { type: "answer" }
   | { type: "complete"; result: unknown; partial?: boolean }
   | { type: "fail"; code: string; message: string; retryable: boolean; retryAfterMs?: number }
   | { type: "expire" }
@@ -69,13 +74,14 @@ export interface Policy {
   retryCapMs: number;
 }
 
-const leasedStates = ["running", "degraded"] as const;
+const leasedStates = ["running", "degraded", "waiting"] as const;
 
 const table: Record<Status, EventType[]> = {
   pending: ["start", "cancel"],
   queued: ["claim", "timeout", "pause", "cancel"],
-  running: ["degrade", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
-  degraded: ["recover", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
+  running: ["degrade", "ask", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
+  degraded: ["recover", "ask", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
+  waiting: ["ask", "answer", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
   paused: ["resume", "cancel", "stop"],
   completed: [],
   partially_completed: ["retry"],
@@ -130,7 +136,10 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
     case "degrade":
       return { status: "degraded" };
     case "recover":
+    case "answer":
       return { status: "running" };
+    case "ask":
+      return { status: "waiting" };
     case "complete":
       return {
         status: e.partial ? "partially_completed" : "completed",

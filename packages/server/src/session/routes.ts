@@ -6,6 +6,8 @@ import * as Events from "../event/log.ts";
 import type { Event } from "./machine.ts";
 import { toPublic } from "./row.ts";
 import * as Store from "./store.ts";
+import * as Projects from "../project/store.ts";
+import { checkBase, currentBranch, inspect } from "../workspace/worktree.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
 import { body, errors, json } from "../api/doc.ts";
@@ -48,9 +50,33 @@ export function routes(app: App, deps: Deps): void {
           },
         );
       }
+      if (input.project && input.workspace)
+        throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
+          issues: [{ path: "body.project", message: "conflicts with workspace" }],
+        });
+      const project = input.project
+        ? await Projects.get(deps.db, tenant(c), input.project, "body.project")
+        : null;
+      const workspace = project ? { repo: project.path, ref: project.baseBranch } : input.workspace;
+      // Say now, not minutes later from a failed run, that the repository cannot be worked on.
+      if (workspace) {
+        const repo =
+          project?.path ??
+          (await inspect(workspace.repo, workspace.ref, deps.config.repoRoots, {
+            path: "body.workspace.repo",
+            branch: "body.workspace.ref",
+          }));
+        await checkBase({ path: repo, baseBranch: workspace.ref ?? (await currentBranch(repo)) });
+      }
+      const agent = input.agent ?? defaultAgent(deps, workspace);
+      // Coding sessions always carry their profile, so a later change of the default cannot change them.
+      const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
       const row = await Store.create(deps.store, tenant(c), {
         ...input,
-        agent: input.agent ?? defaultAgent(deps, input.workspace),
+        workspace,
+        agent,
+        profile,
+        projectId: project?.id ?? null,
       });
       return c.json(toPublic(row), 201);
     },

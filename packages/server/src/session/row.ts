@@ -30,6 +30,9 @@ export function fromRow(r: Record<string, unknown>): Row {
     tags: (r.tags as string[]) ?? [],
     metadata: (r.metadata as Record<string, unknown>) ?? {},
     parentId: (r.parent_id as string | null) ?? null,
+    projectId: (r.project_id as string | null) ?? null,
+    profile: (r.profile as string | null) ?? null,
+    usage: { input: 0, output: 0, reasoning: 0, cost: 0, ...(r.usage as object | null) },
     lease: leased
       ? { owner: String(r.lease_owner), expiresAt: toIso(r.lease_expires_at)!, fence: Number(r.fence) }
       : null,

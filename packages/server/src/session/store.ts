@@ -30,7 +30,11 @@ export interface Ctx {
 }
 
 /** Create a session from validated input (the schema's output, defaults applied). */
-export async function create(ctx: Ctx, tenantId: string, input: z.output<typeof Create>): Promise<Row> {
+export async function create(
+  ctx: Ctx,
+  tenantId: string,
+  input: z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown },
+): Promise<Row> {
   const now = ctx.now().toISOString();
   const id = randomUUID();
   const status = input.hold ? "pending" : "queued";
@@ -41,11 +45,12 @@ export async function create(ctx: Ctx, tenantId: string, input: z.output<typeof 
   const rows = await ctx.db.rows(sql`
     with s as (
       insert into sessions (id, tenant_id, title, prompt, type, priority, status, capabilities, agent, workspace,
-        max_duration_sec, max_attempts, tags, metadata, parent_id, created_at, updated_at, last_seq)
+        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, checkpoint, created_at, updated_at, last_seq)
       values (${id}, ${tenantId}, ${input.title}, ${input.prompt}, ${input.type}, ${priorityRank[input.priority]},
         ${status}, ${pgArray(input.capabilities)}::text[], ${input.agent ?? null}, ${json(input.workspace ?? null)}::jsonb,
         ${input.maxDurationSec}, ${input.maxAttempts}, ${pgArray(input.tags)}::text[], ${json(input.metadata)}::jsonb,
-        ${input.parentId ?? null}, ${now}, ${now}, 1)
+        ${input.parentId ?? null}, ${input.projectId ?? null}, ${input.profile ?? null},
+        ${input.checkpoint === undefined ? null : json({ seq: 1, at: now, data: input.checkpoint })}::jsonb, ${now}, ${now}, 1)
       returning *),
     h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
@@ -71,7 +76,7 @@ export async function get(q: Q, tenantId: string, id: string, field = "id"): Pro
 export async function settle(ctx: Ctx, tenantId: string, id?: string): Promise<void> {
   const rows = await ctx.db.rows(sql`
     select * from sessions where tenant_id = ${tenantId}${id ? sql` and id = ${id}` : sql``}
-      and status in ('running','degraded') and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
+      and status in ('running','degraded','waiting') and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
   for (const row of rows.map(fromRow)) {
     try {
       await transition(ctx, row.id, { type: "expire" }, { known: row, reason: "lease expired" });

@@ -18,7 +18,7 @@ export interface Worktree {
   base: string;
 }
 
-const invalid = (field: string, message: string) =>
+const invalidAt = (field: string, message: string) =>
   new AppError("validation_failed", `${field}: ${message}`, { issues: [{ path: field, message }] });
 
 /**
@@ -29,7 +29,11 @@ export async function inspect(
   repo: string,
   baseBranch: string | undefined,
   allowedRoots: string[],
+  /** The request's names for the two fields, for error paths (e.g. body.workspace.repo). */
+  names: { path: string; branch: string } = { path: "path", branch: "baseBranch" },
 ): Promise<string> {
+  const invalid = (field: "path" | "baseBranch", message: string) =>
+    invalidAt(field === "path" ? names.path : names.branch, message);
   const real = await realpath(repo).catch(() => {
     throw invalid("path", `${repo} does not exist`);
   });
@@ -52,6 +56,9 @@ export async function inspect(
   return real;
 }
 
+/** Where session worktrees live: under the data directory, never inside the user's repository. */
+export const rootFor = (dataDir: string) => path.join(dataDir, "worktrees");
+
 /** The branch of a session's worktree: named after the session, so it is easy to find and never reused. */
 export const branchFor = (sessionId: string) => `orchestrator/${sessionId}`;
 
@@ -65,36 +72,27 @@ export async function create(project: Project, sessionId: string, root: string):
   if (await ok(project.path, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`])) {
     throw new AppError("conflict", `branch ${branch} already exists in ${project.path}`, { branch });
   }
-  const current = (
-    await git(project.path, ["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")
-  ).trim();
-  if (current === project.baseBranch) {
-    const dirty = (await git(project.path, ["status", "--porcelain", "--untracked-files=no"])).trim();
-    if (dirty) {
-      throw new AppError(
-        "conflict",
-        `the base branch ${project.baseBranch} has uncommitted changes in ${project.path}; commit or stash them first`,
-        {
-          files: dirty.split("\n").slice(0, 20),
-        },
-      );
-    }
-  }
+  await checkBase(project);
   const base = (await git(project.path, ["rev-parse", `refs/heads/${project.baseBranch}`])).trim();
   const dir = path.join(root, sessionId);
   await mkdir(root, { recursive: true });
   await git(project.path, ["worktree", "add", "-b", branch, dir, base]);
+  await copyInto(project, dir);
+  return { path: dir, branch, base };
+}
+
+/** Copy the project's listed files (untracked secrets and the like) into a new worktree. */
+async function copyInto(project: Project, dir: string): Promise<void> {
   for (const file of project.copyFiles) {
     const from = path.join(project.path, file);
     const to = path.join(dir, file);
-    if (!to.startsWith(dir + path.sep)) throw invalid("copyFiles", `${file} leaves the worktree`);
+    if (!to.startsWith(dir + path.sep)) throw invalidAt("copyFiles", `${file} leaves the worktree`);
     await mkdir(path.dirname(to), { recursive: true });
     await copyFile(from, to).catch((err: NodeJS.ErrnoException) => {
       // A listed file that the repository does not have is skipped: it is optional by nature (.env).
       if (err.code !== "ENOENT") throw err;
     });
   }
-  return { path: dir, branch, base };
 }
 
 /**
@@ -114,18 +112,67 @@ export async function remove(
   if (opts.deleteBranch) await git(project.path, ["branch", "-D", wt.branch]);
 }
 
+/**
+ * Refuse a base branch that is checked out with uncommitted changes: a new worktree would silently not
+ * contain them. Checked when a session is submitted, and again when its worktree is cut.
+ */
+export async function checkBase(project: Pick<Project, "path" | "baseBranch">): Promise<void> {
+  const current = (
+    await git(project.path, ["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")
+  ).trim();
+  if (current !== project.baseBranch) return;
+  const dirty = (await git(project.path, ["status", "--porcelain", "--untracked-files=no"])).trim();
+  if (dirty) {
+    throw new AppError(
+      "conflict",
+      `the base branch ${project.baseBranch} has uncommitted changes in ${project.path}; commit or stash them first`,
+      { files: dirty.split("\n").slice(0, 20) },
+    );
+  }
+}
+
 /** A session's worktree: reused when a retry finds it in place, cut fresh otherwise. */
 export async function open(project: Project, sessionId: string, root: string): Promise<Worktree> {
   const dir = path.join(root, sessionId);
   const branch = branchFor(sessionId);
   const head = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).catch(() => "");
-  if (head.trim() === branch) {
-    const base = (
+  const baseOf = async () =>
+    (
       await git(project.path, ["merge-base", `refs/heads/${project.baseBranch}`, `refs/heads/${branch}`])
     ).trim();
-    return { path: dir, branch, base };
+  if (head.trim() === branch) return { path: dir, branch, base: await baseOf() };
+  if (await ok(project.path, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`])) {
+    // Retention removed the worktree of an ended session that is now retried: check its branch out again.
+    await rm(dir, { recursive: true, force: true });
+    await git(project.path, ["worktree", "prune"]);
+    await mkdir(root, { recursive: true });
+    await git(project.path, ["worktree", "add", dir, branch]);
+    return { path: dir, branch, base: await baseOf() };
   }
   return create(project, sessionId, root);
+}
+
+/** Rewind a worktree to `commit`: the branch moves back, later changes and untracked files go. */
+export async function reset(dir: string, commit: string): Promise<void> {
+  await git(dir, ["reset", "-q", "--hard", commit]);
+  // -fd keeps ignored files (installed dependencies, copied secrets); it only drops the agent's leftovers.
+  await git(dir, ["clean", "-q", "-fd"]);
+}
+
+/** A new session's worktree on a new branch cut from `commit` (a fork of another session). */
+export async function createAt(
+  project: Project,
+  sessionId: string,
+  root: string,
+  commit: string,
+): Promise<Worktree> {
+  const branch = branchFor(sessionId);
+  const dir = path.join(root, sessionId);
+  await mkdir(root, { recursive: true });
+  await git(project.path, ["worktree", "add", "-q", "-b", branch, dir, commit]);
+  await copyInto(project, dir);
+  const base = (await git(project.path, ["merge-base", `refs/heads/${project.baseBranch}`, commit])).trim();
+  return { path: dir, branch, base };
 }
 
 /** The base branch when none is named: whatever the repository has checked out. */

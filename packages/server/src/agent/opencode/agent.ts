@@ -1,12 +1,28 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { createOpencodeClient } from "@opencode-ai/sdk/v2";
+import { type OpencodeClient, createOpencodeClient } from "@opencode-ai/sdk/v2";
 import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
-import { type Project, commit, currentBranch, diff, inspect, open } from "../../workspace/worktree.ts";
+import {
+  type Project,
+  type Worktree,
+  commit,
+  currentBranch,
+  diff,
+  inspect,
+  open,
+  reset,
+} from "../../workspace/worktree.ts";
+import { git } from "../../workspace/git.ts";
+import { AppError } from "../../error.ts";
+import { runSetup } from "../../workspace/setup.ts";
 import type { Pool } from "./pool.ts";
-import { label } from "./demo-llm.ts";
+import { type Catalog, type Profile, demoProvider, rules } from "./profile.ts";
+import { label as demoLabel } from "./demo-llm.ts";
+import { type OcEvent, Mapper } from "./events.ts";
 
 export interface Deps {
   pool: Pool;
+  profiles: Catalog;
   /** Where session worktrees live (`<dataDir>/worktrees`). */
   worktrees: string;
   /** Repositories must lie inside one of these. */
@@ -15,113 +31,312 @@ export interface Deps {
   maxLlmRetries?: number;
 }
 
-// OpenCode's event union is wide; we read a few known fields defensively rather than narrow every variant.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type OcEvent = { type: string; properties?: Record<string, any> };
+/** Where a session stands: its worktree commit and its OpenCode conversation. Saved as the checkpoint. */
+export interface Position {
+  worktree?: string;
+  branch?: string;
+  commit: string;
+  opencodeSession: string | null;
+  /** The last assistant message whose step the commit contains. */
+  messageId: string | null;
+  /** Set by a restore: the next run first rewinds the conversation (and worktree) to this point. */
+  rewind?: boolean;
+  /** Set by a fork: the next run forks this conversation at this message, then sends its own prompt. */
+  forkOf?: { opencodeSession: string; messageId: string | null } | null;
+}
+
+const asPosition = (v: unknown): Position | null =>
+  v && typeof v === "object" && typeof (v as Position).commit === "string" ? (v as Position) : null;
 
 /**
  * Runs a session with a real OpenCode in the session's own git worktree: prompt_async, follow /event,
- * map tool calls and the final text into our log, and end with the branch and its diff against the base.
+ * map tool calls, text, todos, usage and approvals into our log, checkpoint each step that changed files,
+ * and end with the branch and its diff against the base. A retry resumes the same conversation in the
+ * same worktree from the last checkpoint.
  */
 export function create(deps: Deps): Agent {
+  const names = deps.profiles.all().map((p) => p.name);
+  const demo = deps.profiles.all().some((p) => p.model.startsWith(`${demoProvider}/`));
   return {
     name: "opencode",
-    label: `OpenCode in a git worktree (model: ${label})`,
+    label: `OpenCode in a git worktree; profiles: ${names.join(", ")}${demo ? ` (demo: ${demoLabel})` : ""}`,
     capabilities: ["code", "opencode", "git"],
-    health: async () => ({ ok: true }),
+    health: async () => ({ ok: true, detail: `${deps.pool.servers().length} server(s) up` }),
     run: (input, signal) => run(deps, input, signal),
   };
 }
 
 async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
-  if (!input.workspace)
-    throw new Fatal("the opencode agent needs a workspace: give workspace.repo", "workspace_required");
-  const ref = input.workspace.ref;
-  const real = await inspect(input.workspace.repo, ref, deps.roots).catch((err) => {
-    throw new Fatal(err.message, "workspace_invalid");
-  });
-  const project: Project = { path: real, baseBranch: ref ?? (await currentBranch(real)), copyFiles: [] };
-  const wt = await open(project, input.sessionId, deps.worktrees);
-  yield { type: "log", level: "info", text: `worktree ${wt.path} on branch ${wt.branch}` };
-
-  const oc = await deps.pool.acquire();
-  const client = createOpencodeClient({
-    baseUrl: oc.url,
-    directory: wt.path,
-    headers: { authorization: oc.auth },
-  });
-  const events = await client.event.subscribe();
-  const session = (await client.session.create({ title: input.title })).data;
-  if (!session) throw new Error("opencode did not create a session");
-  const onAbort = () => void client.session.abort({ sessionID: session.id }).catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    await client.session.promptAsync({
-      sessionID: session.id,
-      parts: [{ type: "text", text: input.prompt }],
-    });
-    let text = "";
-    let failure: string | null = null;
-    const tokens = { input: 0, output: 0, cost: 0 };
-    const seen = new Map<string, string>();
-    let idle = false;
-    for await (const raw of untilAborted(events.stream, signal)) {
-      const e = raw as OcEvent;
-      const p = e.properties ?? {};
-      if (p.sessionID !== session.id) continue;
-      if (e.type === "message.part.updated" && p.part?.type === "tool") {
-        const status = p.part.state?.status as "pending" | "running" | "completed" | "error";
-        if (seen.get(p.part.callID) === status) continue;
-        seen.set(p.part.callID, status);
-        yield {
-          type: "tool",
-          tool: p.part.tool,
-          callId: p.part.callID,
-          status,
-          title: p.part.state?.title,
-          error: p.part.state?.error,
-        };
-      } else if (e.type === "message.part.updated" && p.part?.type === "text" && p.part.time?.end) {
-        text = p.part.text;
-        yield { type: "message", text };
-      } else if (e.type === "message.updated" && p.info?.role === "assistant" && p.info.time?.completed) {
-        tokens.input += p.info.tokens?.input ?? 0;
-        tokens.output += p.info.tokens?.output ?? 0;
-        tokens.cost += p.info.cost ?? 0;
-      } else if (e.type === "session.status" && p.status?.type === "retry") {
-        yield { type: "degraded", reason: `LLM retry ${p.status.attempt}: ${p.status.message}` };
-        if (p.status.attempt > (deps.maxLlmRetries ?? 3)) {
-          failure = `the model kept failing (${p.status.message}); gave up after ${p.status.attempt} retries`;
-          onAbort();
-        }
-      } else if (e.type === "session.error") {
-        failure ??= `${p.error?.name ?? "error"}: ${p.error?.data?.message ?? JSON.stringify(p.error?.data ?? {})}`;
-      } else if (e.type === "session.idle") {
-        idle = true;
-        break;
-      }
+  const profile = (() => {
+    try {
+      return deps.profiles.get(input.profile);
+    } catch (err) {
+      throw new Fatal((err as Error).message, "profile_unknown");
     }
-    signal.throwIfAborted();
-    // The stream ended without the session finishing: the server went away. Retryable from the worktree.
-    if (!idle) throw new Error("the opencode event stream ended before the session finished");
-    if (failure) throw new Fatal(failure, "opencode_failed");
-    const head = await commit(wt, `${input.title}\n\nOrchestrator session ${input.sessionId}`);
-    yield {
-      type: "checkpoint",
-      data: { worktree: wt.path, branch: wt.branch, commit: head, opencodeSession: session.id },
-    };
-    const d = await diff(wt);
-    yield {
-      type: "result",
-      result: { text, branch: wt.branch, base: wt.base, worktree: wt.path, diff: d, tokens },
-    };
+  })();
+  const project = await projectFor(input, deps.roots);
+  const fresh = !existsSync(path.join(deps.worktrees, input.sessionId));
+  const wt = await open(project, input.sessionId, deps.worktrees).catch((err) => {
+    // A dirty base or a branch in the way will not fix itself on a retry.
+    if (err instanceof AppError) throw new Fatal(err.message, "workspace_invalid");
+    throw err;
+  });
+  yield {
+    type: "log",
+    level: "info",
+    text: `worktree ${wt.path} on branch ${wt.branch} (profile ${profile.name})`,
+  };
+  if (fresh && project.setup) {
+    yield { type: "log", level: "info", text: `setup: ${project.setup}` };
+    const out = await runSetup(project.setup, wt.path, signal).catch((err: Error) => {
+      throw new Fatal(err.message, "setup_failed");
+    });
+    if (out) yield { type: "log", level: "info", text: out };
+  }
+
+  const lease = await deps.pool.acquire(signal);
+  try {
+    const client = createOpencodeClient({
+      baseUrl: lease.oc.url,
+      directory: wt.path,
+      headers: { authorization: lease.oc.auth },
+    });
+    const events = await client.event.subscribe();
+    const last = asPosition(input.checkpoint);
+    let sessionID: string | null = null;
+    let resumed = false;
+    if (last?.forkOf && !last.opencodeSession) {
+      sessionID = await forkConversation(client, last.forkOf, wt.path);
+      if (sessionID) yield { type: "log", level: "info", text: `forked the conversation into ${sessionID}` };
+    } else if (last?.opencodeSession && (await exists(client, last.opencodeSession))) {
+      sessionID = last.opencodeSession;
+      resumed = true;
+      if (last.rewind) {
+        await rewindConversation(client, sessionID, last.messageId);
+        // OpenCode's revert restores files from its own snapshots; ours is the commit, so it has the last word.
+        await reset(wt.path, last.commit);
+        yield { type: "log", level: "info", text: `rewound to checkpoint ${last.commit.slice(0, 10)}` };
+      }
+      yield {
+        type: "log",
+        level: "info",
+        text: `resuming OpenCode session ${sessionID} from the last checkpoint`,
+      };
+    }
+    if (!sessionID) {
+      const made = await client.session.create({ title: input.title, permission: rules(profile) });
+      if (!made.data) throw new Error(`opencode did not create a session: ${JSON.stringify(made.error)}`);
+      sessionID = made.data.id;
+    }
+    if (!resumed || last?.rewind) {
+      // Where we start from (and no pending rewind or fork): even a crash before the first step resumes here.
+      const head = (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+      yield { type: "checkpoint", data: position(wt, head, sessionID, last?.messageId ?? null) };
+    }
+    const onAbort = () => void client.session.abort({ sessionID }).catch(() => {});
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      // The SSE client reconnects to a dead server for ever: the server's exit ends the run instead.
+      const died = lease.oc.exited.then((code) => {
+        throw new Error(`the opencode server exited (${code ?? "killed"}) during the session`);
+      });
+      died.catch(() => {}); // observed through the race in untilAborted
+      yield* drive(deps, input, profile, client, wt, sessionID, resumed, events.stream, signal, died);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    lease.release();
   }
 }
 
-/** Iterate until the signal aborts, even if the source never yields again (a hung server). */
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+async function* drive(
+  deps: Deps,
+  input: RunInput,
+  profile: Profile,
+  client: OpencodeClient,
+  wt: Worktree,
+  sessionID: string,
+  resumed: boolean,
+  stream: AsyncIterable<unknown>,
+  signal: AbortSignal,
+  died: Promise<never>,
+): AsyncGenerator<AgentEvent> {
+  const [providerID, ...rest] = profile.model.split("/");
+  const text = resumed
+    ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
+      `conversation above. Continue the original task from where it stopped; do not redo finished steps.`
+    : input.prompt;
+  const sent = await client.session.promptAsync({
+    sessionID,
+    parts: [{ type: "text", text }],
+    model: { providerID: providerID!, modelID: rest.join("/") },
+    agent: profile.agent,
+    ...(profile.system ? { system: profile.system } : {}),
+  });
+  if (sent.error) throw new Error(`opencode refused the prompt: ${JSON.stringify(sent.error)}`);
+
+  const map = new Mapper(sessionID, deps.maxLlmRetries ?? 3);
+  const usage = { input: 0, output: 0, reasoning: 0, cost: 0 };
+  let idle = false;
+  for await (const raw of untilAborted(stream, signal, died)) {
+    const e = raw as OcEvent;
+    const out = map.next(e);
+    for (const ev of out.events) {
+      if (ev.type === "usage")
+        for (const k of ["input", "output", "reasoning", "cost"] as const) usage[k] += ev[k];
+      yield ev;
+    }
+    if (out.abort) void client.session.abort({ sessionID }).catch(() => {});
+    if (out.stepDone) {
+      // A finished step that changed files is a checkpoint: a commit on the branch plus where the talk is.
+      const head = await commit(
+        wt,
+        `${input.title}: step ${out.stepDone.n}\n\nOrchestrator session ${input.sessionId}`,
+      );
+      if (head) yield { type: "checkpoint", data: position(wt, head, sessionID, out.stepDone.messageId) };
+    }
+    if (out.permission) {
+      const p = out.permission;
+      const a = await input.ask({
+        kind: "permission",
+        request: p.request,
+        timeoutMs: profile.approvalTimeoutSec * 1000,
+        onTimeout: profile.onTimeout,
+      });
+      await client.permission.reply({ requestID: p.id, reply: a.reply ?? "reject", message: a.message });
+    }
+    if (out.question) {
+      const q = out.question;
+      const a = await input.ask({
+        kind: "question",
+        request: q.request,
+        timeoutMs: profile.approvalTimeoutSec * 1000,
+        onTimeout: profile.onTimeout,
+      });
+      if (a.answers) await client.question.reply({ requestID: q.id, answers: a.answers });
+      else await client.question.reject({ requestID: q.id });
+    }
+    if (out.idle) {
+      idle = true;
+      break;
+    }
+  }
+  signal.throwIfAborted();
+  // The stream ended without the session finishing: the server went away. Retryable from the checkpoint.
+  if (!idle) throw new Error("the opencode event stream ended before the session finished");
+  if (map.failure) throw new Fatal(map.failure, "opencode_failed");
+  const head = await commit(wt, `${input.title}\n\nOrchestrator session ${input.sessionId}`);
+  if (head) yield { type: "checkpoint", data: position(wt, head, sessionID, map.lastMessage) };
+  const d = await diff(wt);
+  yield {
+    type: "result",
+    result: {
+      text: map.text,
+      branch: wt.branch,
+      base: wt.base,
+      worktree: wt.path,
+      diff: d,
+      tokens: usage,
+      opencodeSession: sessionID,
+    },
+  };
+}
+
+const position = (wt: Worktree, head: string, sessionID: string, messageId: string | null): Position => ({
+  worktree: wt.path,
+  branch: wt.branch,
+  commit: head,
+  opencodeSession: sessionID,
+  messageId,
+});
+
+type Messages = { info: { id: string } }[];
+
+/** The message after `messageId` (the first one a rewind or fork leaves out), or undefined if none. */
+async function after(
+  client: OpencodeClient,
+  sessionID: string,
+  messageId: string | null,
+): Promise<string | undefined> {
+  const msgs = ((await client.session.messages({ sessionID })).data ?? []) as Messages;
+  if (messageId === null) return msgs[0]?.info.id;
+  const i = msgs.findIndex((m) => m.info.id === messageId);
+  return i >= 0 ? msgs[i + 1]?.info.id : undefined;
+}
+
+/** Drop every message after the checkpoint's (OpenCode reverts from a message on). */
+async function rewindConversation(
+  client: OpencodeClient,
+  sessionID: string,
+  messageId: string | null,
+): Promise<void> {
+  const from = await after(client, sessionID, messageId);
+  if (!from) return;
+  const r = await client.session.revert({ sessionID, messageID: from });
+  if (r.error) throw new Error(`opencode could not rewind the conversation: ${JSON.stringify(r.error)}`);
+}
+
+/** A copy of a conversation up to the checkpoint's message; null when the original is gone. */
+async function forkConversation(
+  client: OpencodeClient,
+  from: { opencodeSession: string; messageId: string | null },
+  directory: string,
+): Promise<string | null> {
+  if (!(await exists(client, from.opencodeSession))) return null;
+  const upto = await after(client, from.opencodeSession, from.messageId);
+  const r = await client.session.fork({
+    sessionID: from.opencodeSession,
+    ...(upto ? { messageID: upto } : {}),
+  });
+  if (!r.data) return null;
+  if (r.data.directory === directory) return r.data.id;
+  // A fork stays in its original's directory, where its tools would then write: move it to our worktree.
+  const moved = await client.experimental.controlPlane.moveSession({
+    sessionID: r.data.id,
+    destination: { directory },
+    moveChanges: false,
+  });
+  if (moved.error)
+    throw new Error(`opencode could not move the forked session: ${JSON.stringify(moved.error)}`);
+  const check = await client.session.get({ sessionID: r.data.id });
+  if (check.data?.directory !== directory)
+    throw new Fatal(
+      `the forked OpenCode session stayed in ${check.data?.directory}, not ${directory}`,
+      "fork_failed",
+    );
+  return r.data.id;
+}
+
+async function exists(client: OpencodeClient, sessionID: string): Promise<boolean> {
+  const got = await client.session.get({ sessionID }).catch(() => null);
+  return Boolean(got?.data);
+}
+
+/** The repository to work on: the registered project, or an ad-hoc workspace checked like one. */
+async function projectFor(input: RunInput, roots: string[]): Promise<Project & { setup: string | null }> {
+  if (input.project) return input.project;
+  if (!input.workspace)
+    throw new Fatal(
+      "the opencode agent needs a workspace: give project or workspace.repo",
+      "workspace_required",
+    );
+  const ref = input.workspace.ref;
+  const real = await inspect(input.workspace.repo, ref, roots, {
+    path: "workspace.repo",
+    branch: "workspace.ref",
+  }).catch((err) => {
+    throw new Fatal(err.message, "workspace_invalid");
+  });
+  return { path: real, baseBranch: ref ?? (await currentBranch(real)), copyFiles: [], setup: null };
+}
+
+/** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */
+async function* untilAborted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+  died: Promise<never>,
+): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   const aborted = new Promise<never>((_, reject) => {
     if (signal.aborted) reject(signal.reason);
@@ -130,7 +345,7 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): 
   aborted.catch(() => {}); // observed through the race below
   try {
     for (;;) {
-      const next = await Promise.race([it.next(), aborted]);
+      const next = await Promise.race([it.next(), aborted, died]);
       if (next.done) return;
       yield next.value;
     }
@@ -138,5 +353,3 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): 
     void it.return?.();
   }
 }
-
-export const worktreeRoot = (dataDir: string) => path.join(dataDir, "worktrees");

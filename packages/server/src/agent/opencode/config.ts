@@ -1,13 +1,14 @@
 /**
- * OpenCode configuration for servers we run: the demo provider (when its URL is given), no autoupdate or
- * sharing, and the permission rules that make a session autonomous. Passed as OPENCODE_CONFIG_CONTENT so
- * nothing is written into a worktree (reference/opencode.md §3).
+ * OpenCode configuration for servers we run: the demo provider, any real providers whose key is in the
+ * environment (OpenCode reads ANTHROPIC_API_KEY and friends itself), no autoupdate or sharing, and
+ * autonomous permission defaults that each session's profile then narrows or widens. Passed as
+ * OPENCODE_CONFIG_CONTENT so nothing is written into a worktree (reference/opencode.md §3).
  */
-export function demoConfig(demoUrl: string): Record<string, unknown> {
+export function serverConfig(demoUrl: string, providers: string[] = ["demo"]): Record<string, unknown> {
   return {
     model: "demo/demo-model",
     small_model: "demo/demo-model",
-    enabled_providers: ["demo"],
+    enabled_providers: [...new Set(["demo", ...providers])],
     autoupdate: false,
     share: "disabled",
     provider: {
@@ -23,6 +24,9 @@ export function demoConfig(demoUrl: string): Record<string, unknown> {
     permission: autonomous,
   };
 }
+
+/** The configuration with only the demo provider (tests and benchmarks). */
+export const demoConfig = (demoUrl: string) => serverConfig(demoUrl);
 
 /** Fully autonomous, all verified in reference/opencode.md §8: nothing can block on a person. */
 export const autonomous = {

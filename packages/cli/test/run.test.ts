@@ -1,0 +1,169 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Client, Event, Session, terminal } from "@orchestrator/sdk";
+import type { Server } from "@orchestrator/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { run, serve, start } from "./harness.ts";
+
+// The whole path from the terminal: the CLI → the API → the engine → a real OpenCode (demo model) working
+// in a git worktree of a real repository.
+const root = mkdtempSync(path.join(tmpdir(), "orchestrator-run-"));
+const repo = path.join(root, "repos", "app");
+const outside = path.join(root, "elsewhere", "app");
+let server: Server;
+let client: Client;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  gitRepo(repo, { "notes.md": "one\ntwo\n" });
+  gitRepo(outside, { "notes.md": "one\n" });
+  ({ server, client, env } = await serve({
+    dataDir: path.join(root, "data"),
+    repoRoots: [path.join(root, "repos")],
+  }));
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A git repository with one commit on `main` holding `files`. */
+function gitRepo(dir: string, files: Record<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+  git("init", "-q", "-b", "main");
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  git("add", ".");
+  git("-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init");
+}
+
+const task = (text: string, script: unknown[]) => `${text}\nFAKE_SCRIPT: ${JSON.stringify(script)}`;
+const writeAndEdit = task("Write hello.txt and fix notes.md.", [
+  { tool: "write", args: { filePath: "hello.txt", content: "hello\n" } },
+  { tool: "edit", args: { filePath: "notes.md", oldString: "two", newString: "deux" } },
+  { text: "Done: wrote hello.txt, fixed notes.md." },
+]);
+const idIn = (stdout: string) => /▶ .* {2}([0-9a-f-]{36})/.exec(stdout)![1]!;
+
+describe("run", { timeout: 150_000 }, () => {
+  let id: string;
+
+  test("runs a task in a worktree, shows each tool call live, and ends with the branch and diff", async () => {
+    const r = await run(["run", writeAndEdit, "--repo", path.relative(process.cwd(), repo)], env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    id = idIn(r.stdout);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe(`▶ Write hello.txt and fix notes.md.  ${id}  (agent opencode)`);
+    expect(lines[1]).toBe("● running (attempt 1)");
+    // One line when a call starts and one when it ends, though OpenCode reports pending, running, completed.
+    expect(lines.filter((l) => l.startsWith("  ▸"))).toEqual([
+      "  ▸ write …",
+      "  ▸ write hello.txt … completed",
+      "  ▸ edit …",
+      "  ▸ edit notes.md … completed",
+    ]);
+    expect(lines).toContain("  Done: wrote hello.txt, fixed notes.md.");
+    expect(lines).toContain("● completed");
+    const end = lines.slice(lines.indexOf(`completed  Write hello.txt and fix notes.md.  ${id}`));
+    expect(end[1]).toMatch(new RegExp(`^branch {4}orchestrator/${id} \\(from [0-9a-f]{7}\\)$`));
+    expect(end[2]).toBe(`worktree  ${path.join(root, "data", "worktrees", id)}`);
+    expect(end.slice(3)).toEqual([
+      "  hello.txt  +1  −0",
+      "  notes.md   +1  −1",
+      "  2 files changed, +2 −1",
+      "",
+    ]);
+  });
+
+  test("diff prints a finished session's summary, its patch, or its JSON", async () => {
+    const stat = await run(["diff", id], env);
+    expect(stat.code).toBe(0);
+    expect(stat.stdout).toContain("  notes.md   +1  −1\n  2 files changed, +2 −1\n");
+    const patch = await run(["diff", id, "--patch"], env);
+    expect(patch.stdout).toMatch(/^diff --git a\/hello\.txt b\/hello\.txt\n/);
+    expect(patch.stdout).toContain("\n-two\n+deux\n");
+    const both = await run(["diff", id, "--stat", "--patch"], env);
+    expect(both.stdout).toBe(stat.stdout + patch.stdout);
+    const json = await run(["--json", "diff", id], env);
+    expect(JSON.parse(json.stdout)).toEqual({
+      files: [
+        { file: "hello.txt", additions: 1, deletions: 0 },
+        { file: "notes.md", additions: 1, deletions: 1 },
+      ],
+      additions: 2,
+      deletions: 1,
+      patch: patch.stdout,
+    });
+  });
+
+  test("--json prints every event as a JSON line, then the final session", async () => {
+    const r = await run(["--json", "run", writeAndEdit, "--repo", repo, "--title", "As JSON"], env);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    const events = lines.slice(0, -1).map((l) => Event.parse(JSON.parse(l)));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]).toMatchObject({ type: "session.created", data: { title: "As JSON" } });
+    expect(events.at(-1)!.data).toMatchObject({ to: "completed" });
+    const final = Session.parse(JSON.parse(lines.at(-1)!));
+    expect(final).toMatchObject({ status: "completed", result: { branch: `orchestrator/${final.id}` } });
+  });
+
+  test("a session that fails exits 7 and says why", async () => {
+    const refused = task("Give up.", [{ error: 400, errType: "invalid_request_error" }]);
+    const r = await run(["run", refused, "--repo", repo, "--title", "Refused"], env);
+    expect(r.code).toBe(7);
+    expect(r.stdout).toMatch(/\n● failed — opencode_failed: .*demo error 400/);
+    expect(r.stdout).toMatch(/\nfailed {2}Refused {2}[0-9a-f-]{36}\nerror {5}opencode_failed: /);
+  });
+
+  test("a repository outside the server's roots is refused before anything runs", async () => {
+    const r = await run(["run", "Escape the roots", "--repo", outside], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("is outside the allowed roots");
+  });
+
+  test("--detach prints the id and returns; --wait with --detach is a usage error", async () => {
+    const r = await run(["run", "Detached\nmore detail", "--repo", repo, "--detach"], env);
+    expect(r.code).toBe(0);
+    const s = await client.sessions.get(r.stdout.trim());
+    expect(s).toMatchObject({ title: "Detached", prompt: "Detached\nmore detail", workspace: { repo } });
+    await client.sessions.cancel(s.id);
+    const both = await run(["run", "x", "--repo", repo, "--detach", "--wait"], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("cannot be used with option '--detach'");
+  });
+
+  test("Ctrl-C detaches without cancelling; diff refuses a session that is still running", async () => {
+    const slow = task("Take your time.", [{ delayMs: 60_000, text: "too late" }]);
+    const cli = start(["run", slow, "--repo", repo], env);
+    await cli.waitFor("· worktree", 60_000);
+    cli.child.kill("SIGINT");
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    const id = idIn(r.stdout);
+    expect(r.stderr).toContain(`detached; session ${id} keeps running`);
+    expect(r.stderr).toContain(`orchestrator events ${id} --follow`);
+    expect(terminal).not.toContain((await client.sessions.get(id)).status);
+
+    const early = await run(["diff", id], env);
+    expect(early.code).toBe(4);
+    expect(early.stderr).toContain(`session ${id} is running: it has no diff until it ends`);
+    await client.sessions.cancel(id);
+  });
+
+  test("diff of a session without a workspace exits 3", async () => {
+    const s = await client.sessions.create({ title: "No repo", prompt: "succeed" });
+    while (!terminal.includes((await client.sessions.get(s.id)).status))
+      await new Promise((r) => setTimeout(r, 50));
+    const r = await run(["--json", "diff", s.id], env);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stderr).error).toMatchObject({
+      code: "not_found",
+      message: `session ${s.id} has no diff: it is not a workspace session`,
+    });
+  });
+});

@@ -1,0 +1,159 @@
+import type { ApprovalRequest } from "@orchestrator/sdk";
+import type { AgentEvent } from "../agent.ts";
+
+// OpenCode's event union is wide; we read a few known fields defensively rather than narrow every variant.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
+export type OcEvent = { type: string; properties?: Loose };
+
+type ToolStatus = "pending" | "running" | "completed" | "error";
+
+/** What one OpenCode event means for the run: events to log, and things the adapter must act on. */
+export interface Step {
+  events: AgentEvent[];
+  /** A step finished (its tools ran): commit the worktree as a checkpoint. */
+  stepDone?: { n: number; messageId: string };
+  permission?: { id: string; request: ApprovalRequest };
+  question?: { id: string; request: ApprovalRequest };
+  /** Give up on the OpenCode session (the model keeps failing). */
+  abort?: boolean;
+  idle?: boolean;
+}
+
+/**
+ * Turns OpenCode's event stream for one session into our agent events. Pure apart from its own memory
+ * (tool states seen, step count, the final text), so it is tested without a server.
+ */
+export class Mapper {
+  text = "";
+  failure: string | null = null;
+  lastMessage: string | null = null;
+  private tools = new Map<string, ToolStatus>();
+  private steps = 0;
+  private degraded = false;
+  private readonly session: string;
+  private readonly maxRetries: number;
+
+  constructor(session: string, maxRetries: number) {
+    this.session = session;
+    this.maxRetries = maxRetries;
+  }
+
+  next(e: OcEvent): Step {
+    const p = e.properties ?? {};
+    if (p.sessionID !== this.session) return { events: [] };
+    const part = p.part;
+    switch (e.type) {
+      case "message.part.delta":
+        return { events: [{ type: "alive" }] };
+      case "message.part.updated":
+        if (part?.type === "tool") return { events: this.tool(part) };
+        if (part?.type === "text" && part.time?.end && part.text) {
+          this.text = part.text;
+          return { events: [{ type: "message", text: part.text }] };
+        }
+        if (part?.type === "reasoning" && part.time?.end && part.text)
+          return { events: [{ type: "reasoning", text: part.text }] };
+        if (part?.type === "step-finish") {
+          this.lastMessage = part.messageID ?? this.lastMessage;
+          const t = part.tokens ?? {};
+          const usage: AgentEvent = {
+            type: "usage",
+            input: num(t.input) + num(t.cache?.read) + num(t.cache?.write),
+            output: num(t.output),
+            reasoning: num(t.reasoning),
+            cost: num(part.cost),
+          };
+          return { events: [usage], stepDone: { n: ++this.steps, messageId: part.messageID } };
+        }
+        return { events: [] };
+      case "todo.updated":
+        return {
+          events: [
+            {
+              type: "todo",
+              todos: (p.todos ?? []).map((t: Record<string, unknown>) => ({
+                content: String(t.content ?? ""),
+                status: String(t.status ?? ""),
+                ...(t.priority ? { priority: String(t.priority) } : {}),
+              })),
+            },
+          ],
+        };
+      case "session.status":
+        return this.status(p.status);
+      case "session.error": {
+        const name = p.error?.name ?? "error";
+        // An abort we asked for is not the model's failure; the engine knows why it stopped the run.
+        if (name !== "MessageAbortedError")
+          this.failure ??= `${name}: ${p.error?.data?.message ?? JSON.stringify(p.error?.data ?? {})}`;
+        return { events: [{ type: "log", level: "error", text: `opencode: ${name}` }] };
+      }
+      case "permission.asked":
+        return {
+          events: [],
+          permission: {
+            id: p.id,
+            request: {
+              title: `${p.permission}: ${(p.patterns ?? []).join(" ")}`.trim(),
+              permission: p.permission,
+              patterns: p.patterns ?? [],
+              always: p.always ?? [],
+            },
+          },
+        };
+      case "question.asked": {
+        const questions = (p.questions ?? []).map((q: Record<string, unknown>) => ({
+          question: String(q.question ?? ""),
+          ...(q.header ? { header: String(q.header) } : {}),
+          options: ((q.options as { label: string; description?: string }[]) ?? []).map((o) => ({
+            label: String(o.label),
+            ...(o.description ? { description: String(o.description) } : {}),
+          })),
+          ...(q.multiple !== undefined ? { multiple: Boolean(q.multiple) } : {}),
+        }));
+        const title = questions.map((q: { question: string }) => q.question).join(" / ") || "a question";
+        return { events: [], question: { id: p.id, request: { title, questions } } };
+      }
+      case "session.idle":
+        return { events: [], idle: true };
+      default:
+        return { events: [] };
+    }
+  }
+
+  private tool(part: Loose): AgentEvent[] {
+    const status = part.state?.status as ToolStatus;
+    if (this.tools.get(part.callID) === status) return [];
+    this.tools.set(part.callID, status);
+    return [
+      {
+        type: "tool",
+        tool: part.tool,
+        callId: part.callID,
+        status,
+        ...(part.state?.title ? { title: part.state.title } : {}),
+        ...(part.state?.error ? { error: part.state.error } : {}),
+      },
+    ];
+  }
+
+  private status(s: Loose | undefined): Step {
+    if (s?.type === "retry") {
+      this.degraded = true;
+      const events: AgentEvent[] = [{ type: "degraded", reason: `LLM retry ${s.attempt}: ${s.message}` }];
+      if (s.attempt > this.maxRetries) {
+        this.failure = `the model kept failing (${s.message}); gave up after ${s.attempt} retries`;
+        return { events, abort: true };
+      }
+      return { events };
+    }
+    if (s?.type === "busy" && this.degraded) {
+      this.degraded = false;
+      return { events: [{ type: "recovered" }] };
+    }
+    return { events: [] };
+  }
+}
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);

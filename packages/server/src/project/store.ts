@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { CreateProject, Project, UpdateProject } from "@orchestrator/sdk";
+import type { Db, Q } from "../db/db.ts";
+import { AppError, notFound } from "../error.ts";
+import { toIso } from "../time.ts";
+import { pgArray } from "../session/store.ts";
+import { currentBranch, inspect } from "../workspace/worktree.ts";
+
+/** A project as the engine needs it to cut worktrees. */
+export interface Row extends Project {
+  tenantId: string;
+}
+
+const body = { path: "body.path", branch: "body.baseBranch" };
+
+export function fromRow(r: Record<string, unknown>): Row {
+  return {
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    name: String(r.name),
+    path: String(r.path),
+    baseBranch: String(r.base_branch),
+    setup: (r.setup as string | null) ?? null,
+    copyFiles: (r.copy_files as string[]) ?? [],
+    retentionHours: Number(r.retention_hours),
+    createdAt: toIso(r.created_at)!,
+    updatedAt: toIso(r.updated_at)!,
+  };
+}
+
+export const toPublic = ({ tenantId: _t, ...p }: Row): Project => p;
+
+/** Register a repository after checking it (exists, a git top, inside the roots, the branch exists). */
+export async function create(
+  db: Db,
+  tenantId: string,
+  input: z.output<typeof CreateProject>,
+  roots: string[],
+  now: Date,
+): Promise<Row> {
+  const real = await inspect(input.path, input.baseBranch, roots, body);
+  const base = input.baseBranch ?? (await currentBranch(real).catch(() => ""));
+  if (!base)
+    throw new AppError(
+      "validation_failed",
+      "body.baseBranch: the repository has no branch checked out; name one",
+      {
+        issues: [{ path: "body.baseBranch", message: "required for a detached HEAD" }],
+      },
+    );
+  // `on conflict do nothing` turns a duplicate name into no row, which we answer with a 409 by name.
+  const rows = await db.rows(sql`
+    insert into projects (id, tenant_id, name, path, base_branch, setup, copy_files, retention_hours, created_at, updated_at)
+    values (${randomUUID()}, ${tenantId}, ${input.name}, ${real}, ${base}, ${input.setup ?? null},
+      ${pgArray(input.copyFiles)}::text[], ${input.retentionHours},
+      ${now.toISOString()}, ${now.toISOString()})
+    on conflict (tenant_id, name) do nothing returning *`);
+  if (!rows[0])
+    throw new AppError("conflict", `a project named ${input.name} already exists`, { name: input.name });
+  return fromRow(rows[0]);
+}
+
+export async function list(q: Q, tenantId: string): Promise<Row[]> {
+  const rows = await q.rows(sql`select * from projects where tenant_id = ${tenantId} order by name`);
+  return rows.map(fromRow);
+}
+
+/** By name or id: people type names, links carry ids. */
+export async function get(q: Q, tenantId: string, ref: string, field = "name"): Promise<Row> {
+  const byId = /^[0-9a-f-]{36}$/i.test(ref);
+  const rows = await q.rows(sql`
+    select * from projects where tenant_id = ${tenantId} and ${byId ? sql`id = ${ref}` : sql`name = ${ref}`}`);
+  if (!rows[0]) {
+    if (field === "name") throw notFound("project", ref);
+    throw new AppError("validation_failed", `${field}: no project named ${ref}`, {
+      issues: [{ path: field, message: "unknown project" }],
+    });
+  }
+  return fromRow(rows[0]);
+}
+
+export async function update(
+  db: Db,
+  tenantId: string,
+  ref: string,
+  input: z.output<typeof UpdateProject>,
+  now: Date,
+): Promise<Row> {
+  const p = await get(db, tenantId, ref);
+  if (input.baseBranch !== undefined) await inspect(p.path, input.baseBranch, [p.path], body);
+  const rows = await db.rows(sql`
+    update projects set
+      base_branch = ${input.baseBranch ?? p.baseBranch},
+      setup = ${input.setup === undefined ? p.setup : input.setup},
+      copy_files = ${pgArray(input.copyFiles ?? p.copyFiles)}::text[],
+      retention_hours = ${input.retentionHours ?? p.retentionHours},
+      updated_at = ${now.toISOString()}
+    where id = ${p.id} returning *`);
+  return fromRow(rows[0]!);
+}
+
+/** Unregister. Refused while a session of the project has not ended: its worktree is in use. */
+export async function remove(db: Db, tenantId: string, ref: string): Promise<void> {
+  const p = await get(db, tenantId, ref);
+  // One statement: the delete only happens when no live session refers to the project.
+  const rows = await db.rows(sql`
+    with live as (select count(*)::int as n from sessions
+                  where project_id = ${p.id} and deleted_at is null
+                    and status in ('pending','queued','running','degraded','waiting','paused')),
+    del as (delete from projects where id = ${p.id} and (select n from live) = 0 returning id)
+    select (select n from live) as live, (select count(*)::int from del) as deleted`);
+  const live = Number(rows[0]!.live);
+  if (live > 0)
+    throw new AppError("conflict", `project ${p.name} has ${live} session(s) that have not ended`, { live });
+}
