@@ -12,6 +12,10 @@ import {
   terminal,
 } from "./session.ts";
 import * as Sse from "./sse.ts";
+import { type Answer, Approval } from "./approval.ts";
+import { CheckpointItem, type Fork } from "./checkpoint.ts";
+import { Profile } from "./profile.ts";
+import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:7420 */
@@ -24,6 +28,11 @@ export interface ClientOptions {
 export const Agent = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.string()) });
 export type Agent = z.infer<typeof Agent>;
 const AgentList = z.object({ items: z.array(Agent) });
+const ProfileList = z.object({ items: z.array(Profile) });
+const ProjectList = z.object({ items: z.array(Project) });
+const WorktreeList = z.object({ items: z.array(Worktree) });
+const ApprovalList = z.object({ items: z.array(Approval) });
+const CheckpointList = z.object({ items: z.array(CheckpointItem) });
 
 export type Action = "start" | "cancel" | "stop" | "pause" | "resume" | "retry";
 
@@ -106,6 +115,7 @@ export function createClient(opts: ClientOptions) {
   }
 
   const at = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
+  const project = (name: string) => `/api/v1/projects/${encodeURIComponent(name)}`;
   const act =
     (action: Action) =>
     (id: string, opts: { reason?: string } = {}) =>
@@ -200,6 +210,36 @@ export function createClient(opts: ClientOptions) {
     },
     agents: {
       list: async () => (await call(AgentList, "GET", "/api/v1/agents")).items,
+    },
+    profiles: {
+      list: async () => (await call(ProfileList, "GET", "/api/v1/profiles")).items,
+    },
+    projects: {
+      create: (input: CreateProject) => call(Project, "POST", "/api/v1/projects", input),
+      list: async () => (await call(ProjectList, "GET", "/api/v1/projects")).items,
+      get: (name: string) => call(Project, "GET", project(name)),
+      update: (name: string, patch: UpdateProject) => call(Project, "PATCH", project(name), patch),
+      remove: async (name: string): Promise<void> => {
+        await send("DELETE", project(name));
+      },
+      worktrees: async (name: string) =>
+        (await call(WorktreeList, "GET", `${project(name)}/worktrees`)).items,
+    },
+    approvals: {
+      /** The tenant's approvals, newest first; `{ status: "pending" }` is the inbox. */
+      list: async (q: { status?: Approval["status"]; limit?: number } = {}) =>
+        (await call(ApprovalList, "GET", `/api/v1/approvals${search(q)}`)).items,
+      forSession: async (id: string, q: { status?: Approval["status"] } = {}) =>
+        (await call(ApprovalList, "GET", `${at(id)}/approvals${search(q)}`)).items,
+      get: (id: string) => call(Approval, "GET", `/api/v1/approvals/${encodeURIComponent(id)}`),
+      answer: (id: string, a: Answer) =>
+        call(Approval, "POST", `/api/v1/approvals/${encodeURIComponent(id)}`, a),
+    },
+    checkpoints: {
+      list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,
+      restore: (id: string, seq: number) => call(Session, "POST", `${at(id)}/checkpoints/${seq}/restore`),
+      fork: (id: string, seq: number, input: Fork = {}) =>
+        call(Session, "POST", `${at(id)}/checkpoints/${seq}/fork`, input),
     },
   };
 }

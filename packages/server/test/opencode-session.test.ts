@@ -105,3 +105,28 @@ test("cancel aborts the running OpenCode session", async () => {
   expect(after).toEqual([]); // the runner stopped: nothing more was written after the cancel
   expect((await s.api(`/api/v1/sessions/${id}`)).body.status).toBe("cancelled");
 }, 150_000);
+
+test("three sessions on one repository run side by side in separate worktrees", async () => {
+  const ids: string[] = [];
+  for (const n of [1, 2, 3]) {
+    const script = [
+      { tool: "write", args: { filePath: "out.txt", content: `session ${n}\n` } },
+      { delayMs: 1500, text: `done ${n}` },
+    ];
+    ids.push(
+      (await create(s, { prompt: `Write.\nFAKE_SCRIPT: ${JSON.stringify(script)}`, workspace: { repo } })).id,
+    );
+  }
+  const done = await Promise.all(ids.map((id) => settle(s, id, ["completed", "failed"], 180_000)));
+  for (const [i, d] of done.entries()) {
+    expect(d.status, JSON.stringify(d.error)).toBe("completed");
+    expect(d.result.text).toBe(`done ${i + 1}`);
+    expect(d.result.diff.files).toEqual([{ file: "out.txt", additions: 1, deletions: 0 }]);
+    expect((await git(repo, ["show", `orchestrator/${d.id}:out.txt`])).trim()).toBe(`session ${i + 1}`);
+  }
+  // They overlapped in time, and the user's checkout saw none of it.
+  const starts = done.map((d) => Date.parse(d.startedAt));
+  const ends = done.map((d) => Date.parse(d.endedAt));
+  expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+  expect((await git(repo, ["status", "--porcelain"])).trim()).toBe("");
+}, 240_000);

@@ -121,3 +121,25 @@ test("kill -9 of the orchestrator: after a restart the session resumes from its 
   second.child.kill("SIGTERM");
   await second.exited;
 }, 400_000);
+
+test("a model that goes silent is a stall: the run is stopped and retried, resuming the conversation", async () => {
+  const repo = await gitRepo(path.join(repos, "c"), { "README.md": "c\n" });
+  const s: TestServer = await serve({
+    config: { dataDir: path.join(root, "data-c"), repoRoots: [repos] },
+    engine: { stallMs: 4000 },
+  });
+  cleanup.push(() => s.stop());
+  const slow = [{ delayMs: 60_000, text: "too late" }];
+  const { id } = await create(s, {
+    prompt: `Think.\nFAKE_SCRIPT: ${JSON.stringify(slow)}`,
+    workspace: { repo },
+  });
+  const done = await settle(s, id, ["completed", "failed"], 180_000);
+  expect(done.status, JSON.stringify(done.error)).toBe("completed");
+  expect(done.attempt).toBeGreaterThanOrEqual(2);
+  expect(done.result.text).toMatch(/^echo: The previous attempt/);
+  const stalls = (await events(s, id)).filter(
+    (e) => e.type === "session.status" && e.data.error?.code === "stalled",
+  );
+  expect(stalls.length).toBeGreaterThanOrEqual(1);
+}, 240_000);

@@ -7,6 +7,7 @@ import * as Sessions from "../session/routes.ts";
 import * as Projects from "../project/routes.ts";
 import * as Approvals from "../approval/routes.ts";
 import * as Checkpoints from "../checkpoint/routes.ts";
+import * as OpencodeRoutes from "../agent/opencode/routes.ts";
 import * as ApiKeys from "../auth/routes.ts";
 import * as Streams from "../event/stream.ts";
 import type { App, Deps, Env } from "./deps.ts";
@@ -77,6 +78,7 @@ export function create(deps: Deps): App {
   Projects.routes(app, deps);
   Approvals.routes(app, deps);
   Checkpoints.routes(app, deps);
+  OpencodeRoutes.routes(app, deps);
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);
   Ops.routes(app, deps);

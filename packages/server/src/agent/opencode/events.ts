@@ -66,7 +66,7 @@ export class Mapper {
           };
           return { events: [usage], stepDone: { n: ++this.steps, messageId: part.messageID } };
         }
-        return { events: [] };
+        return { events: [{ type: "alive" }] };
       case "todo.updated":
         return {
           events: [
@@ -118,7 +118,8 @@ export class Mapper {
       case "session.idle":
         return { events: [], idle: true };
       default:
-        return { events: [] };
+        // Anything else about our session (status, message updates) shows it is alive.
+        return { events: [{ type: "alive" }] };
     }
   }
 
