@@ -16,7 +16,22 @@ export async function serve(
   out(
     `  database     ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`,
   );
-  out(`  agents       ${[...server.deps.agents.values()].map((a) => `${a.name} (${a.label})`).join(", ")}`);
+  out(`  agents       ${[...server.deps.agents.keys()].join(", ")}`);
+  const { profiles } = server.deps;
+  const real = profiles.all().filter((p) => !p.model.startsWith("demo/"));
+  out(
+    `  profiles     ${profiles
+      .all()
+      .map((p) => `${p.name}${p.name === profiles.default ? " (default)" : ""}`)
+      .join(", ")}`,
+  );
+  if (!real.length) {
+    out("  model        the DEMO model: a scripted fake LLM, not an AI. It lets a real OpenCode edit a real");
+    out("               repository offline. Set ANTHROPIC_API_KEY or OPENAI_API_KEY for a real model.");
+  } else {
+    out(`  model        ${real.map((p) => p.model).join(", ")} (keys from the environment)`);
+  }
+  out(`  repos        sessions may work on repositories under ${config.repoRoots.join(", ")}`);
   if (config.devNoAuth) out("  auth         OFF (development mode, loopback only)");
   if (server.adminKey) {
     out("");

@@ -111,6 +111,10 @@ export async function start(opts: Options = {}): Promise<Server> {
       );
       s.once("error", reject);
     });
+    // Longer than clients' keep-alive (undici: 4 s), so a client never reuses a socket we are closing.
+    const node = http as unknown as { keepAliveTimeout: number; headersTimeout: number };
+    node.keepAliveTimeout = 65_000;
+    node.headersTimeout = 66_000;
     const port = (http.address() as AddressInfo).port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     log.info(

@@ -126,13 +126,14 @@ test("a model that goes silent is a stall: the run is stopped and retried, resum
   const repo = await gitRepo(path.join(repos, "c"), { "README.md": "c\n" });
   const s: TestServer = await serve({
     config: { dataDir: path.join(root, "data-c"), repoRoots: [repos] },
-    engine: { stallMs: 4000 },
+    engine: { stallMs: 8000 },
   });
   cleanup.push(() => s.stop());
   const slow = [{ delayMs: 60_000, text: "too late" }];
   const { id } = await create(s, {
     prompt: `Think.\nFAKE_SCRIPT: ${JSON.stringify(slow)}`,
     workspace: { repo },
+    maxAttempts: 5,
   });
   const done = await settle(s, id, ["completed", "failed"], 180_000);
   expect(done.status, JSON.stringify(done.error)).toBe("completed");

@@ -108,11 +108,16 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
     if (last?.forkOf && !last.opencodeSession) {
       sessionID = await forkConversation(client, last.forkOf, wt.path);
       if (sessionID) yield { type: "log", level: "info", text: `forked the conversation into ${sessionID}` };
-    } else if (last?.opencodeSession && (await exists(client, last.opencodeSession))) {
+    } else if (
+      last?.opencodeSession &&
+      !(last.rewind && last.messageId === null) && // rewound to before any step: start the task afresh
+      (await exists(client, last.opencodeSession))
+    ) {
       sessionID = last.opencodeSession;
       resumed = true;
+      await settleIdle(client, sessionID);
       if (last.rewind) {
-        await rewindConversation(client, sessionID, last.messageId);
+        await rewindConversation(client, sessionID, last.messageId!);
         // OpenCode's revert restores files from its own snapshots; ours is the commit, so it has the last word.
         await reset(wt.path, last.commit);
         yield { type: "log", level: "info", text: `rewound to checkpoint ${last.commit.slice(0, 10)}` };
@@ -122,6 +127,9 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
         level: "info",
         text: `resuming OpenCode session ${sessionID} from the last checkpoint`,
       };
+    } else if (last?.rewind) {
+      await reset(wt.path, last.commit);
+      yield { type: "log", level: "info", text: `rewound to checkpoint ${last.commit.slice(0, 10)}` };
     }
     if (!sessionID) {
       const made = await client.session.create({ title: input.title, permission: rules(profile) });
@@ -265,16 +273,49 @@ async function after(
   return i >= 0 ? msgs[i + 1]?.info.id : undefined;
 }
 
-/** Drop every message after the checkpoint's (OpenCode reverts from a message on). */
+type Message = { info: { id: string }; parts: { id: string; type: string }[] };
+
+/**
+ * Drop everything after the checkpoint's step. OpenCode reverts a whole turn when given a message, but
+ * from a part when given one inside a message with work before it: so we revert from the step's
+ * `step-finish` part, which keeps the step's tool calls and drops all that followed.
+ */
 async function rewindConversation(
   client: OpencodeClient,
   sessionID: string,
-  messageId: string | null,
+  messageId: string,
 ): Promise<void> {
-  const from = await after(client, sessionID, messageId);
-  if (!from) return;
-  const r = await client.session.revert({ sessionID, messageID: from });
+  const msgs = ((await client.session.messages({ sessionID })).data ?? []) as Message[];
+  const i = msgs.findIndex((m) => m.info.id === messageId);
+  if (i < 0)
+    throw new Fatal(`the checkpoint's message ${messageId} is not in the conversation`, "rewind_failed");
+  const finish = msgs[i]!.parts.find((p) => p.type === "step-finish");
+  if (!finish && i === msgs.length - 1) return; // nothing after it to drop
+  const r = await client.session.revert({
+    sessionID,
+    messageID: messageId,
+    ...(finish ? { partID: finish.id } : {}),
+  });
   if (r.error) throw new Error(`opencode could not rewind the conversation: ${JSON.stringify(r.error)}`);
+}
+
+/**
+ * A conversation we take over may still be marked busy (its last run died mid-step): abort it and wait
+ * until OpenCode lists it idle (idle sessions are absent from /session/status).
+ */
+async function settleIdle(client: OpencodeClient, sessionID: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  let aborted = false;
+  for (;;) {
+    const all = ((await client.session.status()).data ?? {}) as Record<string, { type: string }>;
+    if (!all[sessionID] || all[sessionID].type === "idle") return;
+    if (!aborted) {
+      aborted = true;
+      await client.session.abort({ sessionID }).catch(() => {});
+    }
+    if (Date.now() > end) throw new Error(`opencode session ${sessionID} stayed busy for ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A copy of a conversation up to the checkpoint's message; null when the original is gone. */

@@ -13,7 +13,8 @@ import type { AddressInfo } from "node:net";
  *   {"text":"…"}                          a final answer
  *   {"error":400,"errType":"…"}           an HTTP error (errType "server_error" makes OpenCode retry)
  *   {"delayMs":N, …}                      answer slowly
- * Calls without tools (title generation) get a fixed title; prompts without a script get "echo: <prompt>".
+ * Calls without tools (title generation) get a fixed title. A first message without a script gets the demo
+ * edit (write ORCHESTRATOR_DEMO.md about the task, then say so); later ones get "echo: <message>".
  */
 export const label = "demo model — a scripted fake LLM that follows FAKE_SCRIPT in the prompt; not an AI";
 
@@ -53,7 +54,14 @@ export function decide(body: { messages?: Message[]; tools?: unknown[] }): Step 
   if (!body.tools?.length) return { text: "Fake session title" };
   const prompt = lastUser >= 0 ? textOf(msgs[lastUser]!.content) : "";
   const m = /FAKE_SCRIPT:\s*(\[[\s\S]*\])\s*$/m.exec(prompt) ?? /FAKE_SCRIPT:\s*(\[[\s\S]*?\])/.exec(prompt);
-  if (!m) return { text: `echo: ${prompt.slice(0, 200)}` };
+  if (!m) {
+    // A plain task as the first message gets the demo edit, so a newcomer sees a real diff; later
+    // messages (a resumed run's "continue") are echoed.
+    const first = msgs.filter((x) => x.role === "user").length === 1;
+    if (!first) return { text: `echo: ${prompt.slice(0, 200)}` };
+    const step = msgs.slice(lastUser + 1).filter((x) => x.role === "assistant").length;
+    return demoEdit(prompt)[Math.min(step, 1)]!;
+  }
   let script: Step[];
   try {
     script = JSON.parse(m[1]!);
@@ -62,6 +70,19 @@ export function decide(body: { messages?: Message[]; tools?: unknown[] }): Step 
   }
   const step = msgs.slice(lastUser + 1).filter((x) => x.role === "assistant").length;
   return script[Math.min(step, script.length - 1)] ?? { text: "script exhausted" };
+}
+
+/** What the demo model does with a task it has no script for: write one file about it, then say so. */
+function demoEdit(prompt: string): Step[] {
+  const task = prompt.trim().split("\n")[0]!.slice(0, 200);
+  const content =
+    `# ${task}\n\n` +
+    "This file was written by a real OpenCode, driven by the orchestrator's demo model: a scripted fake\n" +
+    "LLM, not an AI. Configure ANTHROPIC_API_KEY or OPENAI_API_KEY to have a real model do the task.\n";
+  return [
+    { tool: "write", args: { filePath: "ORCHESTRATOR_DEMO.md", content } },
+    { text: `Demo model: wrote ORCHESTRATOR_DEMO.md for "${task}". (A scripted fake LLM, not an AI.)` },
+  ];
 }
 
 export async function start(port = 0): Promise<DemoLlm> {
