@@ -4,34 +4,35 @@ import path from "node:path";
 
 /**
  * Where the CLI finds its server and key. The only module that reads the environment: everything else
- * gets a resolved `Target`. Order, per field: flag, then environment, then the saved profile, then the
+ * gets a resolved `Target`. Order, per field: flag, then environment, then the saved context, then the
  * default URL (there is no default key).
  */
 export const defaultUrl = "http://127.0.0.1:7420";
-export const defaultProfile = "default";
+export const defaultContext = "default";
 
-export interface Profile {
+/** A saved login: a server and a key, under a name (a "context", as in kubectl). */
+export interface Login {
   url: string;
   key: string;
 }
 
 interface File {
-  profiles: Record<string, Profile>;
+  contexts: Record<string, Login>;
 }
 
 export interface Flags {
   url?: string;
   key?: string;
-  profile?: string;
+  context?: string;
 }
 
 export interface Target {
   url: string;
   key?: string;
-  profile: string;
-  /** Where each came from, for messages and for `login` (which must not re-save a profile's own key). */
-  urlFrom: "flag" | "env" | "profile" | "default";
-  keyFrom: "flag" | "env" | "profile" | "none";
+  context: string;
+  /** Where each came from, for messages and for `login` (which must not re-save a context's own key). */
+  urlFrom: "flag" | "env" | "context" | "default";
+  keyFrom: "flag" | "env" | "context" | "none";
 }
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
@@ -47,42 +48,43 @@ function read(): File {
   try {
     text = readFileSync(file(), "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { profiles: {} };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { contexts: {} };
     throw err;
   }
   // Checked by hand: the CLI depends only on the SDK and commander.
-  const parsed = JSON.parse(text) as Partial<File> | null;
-  const profiles = parsed?.profiles ?? {};
-  const valid = Object.values(profiles).every(
+  // Files written before contexts were so named hold the same thing under "profiles".
+  const parsed = JSON.parse(text) as (Partial<File> & { profiles?: File["contexts"] }) | null;
+  const contexts = parsed?.contexts ?? parsed?.profiles ?? {};
+  const valid = Object.values(contexts).every(
     (p) => typeof p?.url === "string" && typeof p?.key === "string",
   );
-  if (typeof profiles !== "object" || !valid)
-    throw new Error(`${file()} is not a valid config file: expected {"profiles": {name: {url, key}}}`);
-  return { profiles };
+  if (typeof contexts !== "object" || !valid)
+    throw new Error(`${file()} is not a valid config file: expected {"contexts": {name: {url, key}}}`);
+  return { contexts };
 }
 
-export function profileName(flags: Flags): string {
-  return flags.profile ?? env("ORCHESTRATOR_PROFILE") ?? defaultProfile;
+export function contextName(flags: Flags): string {
+  return flags.context ?? env("ORCHESTRATOR_CONTEXT") ?? defaultContext;
 }
 
 export function resolve(flags: Flags): Target {
-  const profile = profileName(flags);
-  const saved = read().profiles[profile];
+  const context = contextName(flags);
+  const saved = read().contexts[context];
   const envUrl = env("ORCHESTRATOR_URL");
   const url = flags.url ?? envUrl ?? saved?.url ?? defaultUrl;
-  const urlFrom = flags.url ? "flag" : envUrl ? "env" : saved ? "profile" : "default";
+  const urlFrom = flags.url ? "flag" : envUrl ? "env" : saved ? "context" : "default";
   const envKey = env("ORCHESTRATOR_API_KEY");
   const key = flags.key ?? envKey ?? saved?.key;
-  const keyFrom = flags.key ? "flag" : envKey ? "env" : saved ? "profile" : "none";
-  return { url, key, profile, urlFrom, keyFrom };
+  const keyFrom = flags.key ? "flag" : envKey ? "env" : saved ? "context" : "none";
+  return { url, key, context, urlFrom, keyFrom };
 }
 
-/** Save a profile with mode 0600: the file holds API keys. Written whole and renamed, so never half. */
-export function save(name: string, profile: Profile): string {
+/** Save a context with mode 0600: the file holds API keys. Written whole and renamed, so never half. */
+export function save(name: string, login: Login): string {
   const target = file();
   mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   const current = read();
-  current.profiles[name] = profile;
+  current.contexts[name] = login;
   const tmp = `${target}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(current, null, 2) + "\n", { mode: 0o600 });
   chmodSync(tmp, 0o600); // mode is ignored if tmp already existed

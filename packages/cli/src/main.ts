@@ -2,9 +2,13 @@ import { ApiError } from "@orchestrator/sdk";
 import { Command, CommanderError } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import * as Agents from "./commands/agents.ts";
+import * as Approvals from "./commands/approvals.ts";
+import * as Checkpoints from "./commands/checkpoints.ts";
 import * as Diff from "./commands/diff.ts";
 import * as Events from "./commands/events.ts";
 import * as Login from "./commands/login.ts";
+import * as Profiles from "./commands/profiles.ts";
+import * as Projects from "./commands/projects.ts";
 import * as Run from "./commands/run.ts";
 import * as Serve from "./commands/serve.ts";
 import * as Sessions from "./commands/sessions.ts";
@@ -15,9 +19,9 @@ const program = new Command("orchestrator")
   .description("Industrial Orchestrator: run coding agents as durable sessions")
   .version(pkg.version)
   .option("--json", "machine output: the API's JSON (one event per line for events)")
-  .option("--url <url>", "server URL (else ORCHESTRATOR_URL, the profile, http://127.0.0.1:7420)")
-  .option("--key <key>", "API key (else ORCHESTRATOR_API_KEY, the profile)")
-  .option("--profile <name>", 'saved profile to use (else ORCHESTRATOR_PROFILE, "default")')
+  .option("--url <url>", "server URL (else ORCHESTRATOR_URL, the saved context, http://127.0.0.1:7420)")
+  .option("--key <key>", "API key (else ORCHESTRATOR_API_KEY, the saved context)")
+  .option("--context <name>", 'saved server and key to use (else ORCHESTRATOR_CONTEXT, "default")')
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ showGlobalOptions: true })
   // Inherited by every command added below: commander throws instead of exiting, so exit codes stay ours.
@@ -30,6 +34,10 @@ Events.register(program);
 Agents.register(program);
 Run.register(program);
 Diff.register(program);
+Projects.register(program);
+Profiles.register(program);
+Approvals.register(program);
+Checkpoints.register(program);
 
 try {
   await program.parseAsync(process.argv);

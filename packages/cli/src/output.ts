@@ -1,4 +1,4 @@
-import type { Agent, Event, Session } from "@orchestrator/sdk";
+import type { Agent, Event, Session, Usage } from "@orchestrator/sdk";
 
 /** Human output. Machine output (--json) never comes through here: it is the API's JSON as-is. */
 
@@ -19,15 +19,20 @@ export function table(header: string[], rows: string[][]): string[] {
 }
 
 /** "42s", "5m", "3h", "2d": how long ago, coarse on purpose. */
-export function age(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+export const age = (iso: string, now = Date.now()): string => span(now - Date.parse(iso));
+
+/** The same, for how long until. */
+export const until = (iso: string, now = Date.now()): string => span(Date.parse(iso) - now);
+
+function span(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86_400)}d`;
 }
 
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + "…" : text);
+export const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + "…" : text);
 
 export function sessions(items: Session[], now = Date.now()): string[] {
   return table(
@@ -50,6 +55,8 @@ export function session(s: Session): string[] {
     ["type", s.type],
     ["priority", s.priority],
     ["agent", s.agent],
+    ["profile", s.profile],
+    ["project", s.projectId],
     ["attempt", `${s.attempt} of ${s.maxAttempts}${s.retries ? ` (${s.retries} manual retries)` : ""}`],
     ["tags", s.tags.join(", ") || null],
     ["parent", s.parentId],
@@ -59,6 +66,7 @@ export function session(s: Session): string[] {
     ["deadline", s.deadline],
     ["run after", s.runAfter],
     ["lease", s.lease ? `${s.lease.owner} until ${s.lease.expiresAt}` : null],
+    ["tokens", s.usage.input || s.usage.output ? tokens(s.usage) : null],
     ["error", s.error ? `${s.error.code}: ${s.error.message}` : null],
     ["result", s.result === null || s.result === undefined ? null : JSON.stringify(s.result)],
     ["events", String(s.lastSeq)],
@@ -67,6 +75,12 @@ export function session(s: Session): string[] {
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `${(k + ":").padEnd(10)} ${v}`);
   return [...lines, "prompt:", ...s.prompt.split("\n").map((l) => `  ${l}`)];
+}
+
+/** `12,345 in · 678 out · 0 reasoning · $0.0123` */
+export function tokens(u: Usage): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  return `${n(u.input)} in · ${n(u.output)} out · ${n(u.reasoning)} reasoning · $${u.cost.toFixed(4)}`;
 }
 
 export function agents(items: Agent[]): string[] {

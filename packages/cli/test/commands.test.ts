@@ -139,7 +139,7 @@ describe("exit codes", { timeout: 60_000 }, () => {
 });
 
 describe("login", { timeout: 60_000 }, () => {
-  test("saves a checked profile (mode 0600) that later commands use without flags or env", async () => {
+  test("saves a checked login context (mode 0600) that later commands use without flags or env", async () => {
     const home = configHome();
     const login = await run(["login", "--url", server.url, "--key", server.adminKey!], {
       XDG_CONFIG_HOME: home,
@@ -148,7 +148,7 @@ describe("login", { timeout: 60_000 }, () => {
     const file = path.join(home, "orchestrator", "config.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
-      profiles: { default: { url: server.url, key: server.adminKey } },
+      contexts: { default: { url: server.url, key: server.adminKey } },
     });
 
     const agents = await run(["agents", "ls"], { XDG_CONFIG_HOME: home });
@@ -156,23 +156,23 @@ describe("login", { timeout: 60_000 }, () => {
     expect(agents.stdout).toMatch(/^NAME\s+CAPABILITIES\s+LABEL\nscripted\s+scripted,test\s+/);
   });
 
-  test("named profiles are chosen with --profile, and flags win over the profile", async () => {
+  test("named contexts are chosen with --context, and flags win over the context", async () => {
     const home = configHome();
     expect(
       (
-        await run(["login", "--profile", "ci", "--url", server.url, "--key", server.adminKey!], {
+        await run(["login", "--context", "ci", "--url", server.url, "--key", server.adminKey!], {
           XDG_CONFIG_HOME: home,
         })
       ).code,
     ).toBe(0);
-    expect((await run(["--profile", "ci", "sessions", "stats"], { XDG_CONFIG_HOME: home })).code).toBe(0);
+    expect((await run(["--context", "ci", "sessions", "stats"], { XDG_CONFIG_HOME: home })).code).toBe(0);
     expect(
-      (await run(["--profile", "ci", "--key", "io_wrong", "sessions", "stats"], { XDG_CONFIG_HOME: home }))
+      (await run(["--context", "ci", "--key", "io_wrong", "sessions", "stats"], { XDG_CONFIG_HOME: home }))
         .code,
     ).toBe(6);
   });
 
-  test("the environment wins over the saved profile", async () => {
+  test("the environment wins over the saved context", async () => {
     const home = configHome();
     const bad = `http://127.0.0.1:${await closedPort()}`;
     expect(

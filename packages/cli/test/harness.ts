@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +18,8 @@ export interface Running {
   child: ChildProcess;
   /** Resolves once stdout contains `text`. */
   waitFor(text: string | RegExp, ms?: number): Promise<void>;
+  /** Standard output so far. */
+  output(): string;
   done: Promise<Result>;
 }
 
@@ -29,12 +31,37 @@ export const configHome = () => mkdtempSync(path.join(tmpdir(), "orchestrator-cl
  * (ORCHESTRATOR_URL, a saved profile under HOME) can leak into what a test sees.
  */
 export function start(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  return watch(spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }));
+}
+
+/** util-linux `script`, which runs a command on a pseudo-terminal (macOS has a different `script`). */
+export const hasScript = /util-linux/.test(
+  spawnSync("script", ["--version"], { encoding: "utf8" }).stdout ?? "",
+);
+
+/**
+ * The CLI on a pseudo-terminal, as a person runs it: its standard input is a TTY, and what is written
+ * to `child.stdin` is typed at it (end a line with "\r"). Its stdout and stderr arrive merged as
+ * stdout, with "\r\n" turned back into "\n".
+ */
+export function startTty(args: string[], env: Record<string, string> = {}): Running {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, bin, ...args].map(quote).join(" ");
+  return watch(
+    spawn("script", ["-qfec", command, "/dev/null"], {
+      env: { ...env, PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "dumb" },
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
+}
+
+function watch(child: ChildProcess): Running {
   let stdout = "";
   let stderr = "";
   const waiters = new Set<() => void>();
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
+    // A terminal ends lines with \r\n (and an echoed Enter adds a \r); a chunk may end between them.
+    stdout = (stdout + chunk).replace(/\r+\n/g, "\n");
     for (const w of waiters) w();
   });
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -67,7 +94,7 @@ export function start(args: string[], env: Record<string, string> = {}): Running
       });
       check();
     });
-  return { child, waitFor, done };
+  return { child, waitFor, output: () => stdout, done };
 }
 
 export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>

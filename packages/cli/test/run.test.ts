@@ -68,9 +68,10 @@ describe("run", { timeout: 150_000 }, () => {
     expect(lines).toContain("  Done: wrote hello.txt, fixed notes.md.");
     expect(lines).toContain("● completed");
     const end = lines.slice(lines.indexOf(`completed  Write hello.txt and fix notes.md.  ${id}`));
-    expect(end[1]).toMatch(new RegExp(`^branch {4}orchestrator/${id} \\(from [0-9a-f]{7}\\)$`));
-    expect(end[2]).toBe(`worktree  ${path.join(root, "data", "worktrees", id)}`);
-    expect(end.slice(3)).toEqual([
+    expect(end[1]).toMatch(/^tokens {4}[\d,]+ in · [\d,]+ out · [\d,]+ reasoning · \$\d+\.\d{4}$/);
+    expect(end[2]).toMatch(new RegExp(`^branch {4}orchestrator/${id} \\(from [0-9a-f]{7}\\)$`));
+    expect(end[3]).toBe(`worktree  ${path.join(root, "data", "worktrees", id)}`);
+    expect(end.slice(4)).toEqual([
       "  hello.txt  +1  −0",
       "  notes.md   +1  −1",
       "  2 files changed, +2 −1",
@@ -135,6 +136,9 @@ describe("run", { timeout: 150_000 }, () => {
     const both = await run(["run", "x", "--repo", repo, "--detach", "--wait"], env);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("cannot be used with option '--detach'");
+    const neither = await run(["run", "x"], env);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toBe("error: give --repo <path> or --project <name>\n");
   });
 
   test("Ctrl-C detaches without cancelling; diff refuses a session that is still running", async () => {

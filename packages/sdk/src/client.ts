@@ -28,7 +28,7 @@ export interface ClientOptions {
 export const Agent = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.string()) });
 export type Agent = z.infer<typeof Agent>;
 const AgentList = z.object({ items: z.array(Agent) });
-const ProfileList = z.object({ items: z.array(Profile) });
+const ProfileList = z.object({ items: z.array(Profile), default: z.string() });
 const ProjectList = z.object({ items: z.array(Project) });
 const WorktreeList = z.object({ items: z.array(Worktree) });
 const ApprovalList = z.object({ items: z.array(Approval) });
@@ -212,7 +212,8 @@ export function createClient(opts: ClientOptions) {
       list: async () => (await call(AgentList, "GET", "/api/v1/agents")).items,
     },
     profiles: {
-      list: async () => (await call(ProfileList, "GET", "/api/v1/profiles")).items,
+      /** The profiles, and the name of the one used when a session names none. */
+      list: () => call(ProfileList, "GET", "/api/v1/profiles"),
     },
     projects: {
       create: (input: CreateProject) => call(Project, "POST", "/api/v1/projects", input),

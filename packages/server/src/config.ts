@@ -76,7 +76,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_WORKTREE_RETENTION_HOURS: ["worktreeRetentionHours"],
   ORCHESTRATOR_OPENCODE_SERVERS: ["opencode", "maxServers"],
   ORCHESTRATOR_OPENCODE_SESSIONS_PER_SERVER: ["opencode", "sessionsPerServer"],
-  ORCHESTRATOR_PROFILE: ["opencode", "defaultProfile"],
+  ORCHESTRATOR_DEFAULT_PROFILE: ["opencode", "defaultProfile"],
   ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],

@@ -72,6 +72,8 @@ export function register(program: Command): void {
     .option("--hold", "create it pending; `sessions start` queues it")
     .option("--repo <path>", "git repository to work on (runs the OpenCode agent in a worktree of it)")
     .option("--ref <branch>", "base branch for the worktree (default: the repository's current branch)")
+    .option("--project <name>", "a registered project to work on (instead of --repo)")
+    .option("--profile <name>", "the agent profile: model and permissions (see `profiles ls`)")
     .action(async (o: CreateFlags, cmd: Command) => {
       const { client, json } = context(cmd);
       const s = await client.sessions.create(toCreate(o));
@@ -138,6 +140,8 @@ interface CreateFlags {
   hold?: boolean;
   repo?: string;
   ref?: string;
+  project?: string;
+  profile?: string;
 }
 
 /** Flags → the API's Create body. Values are checked by the server against the one schema. */
@@ -155,6 +159,8 @@ function toCreate(o: CreateFlags): Create {
     maxDurationSec: o.maxDuration,
     maxAttempts: o.maxAttempts,
     hold: o.hold,
+    project: o.project,
+    profile: o.profile,
     // The server resolves the path, so a relative --repo is taken from where the command runs.
     workspace: o.repo ? { repo: path.resolve(o.repo), ...(o.ref ? { ref: o.ref } : {}) } : undefined,
   };
