@@ -1,17 +1,20 @@
 // All benchmarks, on each database, then one summary table against the targets.
-//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start] [--json=results.json]
+//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead] [--json=results.json]
 // PostgreSQL is DATABASE_URL if set (scratch databases are created in it), else a throwaway cluster.
+// overhead (a real OpenCode) runs once, on in-memory PGlite, when --db includes pglite.
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import * as Fanout from "./fanout.ts";
+import * as Overhead from "./overhead.ts";
 import * as Replay from "./replay.ts";
 import * as Start from "./start.ts";
 import * as Throughput from "./throughput.ts";
+import { mib } from "./lib/rss.ts";
 import { median, ms, table } from "./lib/stats.ts";
 import { type Kind, flags, targets } from "./lib/target.ts";
 
 const f = flags();
-const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start").split(","));
+const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start,overhead").split(","));
 const t = targets(f.kinds, undefined, f.pglite);
 const cpu = os.cpus()[0]?.model ?? "unknown";
 console.log(
@@ -26,6 +29,7 @@ const results: {
   fanout?: Fanout.Result[];
   replay?: Replay.Result[];
   start?: Start.Result[];
+  overhead?: Overhead.Result[];
 } = {};
 const started = performance.now();
 try {
@@ -33,6 +37,8 @@ try {
   if (only.has("fanout")) results.fanout = await Fanout.main(t, Fanout.defaults);
   if (only.has("replay")) results.replay = await Replay.main(t, Replay.defaults);
   if (only.has("start")) results.start = await Start.main(t, Start.defaults);
+  if (only.has("overhead") && t.kinds.includes("pglite"))
+    results.overhead = await Overhead.main(t, Overhead.defaults);
 } finally {
   await t.close();
 }
@@ -120,6 +126,30 @@ if (results.start) {
     "",
     results.start.map((x) => median(x.cold.map((w) => w.ready))),
     (v) => ms(v, 0),
+  );
+}
+if (results.overhead) {
+  // One run, not one per database: its numbers go in the PGlite column.
+  const r = results.overhead[0]!;
+  const pglite = (v: number) => t.kinds.map((k) => (k === "pglite" ? v : undefined));
+  add(
+    `orchestrator ÷ direct OpenCode SDK, same task (medians)${r.sameServer ? "" : ", SEPARATE servers"}`,
+    "≤ 1.10×",
+    pglite(r.ratio),
+    (v) => `${v.toFixed(2)}×`,
+    (v) => v <= 1.1,
+  );
+  add(
+    "create → first agent event, warm pool (median)",
+    "",
+    pglite(median(r.orchestrator.map((x) => x.firstAgent))),
+    (v) => ms(v, 0),
+  );
+  add(
+    `opencode server RSS, idle → peak with ${r.memory.busy} busy sessions`,
+    "",
+    pglite(r.memory.peak.bytes),
+    (v) => `${mib(r.memory.idle.bytes)} → ${mib(v)}`,
   );
 }
 console.log("summary");

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 test("a real OpenCode, driven by the demo model, writes a file in a session's worktree and nowhere else", async () => {
   const project = {
-    path: await inspect(repo, "main", [path.join(root, "repos")]),
+    path: (await inspect(repo, "main", [path.join(root, "repos")])).path,
     baseBranch: "main",
     copyFiles: [],
   };

@@ -6,7 +6,7 @@ import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
 import { pgArray } from "../session/store.ts";
-import { currentBranch, inspect } from "../workspace/worktree.ts";
+import { inspect } from "../workspace/worktree.ts";
 
 /** A project as the engine needs it to cut worktrees. */
 export interface Row extends Project {
@@ -40,8 +40,9 @@ export async function create(
   roots: string[],
   now: Date,
 ): Promise<Row> {
-  const real = await inspect(input.path, input.baseBranch, roots, body);
-  const base = input.baseBranch ?? (await currentBranch(real).catch(() => ""));
+  const repo = await inspect(input.path, input.baseBranch, roots, body);
+  const real = repo.path;
+  const base = input.baseBranch ?? repo.branch;
   if (!base)
     throw new AppError(
       "validation_failed",

@@ -7,7 +7,7 @@ import type { Event } from "./machine.ts";
 import { toPublic } from "./row.ts";
 import * as Store from "./store.ts";
 import * as Projects from "../project/store.ts";
-import { checkBase, currentBranch, inspect } from "../workspace/worktree.ts";
+import { checkBase, inspect } from "../workspace/worktree.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
 import { body, errors, json } from "../api/doc.ts";
@@ -57,17 +57,9 @@ export function routes(app: App, deps: Deps): void {
       const project = input.project
         ? await Projects.get(deps.db, tenant(c), input.project, "body.project")
         : null;
-      const workspace = project ? { repo: project.path, ref: project.baseBranch } : input.workspace;
-      // Say now, not minutes later from a failed run, that the repository cannot be worked on.
-      if (workspace) {
-        const repo =
-          project?.path ??
-          (await inspect(workspace.repo, workspace.ref, deps.config.repoRoots, {
-            path: "body.workspace.repo",
-            branch: "body.workspace.ref",
-          }));
-        await checkBase({ path: repo, baseBranch: workspace.ref ?? (await currentBranch(repo)) });
-      }
+      const workspace = project
+        ? { repo: project.path, ref: project.baseBranch }
+        : input.workspace && (await checkWorkspace(deps.config.repoRoots, input.workspace));
       const agent = input.agent ?? defaultAgent(deps, workspace);
       // Coding sessions always carry their profile, so a later change of the default cannot change them.
       const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
@@ -238,4 +230,26 @@ function defaultAgent(deps: Deps, workspace: unknown): string {
   throw new AppError("validation_failed", `body.agent: required (registered: ${names.join(", ")})`, {
     issues: [{ path: "body.agent", message: "required" }],
   });
+}
+
+/**
+ * Say now, not minutes later from a failed run, that the repository cannot be worked on. The base is
+ * pinned to the branch checked out now when none is named, so that a retry cuts from the same branch.
+ */
+async function checkWorkspace(roots: string[], workspace: { repo: string; ref?: string | undefined }) {
+  const repo = await inspect(workspace.repo, workspace.ref, roots, {
+    path: "body.workspace.repo",
+    branch: "body.workspace.ref",
+  });
+  const ref = workspace.ref ?? repo.branch;
+  if (!ref)
+    throw new AppError(
+      "validation_failed",
+      "body.workspace.ref: the repository has no branch checked out; name one",
+      {
+        issues: [{ path: "body.workspace.ref", message: "required for a detached HEAD" }],
+      },
+    );
+  await checkBase({ path: repo.path, baseBranch: ref }, repo.branch);
+  return { ...workspace, ref };
 }

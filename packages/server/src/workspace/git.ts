@@ -4,16 +4,20 @@ import { childEnv } from "../config.ts";
 export class GitError extends Error {
   readonly args: string[];
   readonly stderr: string;
-  constructor(args: string[], stderr: string) {
+  /** git's exit code; null when it was killed or never ran. */
+  readonly code: number | null;
+  constructor(args: string[], stderr: string, code: number | null = null) {
     super(`git ${args.join(" ")} failed: ${stderr.trim() || "no output"}`);
     this.name = "GitError";
     this.args = args;
     this.stderr = stderr;
+    this.code = code;
   }
 }
 
 /**
- * Run git in `cwd` and return its stdout. No shell is involved, so branch names and paths are never
+ * Run git in `cwd` and return its stdout. Each call forks the server, which costs 20–40 ms once PGlite has
+ * grown it to most of a GiB, so callers ask git for several answers at once where they can. No shell is involved, so branch names and paths are never
  * interpreted. Prompts are disabled: a git that wants credentials fails instead of hanging.
  */
 export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<string> {
@@ -23,7 +27,15 @@ export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<st
       args,
       { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: childEnv({ GIT_TERMINAL_PROMPT: "0" }) },
       (err, stdout, stderr) =>
-        err ? reject(new GitError(args, String(stderr || err.message))) : resolve(String(stdout)),
+        err
+          ? reject(
+              new GitError(
+                args,
+                String(stderr || err.message),
+                typeof err.code === "number" ? err.code : null,
+              ),
+            )
+          : resolve(String(stdout)),
     );
   });
 }

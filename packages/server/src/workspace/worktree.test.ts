@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { git } from "./git.ts";
-import { type Project, branchFor, create, inspect, remove } from "./worktree.ts";
+import { type Project, branchFor, commit, create, diff, inspect, open, remove } from "./worktree.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "io-wt-"));
 const repo = path.join(root, "repos", "app");
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await git(repo, ["add", "README.md", ".gitignore"]);
   await git(repo, ["commit", "-qm", "first"]);
   project = {
-    path: await inspect(repo, "main", [path.join(root, "repos")]),
+    path: (await inspect(repo, "main", [path.join(root, "repos")])).path,
     baseBranch: "main",
     copyFiles: [".env", "missing.txt"],
   };
@@ -116,5 +116,26 @@ describe("session worktrees", () => {
     const again = await create(project, "gone2", trees);
     await remove(project, again, { deleteBranch: true });
     expect((await git(repo, ["branch", "--list", again.branch])).trim()).toBe("");
+  });
+
+  test("a checkpoint commit returns the new head, or null when nothing changed; the diff counts and patches", async () => {
+    const wt = await open(project, "ck", trees);
+    expect(wt.fresh).toBe(true);
+    expect(await commit(wt, "nothing yet")).toBeNull();
+    writeFileSync(path.join(wt.path, "new.txt"), "a\nb\n");
+    writeFileSync(path.join(wt.path, "README.md"), "hello\nworld\n");
+    const head = await commit(wt, "step 1");
+    expect(head).toBe((await git(wt.path, ["rev-parse", "HEAD"])).trim());
+    expect(await commit(wt, "step 2")).toBeNull();
+    const d = await diff(wt);
+    expect(d.files).toEqual([
+      { file: "README.md", additions: 1, deletions: 0 },
+      { file: "new.txt", additions: 2, deletions: 0 },
+    ]);
+    expect([d.additions, d.deletions]).toEqual([3, 0]);
+    expect(d.patch).toBe(await git(wt.path, ["diff", `${wt.base}..${wt.branch}`]));
+    // A retry finds the worktree in place, and its base is still where the branch was cut.
+    const again = await open(project, "ck", trees);
+    expect(again).toEqual({ ...wt, fresh: false });
   });
 });

@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "../error.ts";
-import { git, ok } from "./git.ts";
+import { GitError, git, ok } from "./git.ts";
 
 /** A registered repository: where it is, what new worktrees start from, and what they get copied in. */
 export interface Project {
@@ -21,9 +22,15 @@ export interface Worktree {
 const invalidAt = (field: string, message: string) =>
   new AppError("validation_failed", `${field}: ${message}`, { issues: [{ path: field, message }] });
 
+/** A checked repository: its real path and the branch checked out there ("" when detached or unborn). */
+export interface Repo {
+  path: string;
+  branch: string;
+}
+
 /**
  * Check a repository before registering it: it exists, it is the top of a git work tree, it lies inside one
- * of the allowed roots (after resolving symlinks), and the base branch exists. Returns the real path.
+ * of the allowed roots (after resolving symlinks), and the base branch exists.
  */
 export async function inspect(
   repo: string,
@@ -31,7 +38,7 @@ export async function inspect(
   allowedRoots: string[],
   /** The request's names for the two fields, for error paths (e.g. body.workspace.repo). */
   names: { path: string; branch: string } = { path: "path", branch: "baseBranch" },
-): Promise<string> {
+): Promise<Repo> {
   const invalid = (field: "path" | "baseBranch", message: string) =>
     invalidAt(field === "path" ? names.path : names.branch, message);
   const real = await realpath(repo).catch(() => {
@@ -42,18 +49,50 @@ export async function inspect(
   if (!roots.some((root) => real === root || real.startsWith(root + path.sep))) {
     throw invalid("path", `${repo} is outside the allowed roots (${allowedRoots.join(", ")})`);
   }
-  const top = await git(real, ["rev-parse", "--show-toplevel"]).catch(() => {
-    throw invalid("path", `${repo} is not a git repository`);
-  });
-  if (path.resolve(top.trim()) !== real)
-    throw invalid("path", `${repo} is inside a repository; give its top, ${top.trim()}`);
+  const here = await head(real);
+  if (!here) throw invalid("path", `${repo} is not a git repository`);
+  if (path.resolve(here.top) !== real)
+    throw invalid("path", `${repo} is inside a repository; give its top, ${here.top}`);
   if (
     baseBranch !== undefined &&
+    baseBranch !== here.branch &&
     !(await ok(real, ["rev-parse", "--verify", "--quiet", `refs/heads/${baseBranch}`]))
   ) {
     throw invalid("baseBranch", `branch ${baseBranch} does not exist in ${repo}`);
   }
-  return real;
+  return { path: real, branch: here.branch };
+}
+
+/** The top of the work tree at `dir` and its checked-out branch, in one git call; null if not in one. */
+async function head(dir: string): Promise<{ top: string; branch: string } | null> {
+  const out = await git(dir, ["rev-parse", "--show-toplevel", "--symbolic-full-name", "HEAD"]).catch(() =>
+    // A repository without commits fails on HEAD: ask for the top alone to tell it from no repository.
+    git(dir, ["rev-parse", "--show-toplevel"]).catch(() => null),
+  );
+  if (out === null) return null;
+  const [top = "", ref = ""] = out.trim().split("\n");
+  return { top, branch: ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : "" };
+}
+
+type Branches = Map<string, { commit: string; current: boolean }>;
+
+/** Branches by name, each with its commit and whether it is checked out in `repo`: one git call. */
+async function branches(repo: string, names: string[]): Promise<Branches> {
+  // for-each-ref lists only what exists (no error for a missing name); a pattern also matches refs below
+  // it, so the exact names are picked out here. Ref names cannot contain spaces.
+  const out = await git(repo, [
+    "for-each-ref",
+    "--format=%(HEAD) %(objectname) %(refname)",
+    ...names.map((n) => `refs/heads/${n}`),
+  ]);
+  const found: Branches = new Map();
+  for (const line of out.split("\n")) {
+    const [commit, ref] = line.slice(2).split(" ");
+    const name = ref?.slice("refs/heads/".length);
+    if (commit && name !== undefined && names.includes(name))
+      found.set(name, { commit, current: line.startsWith("*") });
+  }
+  return found;
 }
 
 /** Where session worktrees live: under the data directory, never inside the user's repository. */
@@ -69,16 +108,28 @@ export const branchFor = (sessionId: string) => `orchestrator/${sessionId}`;
  */
 export async function create(project: Project, sessionId: string, root: string): Promise<Worktree> {
   const branch = branchFor(sessionId);
-  if (await ok(project.path, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`])) {
+  const refs = await branches(project.path, [project.baseBranch, branch]);
+  if (refs.has(branch)) {
     throw new AppError("conflict", `branch ${branch} already exists in ${project.path}`, { branch });
   }
-  await checkBase(project);
-  const base = (await git(project.path, ["rev-parse", `refs/heads/${project.baseBranch}`])).trim();
-  const dir = path.join(root, sessionId);
-  await mkdir(root, { recursive: true });
-  await git(project.path, ["worktree", "add", "-b", branch, dir, base]);
+  return cut(project, branch, path.join(root, sessionId), refs.get(project.baseBranch));
+}
+
+async function cut(
+  project: Project,
+  branch: string,
+  dir: string,
+  base: { commit: string; current: boolean } | undefined,
+): Promise<Worktree> {
+  if (!base) {
+    const message = `the base branch ${project.baseBranch} no longer exists in ${project.path}`;
+    throw new AppError("conflict", message, { branch: project.baseBranch });
+  }
+  if (base.current) await refuseDirty(project);
+  await mkdir(path.dirname(dir), { recursive: true });
+  await git(project.path, ["worktree", "add", "-q", "-b", branch, dir, base.commit]);
   await copyInto(project, dir);
-  return { path: dir, branch, base };
+  return { path: dir, branch, base: base.commit };
 }
 
 /** Copy the project's listed files (untracked secrets and the like) into a new worktree. */
@@ -114,13 +165,18 @@ export async function remove(
 
 /**
  * Refuse a base branch that is checked out with uncommitted changes: a new worktree would silently not
- * contain them. Checked when a session is submitted, and again when its worktree is cut.
+ * contain them. Checked when a session is submitted, and again when its worktree is cut. `current` is the
+ * branch checked out in the repository, when the caller knows it already.
  */
-export async function checkBase(project: Pick<Project, "path" | "baseBranch">): Promise<void> {
-  const current = (
-    await git(project.path, ["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")
-  ).trim();
-  if (current !== project.baseBranch) return;
+export async function checkBase(
+  project: Pick<Project, "path" | "baseBranch">,
+  current?: string,
+): Promise<void> {
+  const checkedOut = current ?? (await currentBranch(project.path).catch(() => ""));
+  if (checkedOut === project.baseBranch) await refuseDirty(project);
+}
+
+async function refuseDirty(project: Pick<Project, "path" | "baseBranch">): Promise<void> {
   const dirty = (await git(project.path, ["status", "--porcelain", "--untracked-files=no"])).trim();
   if (dirty) {
     throw new AppError(
@@ -131,25 +187,35 @@ export async function checkBase(project: Pick<Project, "path" | "baseBranch">): 
   }
 }
 
-/** A session's worktree: reused when a retry finds it in place, cut fresh otherwise. */
-export async function open(project: Project, sessionId: string, root: string): Promise<Worktree> {
+/**
+ * A session's worktree: reused when a retry finds it in place, cut fresh otherwise. `fresh` says the
+ * branch was cut just now, so its head is still the base.
+ */
+export async function open(
+  project: Project,
+  sessionId: string,
+  root: string,
+): Promise<Worktree & { fresh: boolean }> {
   const dir = path.join(root, sessionId);
   const branch = branchFor(sessionId);
-  const head = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).catch(() => "");
   const baseOf = async () =>
     (
       await git(project.path, ["merge-base", `refs/heads/${project.baseBranch}`, `refs/heads/${branch}`])
     ).trim();
-  if (head.trim() === branch) return { path: dir, branch, base: await baseOf() };
-  if (await ok(project.path, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`])) {
+  if (existsSync(dir)) {
+    const head = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).catch(() => "");
+    if (head.trim() === branch) return { path: dir, branch, base: await baseOf(), fresh: false };
+  }
+  const refs = await branches(project.path, [project.baseBranch, branch]);
+  if (refs.has(branch)) {
     // Retention removed the worktree of an ended session that is now retried: check its branch out again.
     await rm(dir, { recursive: true, force: true });
     await git(project.path, ["worktree", "prune"]);
     await mkdir(root, { recursive: true });
     await git(project.path, ["worktree", "add", dir, branch]);
-    return { path: dir, branch, base: await baseOf() };
+    return { path: dir, branch, base: await baseOf(), fresh: false };
   }
-  return create(project, sessionId, root);
+  return { ...(await cut(project, branch, dir, refs.get(project.baseBranch))), fresh: true };
 }
 
 /** Rewind a worktree to `commit`: the branch moves back, later changes and untracked files go. */
@@ -189,20 +255,29 @@ export interface Diff {
 
 /**
  * Commit everything the agent changed onto the session branch (a checkpoint), and return the commit, or
- * null when nothing changed.
+ * null when nothing changed. Two git calls: `commit` exits 1 when there is nothing to commit, and names
+ * the new commit in its summary line (in full, with core.abbrev=no).
  */
 export async function commit(wt: Worktree, message: string): Promise<string | null> {
   await git(wt.path, ["add", "-A"]);
-  if (await ok(wt.path, ["diff", "--cached", "--quiet"])) return null;
   const who = ["-c", "user.name=Industrial Orchestrator", "-c", "user.email=orchestrator@localhost"];
-  await git(wt.path, [...who, "commit", "-q", "--no-verify", "-m", message]);
-  return (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+  try {
+    const out = await git(wt.path, [...who, "-c", "core.abbrev=no", "commit", "--no-verify", "-m", message]);
+    // "[orchestrator/<id> <sha>] subject", or "[<branch> (root-commit) <sha>] …"
+    const sha = /^\[[^\]\n]* ([0-9a-f]{40,64})\]/m.exec(out)?.[1];
+    return sha ?? (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+  } catch (err) {
+    if (err instanceof GitError && err.code === 1) return null;
+    throw err;
+  }
 }
 
-/** The session's result: its branch against the commit it was cut from. */
+/** The session's result: its branch against the commit it was cut from (numstat and patch in one call). */
 export async function diff(wt: Worktree): Promise<Diff> {
-  const range = `${wt.base}..${wt.branch}`;
-  const numstat = (await git(wt.path, ["diff", "--numstat", range])).trim();
+  const out = await git(wt.path, ["diff", "--numstat", "--patch", `${wt.base}..${wt.branch}`]);
+  // The numstat lines come first, then a blank line, then the patch.
+  const end = out.indexOf("\n\n");
+  const numstat = end < 0 ? out.trim() : out.slice(0, end).trim();
   const files = numstat
     ? numstat.split("\n").map((line) => {
         const [a, d, ...name] = line.split("\t");
@@ -213,6 +288,6 @@ export async function diff(wt: Worktree): Promise<Diff> {
     files,
     additions: files.reduce((n, f) => n + f.additions, 0),
     deletions: files.reduce((n, f) => n + f.deletions, 0),
-    patch: await git(wt.path, ["diff", range]),
+    patch: end < 0 ? "" : out.slice(end + 2),
   };
 }

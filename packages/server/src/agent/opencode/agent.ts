@@ -2,16 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { type OpencodeClient, createOpencodeClient } from "@opencode-ai/sdk/v2";
 import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
-import {
-  type Project,
-  type Worktree,
-  commit,
-  currentBranch,
-  diff,
-  inspect,
-  open,
-  reset,
-} from "../../workspace/worktree.ts";
+import { type Project, type Worktree, commit, diff, inspect, open, reset } from "../../workspace/worktree.ts";
 import { git } from "../../workspace/git.ts";
 import { AppError } from "../../error.ts";
 import { runSetup } from "../../workspace/setup.ts";
@@ -95,12 +86,13 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
   }
 
   const lease = await deps.pool.acquire(signal);
+  lease.use(wt.path);
+  const client = createOpencodeClient({
+    baseUrl: lease.oc.url,
+    directory: wt.path,
+    headers: { authorization: lease.oc.auth },
+  });
   try {
-    const client = createOpencodeClient({
-      baseUrl: lease.oc.url,
-      directory: wt.path,
-      headers: { authorization: lease.oc.auth },
-    });
     const events = await client.event.subscribe();
     const last = asPosition(input.checkpoint);
     let sessionID: string | null = null;
@@ -138,7 +130,7 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
     }
     if (!resumed || last?.rewind) {
       // Where we start from (and no pending rewind or fork): even a crash before the first step resumes here.
-      const head = (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+      const head = wt.fresh && !last ? wt.base : (await git(wt.path, ["rev-parse", "HEAD"])).trim();
       yield { type: "checkpoint", data: position(wt, head, sessionID, last?.messageId ?? null) };
     }
     const onAbort = () => void client.session.abort({ sessionID }).catch(() => {});
@@ -154,7 +146,8 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
       signal.removeEventListener("abort", onAbort);
     }
   } finally {
-    lease.release();
+    // The pool frees the worktree's OpenCode instance later; a retry, restore or fork boots it again.
+    lease.release(wt.path);
   }
 }
 
@@ -363,13 +356,13 @@ async function projectFor(input: RunInput, roots: string[]): Promise<Project & {
       "workspace_required",
     );
   const ref = input.workspace.ref;
-  const real = await inspect(input.workspace.repo, ref, roots, {
+  const repo = await inspect(input.workspace.repo, ref, roots, {
     path: "workspace.repo",
     branch: "workspace.ref",
   }).catch((err) => {
     throw new Fatal(err.message, "workspace_invalid");
   });
-  return { path: real, baseBranch: ref ?? (await currentBranch(real)), copyFiles: [], setup: null };
+  return { path: repo.path, baseBranch: ref ?? repo.branch, copyFiles: [], setup: null };
 }
 
 /** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */

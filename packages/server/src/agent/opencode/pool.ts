@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { createOpencodeClient } from "@opencode-ai/sdk/v2";
 import type { Log } from "../../log.ts";
 import { AppError } from "../../error.ts";
 import * as Demo from "./demo-llm.ts";
@@ -8,7 +9,10 @@ import { type Opencode, start } from "./process.ts";
 /** A claim on one busy-slot of one server; `release` hands it back (idempotent). */
 export interface Lease {
   oc: Opencode;
-  release(): void;
+  /** The session works in `dir`: that directory's OpenCode instance must stay loaded on this server. */
+  use(dir: string): void;
+  /** Hand the slot back; `spent` names a directory whose instance the session no longer needs. */
+  release(spent?: string): void;
 }
 
 export interface ServerInfo {
@@ -44,6 +48,10 @@ export interface Options {
   /** OpenCode configuration for a server, given the demo model's URL. */
   config: (demoUrl: string) => Record<string, unknown>;
   log?: Log;
+  /** Spent instances kept loaded per server at most, even while it is busy (default 16). */
+  maxSpent?: number;
+  /** An idle server disposes its spent instances after this long without work (default 5 s). */
+  idleMs?: number;
 }
 
 interface Slot {
@@ -51,6 +59,9 @@ interface Slot {
   oc: Opencode | null;
   busy: number;
   booting: Promise<void> | null;
+  /** Directories of finished sessions whose instances are still loaded, oldest first. */
+  spent: string[];
+  idle: NodeJS.Timeout | null;
 }
 
 interface Waiter {
@@ -78,16 +89,49 @@ export function create(opts: Options): Pool {
     }
   };
 
+  // OpenCode keeps an instance per directory (about 50 MiB) until it is disposed, and a disposal slows
+  // down instances booting on that server meanwhile by about a second. So spent instances go when their
+  // server has had nothing to do for `idleMs`, and on a busy server only beyond `maxSpent`.
+  const dispose = (slot: Slot, dirs: string[]) => {
+    const oc = slot.oc;
+    if (!oc) return;
+    for (const directory of dirs) {
+      const client = createOpencodeClient({
+        baseUrl: oc.url,
+        directory,
+        headers: { authorization: oc.auth },
+      });
+      void client.instance.dispose().catch(() => {}); // a server that died freed it anyway
+    }
+  };
+  const tidy = (slot: Slot) => {
+    dispose(slot, slot.spent.splice(0, Math.max(0, slot.spent.length - (opts.maxSpent ?? 16))));
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
+    if (slot.busy > 0 || !slot.spent.length) return;
+    slot.idle = setTimeout(() => {
+      slot.idle = null;
+      if (slot.busy === 0 && !stopping) dispose(slot, slot.spent.splice(0));
+    }, opts.idleMs ?? 5000);
+    slot.idle.unref();
+  };
+
   const lease = (slot: Slot): Lease => {
     slot.busy++;
     let done = false;
     return {
       oc: slot.oc!,
-      release: () => {
+      use: (dir) => {
+        const i = slot.spent.indexOf(dir);
+        if (i >= 0) slot.spent.splice(i, 1);
+      },
+      release: (spent) => {
         if (done) return;
         done = true;
         slot.busy--;
+        if (spent && !slot.spent.includes(spent)) slot.spent.push(spent);
         dispatch();
+        tidy(slot);
       },
     };
   };
@@ -127,7 +171,7 @@ export function create(opts: Options): Pool {
     // Its sessions fail their attempt and come back through acquire(); boot the replacement now so it is
     // warm by then, unless servers keep dying (then the next acquire boots one, and a failure surfaces).
     if (slot.busy > 0 && crashes <= 5) {
-      const fresh: Slot = { n: ++seq, oc: null, busy: 0, booting: null };
+      const fresh: Slot = { n: ++seq, oc: null, busy: 0, booting: null, spent: [], idle: null };
       slots.push(fresh);
       boot(fresh);
     }
@@ -144,7 +188,7 @@ export function create(opts: Options): Pool {
       }
       const starting = slots.filter((s) => s.booting).length;
       if (slots.length < opts.max && starting < waiters.length) {
-        const slot: Slot = { n: ++seq, oc: null, busy: 0, booting: null };
+        const slot: Slot = { n: ++seq, oc: null, busy: 0, booting: null, spent: [], idle: null };
         slots.push(slot);
         boot(slot);
         continue;
@@ -189,6 +233,7 @@ export function create(opts: Options): Pool {
     demoUrl: () => llmUrl,
     stop: async () => {
       stopping = true;
+      for (const s of slots) if (s.idle) clearTimeout(s.idle);
       for (const w of waiters.splice(0))
         w.reject(new AppError("unavailable", "the opencode pool is shutting down"));
       await Promise.all(slots.map((s) => s.booting));
