@@ -77,6 +77,18 @@ describe("run", { timeout: 150_000 }, () => {
       "  2 files changed, +2 −1",
       "",
     ]);
+    // The token line is the session's recorded usage, and the demo model did report some.
+    const { usage } = await client.sessions.get(id);
+    expect(usage.input).toBeGreaterThan(0);
+    expect(usage.output).toBeGreaterThan(0);
+    expect(end[1]).toContain(
+      `${usage.input.toLocaleString("en-US")} in · ${usage.output.toLocaleString("en-US")} out`,
+    );
+    // The branch is in the user's repository, with both changes, and the base is untouched.
+    const show = (ref: string) => execFileSync("git", ["-C", repo, "show", ref], { encoding: "utf8" });
+    expect(show(`orchestrator/${id}:hello.txt`)).toBe("hello\n");
+    expect(show(`orchestrator/${id}:notes.md`)).toBe("one\ndeux\n");
+    expect(show("main:notes.md")).toBe("one\ntwo\n");
   });
 
   test("diff prints a finished session's summary, its patch, or its JSON", async () => {

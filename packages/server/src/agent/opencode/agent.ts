@@ -168,13 +168,15 @@ async function* drive(
     ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
       `conversation above. Continue the original task from where it stopped; do not redo finished steps.`
     : input.prompt;
-  const sent = await client.session.promptAsync({
-    sessionID,
-    parts: [{ type: "text", text }],
-    model: { providerID: providerID!, modelID: rest.join("/") },
-    agent: profile.agent,
-    ...(profile.system ? { system: profile.system } : {}),
-  });
+  const sent = await whenFree(client, sessionID, () =>
+    client.session.promptAsync({
+      sessionID,
+      parts: [{ type: "text", text }],
+      model: { providerID: providerID!, modelID: rest.join("/") },
+      agent: profile.agent,
+      ...(profile.system ? { system: profile.system } : {}),
+    }),
+  );
   if (sent.error) throw new Error(`opencode refused the prompt: ${JSON.stringify(sent.error)}`);
 
   const map = new Mapper(sessionID, deps.maxLlmRetries ?? 3);
@@ -284,11 +286,9 @@ async function rewindConversation(
     throw new Fatal(`the checkpoint's message ${messageId} is not in the conversation`, "rewind_failed");
   const finish = msgs[i]!.parts.find((p) => p.type === "step-finish");
   if (!finish && i === msgs.length - 1) return; // nothing after it to drop
-  const r = await client.session.revert({
-    sessionID,
-    messageID: messageId,
-    ...(finish ? { partID: finish.id } : {}),
-  });
+  const r = await whenFree(client, sessionID, () =>
+    client.session.revert({ sessionID, messageID: messageId, ...(finish ? { partID: finish.id } : {}) }),
+  );
   if (r.error) throw new Error(`opencode could not rewind the conversation: ${JSON.stringify(r.error)}`);
 }
 
@@ -308,6 +308,27 @@ async function settleIdle(client: OpencodeClient, sessionID: string, ms = 15_000
     }
     if (Date.now() > end) throw new Error(`opencode session ${sessionID} stayed busy for ${ms} ms`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Call `fn` on a session that OpenCode may still hold busy for a moment though its status says idle: just
+ * after its directory's instance was disposed and booted again, a revert answered SessionBusyError. Wait
+ * for it (aborting it if it really runs) and try again, for up to `ms`.
+ */
+async function whenFree<T extends { error?: unknown }>(
+  client: OpencodeClient,
+  sessionID: string,
+  fn: () => Promise<T>,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await fn();
+    const busy = (r.error as { _tag?: string } | undefined)?._tag === "SessionBusyError";
+    if (!busy || Date.now() > end) return r;
+    await settleIdle(client, sessionID);
+    await new Promise((res) => setTimeout(res, 250));
   }
 }
 
@@ -342,9 +363,13 @@ async function forkConversation(
   return r.data.id;
 }
 
+/** Whether OpenCode still has the conversation. Only a 404 says no: any other failure fails the attempt,
+ * rather than starting the task afresh in a worktree that holds work. */
 async function exists(client: OpencodeClient, sessionID: string): Promise<boolean> {
-  const got = await client.session.get({ sessionID }).catch(() => null);
-  return Boolean(got?.data);
+  const got = await client.session.get({ sessionID });
+  if (got.data) return true;
+  if (got.response?.status === 404) return false;
+  throw new Error(`opencode could not look up session ${sessionID}: ${JSON.stringify(got.error)}`);
 }
 
 /** The repository to work on: the registered project, or an ad-hoc workspace checked like one. */
