@@ -42,15 +42,7 @@ export async function create(
 ): Promise<Row> {
   const repo = await inspect(input.path, input.baseBranch, roots, body);
   const real = repo.path;
-  const base = input.baseBranch ?? repo.branch;
-  if (!base)
-    throw new AppError(
-      "validation_failed",
-      "body.baseBranch: the repository has no branch checked out; name one",
-      {
-        issues: [{ path: "body.baseBranch", message: "required for a detached HEAD" }],
-      },
-    );
+  const base = repo.base;
   // `on conflict do nothing` turns a duplicate name into no row, which we answer with a 409 by name.
   const rows = await db.rows(sql`
     insert into projects (id, tenant_id, name, path, base_branch, setup, copy_files, retention_hours, created_at, updated_at)

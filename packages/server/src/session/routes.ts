@@ -241,15 +241,6 @@ async function checkWorkspace(roots: string[], workspace: { repo: string; ref?: 
     path: "body.workspace.repo",
     branch: "body.workspace.ref",
   });
-  const ref = workspace.ref ?? repo.branch;
-  if (!ref)
-    throw new AppError(
-      "validation_failed",
-      "body.workspace.ref: the repository has no branch checked out; name one",
-      {
-        issues: [{ path: "body.workspace.ref", message: "required for a detached HEAD" }],
-      },
-    );
-  await checkBase({ path: repo.path, baseBranch: ref }, repo.branch);
-  return { ...workspace, ref };
+  await checkBase({ path: repo.path, baseBranch: repo.base }, repo.branch);
+  return { ...workspace, ref: repo.base };
 }

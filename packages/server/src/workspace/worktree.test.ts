@@ -47,6 +47,24 @@ describe("registering a repository", () => {
     await expect(inspect(repo, "trunk", roots)).rejects.toThrow(/baseBranch: branch trunk does not exist/);
   });
 
+  test("with no base named, the checked-out branch is the base; a detached HEAD needs one named", async () => {
+    const roots = [path.join(root, "repos")];
+    expect(await inspect(repo, undefined, roots)).toEqual({
+      path: project.path,
+      branch: "main",
+      base: "main",
+    });
+    await git(repo, ["checkout", "-q", "--detach"]);
+    try {
+      await expect(inspect(repo, undefined, roots)).rejects.toThrow(
+        /baseBranch: the repository has no branch checked out/,
+      );
+      expect(await inspect(repo, "main", roots)).toEqual({ path: project.path, branch: "", base: "main" });
+    } finally {
+      await git(repo, ["checkout", "-q", "main"]);
+    }
+  });
+
   test("a symlink cannot smuggle a repository in from outside the allowed roots", async () => {
     const link = path.join(root, "data", "sneaky");
     symlinkSync(repo, link);

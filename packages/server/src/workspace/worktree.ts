@@ -22,15 +22,19 @@ export interface Worktree {
 const invalidAt = (field: string, message: string) =>
   new AppError("validation_failed", `${field}: ${message}`, { issues: [{ path: field, message }] });
 
-/** A checked repository: its real path and the branch checked out there ("" when detached or unborn). */
+/** A checked repository: its real path, the branch checked out there, and the base to cut from. */
 export interface Repo {
   path: string;
+  /** "" when HEAD is detached or unborn. */
   branch: string;
+  /** The base branch asked for, else the one checked out. */
+  base: string;
 }
 
 /**
  * Check a repository before registering it: it exists, it is the top of a git work tree, it lies inside one
- * of the allowed roots (after resolving symlinks), and the base branch exists.
+ * of the allowed roots (after resolving symlinks), and the base branch exists (or, when none is named, that
+ * a branch is checked out to serve as the base).
  */
 export async function inspect(
   repo: string,
@@ -60,7 +64,9 @@ export async function inspect(
   ) {
     throw invalid("baseBranch", `branch ${baseBranch} does not exist in ${repo}`);
   }
-  return { path: real, branch: here.branch };
+  const base = baseBranch ?? here.branch;
+  if (!base) throw invalid("baseBranch", "the repository has no branch checked out; name one");
+  return { path: real, branch: here.branch, base };
 }
 
 /** The top of the work tree at `dir` and its checked-out branch, in one git call; null if not in one. */

@@ -387,7 +387,7 @@ async function projectFor(input: RunInput, roots: string[]): Promise<Project & {
   }).catch((err) => {
     throw new Fatal(err.message, "workspace_invalid");
   });
-  return { path: repo.path, baseBranch: ref ?? repo.branch, copyFiles: [], setup: null };
+  return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
 }
 
 /** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */
