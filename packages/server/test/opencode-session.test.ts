@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git } from "../src/workspace/git.ts";
-import { type TestServer, create, events, gitRepo, serve, settle } from "./harness.ts";
+import { type TestServer, create, events, gitRepo, serve, settle, until } from "./harness.ts";
 
 // The whole path: API → engine → the opencode agent → a real OpenCode (demo model) in a git worktree.
 const root = mkdtempSync(path.join(tmpdir(), "io-ocs-"));
@@ -103,6 +103,33 @@ test("cancel aborts the running OpenCode session", async () => {
   await new Promise((r) => setTimeout(r, 1500));
   const after = (await events(s, id)).filter((e) => e.seq > r.body.lastSeq);
   expect(after).toEqual([]); // the runner stopped: nothing more was written after the cancel
+  expect((await s.api(`/api/v1/sessions/${id}`)).body.status).toBe("cancelled");
+}, 150_000);
+
+test("cancel mid-tool stops OpenCode's running command: its work never lands", async () => {
+  const script = [
+    { tool: "bash", args: { command: "sleep 6 && echo late > late.txt", description: "Wait, then write" } },
+    { text: "too late" },
+  ];
+  const { id } = await create(s, {
+    title: "Slow tool",
+    prompt: `Run it.\nFAKE_SCRIPT: ${JSON.stringify(script)}`,
+    workspace: { repo },
+  });
+  await until(
+    async () =>
+      (await events(s, id)).some(
+        (e) => e.type === "agent.tool" && e.data.tool === "bash" && e.data.status === "running",
+      ),
+    90_000,
+    "the bash tool to be running",
+  );
+  const r = await s.api(`/api/v1/sessions/${id}/cancel`, { method: "POST", json: { reason: "not needed" } });
+  expect(r.body.status).toBe("cancelled");
+  // Past the point where the command would have written its file.
+  await new Promise((res) => setTimeout(res, 8000));
+  expect(existsSync(path.join(root, "data", "worktrees", id, "late.txt"))).toBe(false);
+  expect((await events(s, id)).filter((e) => e.seq > r.body.lastSeq)).toEqual([]);
   expect((await s.api(`/api/v1/sessions/${id}`)).body.status).toBe("cancelled");
 }, 150_000);
 
