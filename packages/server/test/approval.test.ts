@@ -158,3 +158,26 @@ test("cancel while waiting withdraws the request", async () => {
   expect((await answer(a.id, { reply: "once" })).status).toBe(409);
   expect((await s.api(`/api/v1/approvals/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
 }, 180_000);
+
+test("the OpenCode server dies while a person is asked: the request is withdrawn at once and the session retries", async () => {
+  const { id } = await create(s, {
+    profile: "demo-supervised",
+    workspace: { repo },
+    prompt: prompt([bash("echo late > late.txt"), { text: "ran it" }]),
+  });
+  const a = await pending(id);
+  const server = s.deps.pool.servers().find((x) => x.busy > 0);
+  process.kill(server!.pid, "SIGKILL");
+  // Not left waiting for a person on a dead server until the approval times out (30 min for this profile).
+  const gone = await until(async () => {
+    const r = await s.api(`/api/v1/approvals/${a.id}`);
+    return r.body.status === "withdrawn" ? r.body : null;
+  }, 20_000);
+  expect(gone.status).toBe("withdrawn");
+  expect((await answer(a.id, { reply: "once" })).status).toBe(409);
+  const done = await settle(s, id, ["completed", "failed"], 150_000);
+  expect(done.status, JSON.stringify(done.error)).toBe("completed");
+  expect(done.attempt).toBe(2);
+  const log = await events(s, id);
+  expect(log.some((e) => e.type === "approval.withdrawn" && e.data.approvalId === a.id)).toBe(true);
+}, 240_000);

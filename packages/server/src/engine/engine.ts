@@ -220,6 +220,14 @@ export async function start(deps: Deps): Promise<Engine> {
       clearInterval(heartbeat);
       clearInterval(watchdog);
       if (timer) clearTimeout(timer);
+      if (run.waiting) {
+        // The agent gave up while a person was being asked (its OpenCode server died, say): end the wait,
+        // and withdraw the request now rather than at the next reap. The session has left `waiting`.
+        run.abort.abort(new Error("the run ended while waiting for an answer"));
+        await Approvals.withdrawStale(db, clock.now(), row.id).catch((err) =>
+          log.warn({ err, session: row.id }, "could not withdraw the approvals of an ended run"),
+        );
+      }
     }
   }
 

@@ -201,22 +201,29 @@ async function* drive(
     }
     if (out.permission) {
       const p = out.permission;
-      const a = await input.ask({
-        kind: "permission",
-        request: p.request,
-        timeoutMs: profile.approvalTimeoutSec * 1000,
-        onTimeout: profile.onTimeout,
-      });
+      // Raced with the server's exit: a session must not sit waiting for a person on a dead server.
+      const a = await untilDied(
+        died,
+        input.ask({
+          kind: "permission",
+          request: p.request,
+          timeoutMs: profile.approvalTimeoutSec * 1000,
+          onTimeout: profile.onTimeout,
+        }),
+      );
       await client.permission.reply({ requestID: p.id, reply: a.reply ?? "reject", message: a.message });
     }
     if (out.question) {
       const q = out.question;
-      const a = await input.ask({
-        kind: "question",
-        request: q.request,
-        timeoutMs: profile.approvalTimeoutSec * 1000,
-        onTimeout: profile.onTimeout,
-      });
+      const a = await untilDied(
+        died,
+        input.ask({
+          kind: "question",
+          request: q.request,
+          timeoutMs: profile.approvalTimeoutSec * 1000,
+          onTimeout: profile.onTimeout,
+        }),
+      );
       if (a.answers) await client.question.reply({ requestID: q.id, answers: a.answers });
       else await client.question.reject({ requestID: q.id });
     }
@@ -389,6 +396,8 @@ async function projectFor(input: RunInput, roots: string[]): Promise<Project & {
   });
   return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
 }
+
+const untilDied = <T>(died: Promise<never>, p: Promise<T>): Promise<T> => Promise.race([p, died]);
 
 /** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */
 async function* untilAborted<T>(
