@@ -179,6 +179,17 @@ async function* drive(
   );
   if (sent.error) throw new Error(`opencode refused the prompt: ${JSON.stringify(sent.error)}`);
 
+  // Raced with the server's exit: a session must not sit waiting for a person on a dead server.
+  const ask = (kind: "permission" | "question", request: Parameters<RunInput["ask"]>[0]["request"]) =>
+    Promise.race([
+      input.ask({
+        kind,
+        request,
+        timeoutMs: profile.approvalTimeoutSec * 1000,
+        onTimeout: profile.onTimeout,
+      }),
+      died,
+    ]);
   const map = new Mapper(sessionID, deps.maxLlmRetries ?? 3);
   const usage = { input: 0, output: 0, reasoning: 0, cost: 0 };
   let idle = false;
@@ -201,29 +212,12 @@ async function* drive(
     }
     if (out.permission) {
       const p = out.permission;
-      // Raced with the server's exit: a session must not sit waiting for a person on a dead server.
-      const a = await untilDied(
-        died,
-        input.ask({
-          kind: "permission",
-          request: p.request,
-          timeoutMs: profile.approvalTimeoutSec * 1000,
-          onTimeout: profile.onTimeout,
-        }),
-      );
+      const a = await ask("permission", p.request);
       await client.permission.reply({ requestID: p.id, reply: a.reply ?? "reject", message: a.message });
     }
     if (out.question) {
       const q = out.question;
-      const a = await untilDied(
-        died,
-        input.ask({
-          kind: "question",
-          request: q.request,
-          timeoutMs: profile.approvalTimeoutSec * 1000,
-          onTimeout: profile.onTimeout,
-        }),
-      );
+      const a = await ask("question", q.request);
       if (a.answers) await client.question.reply({ requestID: q.id, answers: a.answers });
       else await client.question.reject({ requestID: q.id });
     }
@@ -396,8 +390,6 @@ async function projectFor(input: RunInput, roots: string[]): Promise<Project & {
   });
   return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
 }
-
-const untilDied = <T>(died: Promise<never>, p: Promise<T>): Promise<T> => Promise.race([p, died]);
 
 /** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */
 async function* untilAborted<T>(
