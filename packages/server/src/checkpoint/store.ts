@@ -9,7 +9,7 @@ import * as Log from "../event/log.ts";
 import * as Sessions from "../session/store.ts";
 import type { Row } from "../session/row.ts";
 import * as Projects from "../project/store.ts";
-import { createAt, currentBranch, open, reset, rootFor } from "../workspace/worktree.ts";
+import { type Project, createAt, currentBranch, open, reset, rootFor } from "../workspace/worktree.ts";
 
 /** The part of a checkpoint's data that rewinding needs (see agent/opencode/agent.ts, Position). */
 interface Point {
@@ -119,9 +119,7 @@ export async function fork(
   const s = await Sessions.get(ctx.db, tenantId, id);
   const point = await find(ctx.db, tenantId, id, seq);
   if (!s.workspace) throw new AppError("conflict", `session ${id} has no workspace to fork`);
-  const project = s.projectId ? await Projects.get(ctx.db, tenantId, s.projectId) : null;
-  const repo = project?.path ?? s.workspace.repo;
-  const baseBranch = project?.baseBranch ?? s.workspace.ref ?? (await currentBranch(repo));
+  const project = await projectOf(ctx.db, s);
   const child = await Sessions.create(ctx, tenantId, {
     title: input.title ?? `${s.title} (fork)`,
     prompt: input.prompt ?? s.prompt,
@@ -148,12 +146,7 @@ export async function fork(
     },
   });
   try {
-    await createAt(
-      { path: repo, baseBranch, copyFiles: project?.copyFiles ?? [] },
-      child.id,
-      rootFor(dataDir),
-      point.commit,
-    );
+    await createAt(project, child.id, rootFor(dataDir), point.commit);
   } catch (err) {
     await Sessions.transition(ctx, child.id, {
       type: "cancel",
@@ -166,12 +159,17 @@ export async function fork(
 
 /** The session's worktree, checked out again from its branch if retention removed it. */
 async function worktreeOf(db: Db, s: Row, dataDir: string): Promise<string> {
-  if (!s.workspace) throw new AppError("conflict", `session ${s.id} has no workspace`);
-  const dir = path.join(dataDir, "worktrees", s.id);
+  const dir = path.join(rootFor(dataDir), s.id);
   if (existsSync(dir)) return dir;
+  return (await open(await projectOf(db, s), s.id, rootFor(dataDir))).path;
+}
+
+/** The repository a session works on: its registered project, or its ad-hoc workspace. */
+async function projectOf(db: Db, s: Row): Promise<Project> {
+  if (!s.workspace) throw new AppError("conflict", `session ${s.id} has no workspace`);
   const project = s.projectId ? await Projects.get(db, s.tenantId, s.projectId) : null;
   const repo = project?.path ?? s.workspace.repo;
+  // Sessions submitted since the base is pinned at submit always carry `ref`.
   const baseBranch = project?.baseBranch ?? s.workspace.ref ?? (await currentBranch(repo));
-  return (await open({ path: repo, baseBranch, copyFiles: project?.copyFiles ?? [] }, s.id, rootFor(dataDir)))
-    .path;
+  return { path: repo, baseBranch, copyFiles: project?.copyFiles ?? [] };
 }

@@ -138,7 +138,7 @@ describe("session worktrees", () => {
 
   test("a checkpoint commit returns the new head, or null when nothing changed; the diff counts and patches", async () => {
     const wt = await open(project, "ck", trees);
-    expect(wt.fresh).toBe(true);
+    expect(wt.how).toBe("cut");
     expect(await commit(wt, "nothing yet")).toBeNull();
     writeFileSync(path.join(wt.path, "new.txt"), "a\nb\n");
     writeFileSync(path.join(wt.path, "README.md"), "hello\nworld\n");
@@ -154,6 +154,6 @@ describe("session worktrees", () => {
     expect(d.patch).toBe(await git(wt.path, ["diff", `${wt.base}..${wt.branch}`]));
     // A retry finds the worktree in place, and its base is still where the branch was cut.
     const again = await open(project, "ck", trees);
-    expect(again).toEqual({ ...wt, fresh: false });
+    expect(again).toEqual({ ...wt, how: "reused" });
   });
 });

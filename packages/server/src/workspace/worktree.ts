@@ -194,14 +194,15 @@ async function refuseDirty(project: Pick<Project, "path" | "baseBranch">): Promi
 }
 
 /**
- * A session's worktree: reused when a retry finds it in place, cut fresh otherwise. `fresh` says the
- * branch was cut just now, so its head is still the base.
+ * A session's worktree: reused when a retry finds it in place, checked out again from its branch when
+ * retention removed it, cut fresh otherwise. `how` says which: a new directory needs the project's setup,
+ * and only a branch cut just now still has the base as its head.
  */
 export async function open(
   project: Project,
   sessionId: string,
   root: string,
-): Promise<Worktree & { fresh: boolean }> {
+): Promise<Worktree & { how: "reused" | "checked-out" | "cut" }> {
   const dir = path.join(root, sessionId);
   const branch = branchFor(sessionId);
   const baseOf = async () =>
@@ -210,7 +211,7 @@ export async function open(
     ).trim();
   if (existsSync(dir)) {
     const head = await git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).catch(() => "");
-    if (head.trim() === branch) return { path: dir, branch, base: await baseOf(), fresh: false };
+    if (head.trim() === branch) return { path: dir, branch, base: await baseOf(), how: "reused" };
   }
   const refs = await branches(project.path, [project.baseBranch, branch]);
   if (refs.has(branch)) {
@@ -219,9 +220,9 @@ export async function open(
     await git(project.path, ["worktree", "prune"]);
     await mkdir(root, { recursive: true });
     await git(project.path, ["worktree", "add", dir, branch]);
-    return { path: dir, branch, base: await baseOf(), fresh: false };
+    return { path: dir, branch, base: await baseOf(), how: "checked-out" };
   }
-  return { ...(await cut(project, branch, dir, refs.get(project.baseBranch))), fresh: true };
+  return { ...(await cut(project, branch, dir, refs.get(project.baseBranch))), how: "cut" };
 }
 
 /** Rewind a worktree to `commit`: the branch moves back, later changes and untracked files go. */

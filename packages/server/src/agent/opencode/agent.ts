@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { type OpencodeClient, createOpencodeClient } from "@opencode-ai/sdk/v2";
 import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
 import { type Project, type Worktree, commit, diff, inspect, open, reset } from "../../workspace/worktree.ts";
@@ -66,7 +64,6 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
     }
   })();
   const project = await projectFor(input, deps.roots);
-  const fresh = !existsSync(path.join(deps.worktrees, input.sessionId));
   const wt = await open(project, input.sessionId, deps.worktrees).catch((err) => {
     // A dirty base or a branch in the way will not fix itself on a retry.
     if (err instanceof AppError) throw new Fatal(err.message, "workspace_invalid");
@@ -77,7 +74,7 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
     level: "info",
     text: `worktree ${wt.path} on branch ${wt.branch} (profile ${profile.name})`,
   };
-  if (fresh && project.setup) {
+  if (wt.how !== "reused" && project.setup) {
     yield { type: "log", level: "info", text: `setup: ${project.setup}` };
     const out = await runSetup(project.setup, wt.path, signal).catch((err: Error) => {
       throw new Fatal(err.message, "setup_failed");
@@ -130,7 +127,7 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
     }
     if (!resumed || last?.rewind) {
       // Where we start from (and no pending rewind or fork): even a crash before the first step resumes here.
-      const head = wt.fresh && !last ? wt.base : (await git(wt.path, ["rev-parse", "HEAD"])).trim();
+      const head = wt.how === "cut" && !last ? wt.base : (await git(wt.path, ["rev-parse", "HEAD"])).trim();
       yield { type: "checkpoint", data: position(wt, head, sessionID, last?.messageId ?? null) };
     }
     const onAbort = () => void client.session.abort({ sessionID }).catch(() => {});
