@@ -85,8 +85,16 @@ export function tokens(u: Usage): string {
 
 export function agents(items: Agent[]): string[] {
   return table(
-    ["NAME", "CAPABILITIES", "LABEL"],
-    items.map((a) => [a.name, a.capabilities.join(","), a.label]),
+    ["NAME", "KIND", "STATUS", "LOAD", "TIER", "BREAKER", "CAPABILITIES"],
+    items.map((a) => [
+      a.name,
+      a.kind,
+      a.status,
+      `${a.load}/${a.capacity}`,
+      a.tier,
+      a.breaker.state,
+      a.capabilities.join(","),
+    ]),
   );
 }
 

@@ -153,7 +153,10 @@ describe("login", { timeout: 60_000 }, () => {
 
     const agents = await run(["agents", "ls"], { XDG_CONFIG_HOME: home });
     expect(agents.code).toBe(0);
-    expect(agents.stdout).toMatch(/^NAME\s+CAPABILITIES\s+LABEL\nscripted\s+scripted,test\s+/);
+    expect(agents.stdout).toMatch(/^NAME\s+KIND\s+STATUS\s+LOAD\s+TIER\s+BREAKER\s+CAPABILITIES\n/);
+    expect(agents.stdout).toMatch(
+      /\nscripted\s+scripted\s+online\s+0\/\d+\s+competent\s+closed\s+scripted\n/,
+    );
   });
 
   test("named contexts are chosen with --context, and flags win over the context", async () => {

@@ -15,6 +15,7 @@ import * as Sse from "./sse.ts";
 import { type Answer, Approval } from "./approval.ts";
 import { CheckpointItem, type Fork } from "./checkpoint.ts";
 import { Profile } from "./profile.ts";
+import { AgentList } from "./agent.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 
 export interface ClientOptions {
@@ -25,9 +26,6 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-export const Agent = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.string()) });
-export type Agent = z.infer<typeof Agent>;
-const AgentList = z.object({ items: z.array(Agent) });
 const ProfileList = z.object({ items: z.array(Profile), default: z.string() });
 const ProjectList = z.object({ items: z.array(Project) });
 const WorktreeList = z.object({ items: z.array(Worktree) });

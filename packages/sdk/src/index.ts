@@ -8,3 +8,6 @@ export * from "./project.ts";
 export * from "./approval.ts";
 export * from "./profile.ts";
 export * from "./checkpoint.ts";
+export * from "./capability.ts";
+export * from "./agent.ts";
+export * as Eap from "./eap.ts";

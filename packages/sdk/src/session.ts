@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Capability } from "./capability.ts";
 
 /** The 12 states of the reference plan; the transition table lives in the server (session/machine.ts). */
 export const Status = z
@@ -68,14 +69,29 @@ export const Workspace = z
   .strict()
   .meta({ id: "Workspace" });
 
+/** Hints routing honours without being bound by them. */
+export const Routing = z
+  .object({
+    prefer: z.array(z.string().min(1).max(100)).max(20).default([]).describe("agent ids or names to favour"),
+    origin: z.enum(["internal", "external"]).optional().describe("favour agents we run, or outside ones"),
+  })
+  .strict()
+  .meta({ id: "RoutingHints" });
+
 export const Create = z
   .object({
     title: z.string().trim().min(1).max(200),
     prompt: z.string().min(1).max(100_000),
     type: Type.default("execution"),
     priority: Priority.default("medium"),
-    capabilities: z.array(Name).max(20).default([]).describe("capabilities the agent must have"),
-    agent: Name.optional().describe("agent hint: the name of a registered agent"),
+    capabilities: z.array(Capability).max(20).default([]).describe("capabilities the agent must have"),
+    agent: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("pin: only the registered agent of this name may run it"),
+    routing: Routing.optional(),
     workspace: Workspace.optional().describe("a repository to work in; or name a registered project"),
     project: Name.optional().describe("a registered project: its repository and base branch"),
     profile: Name.optional().describe("the OpenCode agent profile: model, agent, permissions"),
@@ -131,6 +147,9 @@ export const Session = z
     status: Status,
     capabilities: z.array(z.string()),
     agent: z.string().nullable(),
+    routing: z.object({ prefer: z.array(z.string()), origin: z.enum(["internal", "external"]).optional() }),
+    agentId: z.uuid().nullable().describe("the agent of the current or last attempt"),
+    queueReason: z.string().nullable().describe("why a queued session does not run yet"),
     workspace: Workspace.nullable(),
     maxDurationSec: z.number().int(),
     maxAttempts: z.number().int(),

@@ -39,6 +39,26 @@ export const Config = z
     keys: z
       .object({ anthropic: z.boolean(), openai: z.boolean() })
       .default({ anthropic: false, openai: false }),
+    /** The agent registry, routing and the External Agent Protocol. */
+    agents: z
+      .object({
+        /** What EAP agents are told: heartbeat this often. */
+        heartbeatIntervalMs: z.coerce.number().int().min(50).default(10_000),
+        /** An agent silent for this long is offline, and the leases of its tasks run out with it. */
+        heartbeatTtlMs: z.coerce.number().int().min(100).default(30_000),
+        /** An assignment not taken (push not answered 202, pull not polled) for this long goes back. */
+        ackMs: z.coerce.number().int().min(100).default(15_000),
+        /** Timeout of one outbound call to an agent (push, A2A). */
+        callTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+        /** Hosts or CIDR ranges that agent URLs may use although they are loopback, link-local or private. */
+        allowHosts: z.array(z.string()).default([]),
+        /** Registrations per tenant per minute. */
+        registerPerMinute: z.coerce.number().int().min(1).default(30),
+        breakerCoolDownMs: z.coerce.number().int().min(0).default(60_000),
+        /** How long a long-poll for the next task may wait. */
+        maxPollMs: z.coerce.number().int().min(100).default(30_000),
+      })
+      .prefault({}),
     engine: z
       .object({
         enabled: z.boolean().default(true),
@@ -78,6 +98,9 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_OPENCODE_SESSIONS_PER_SERVER: ["opencode", "sessionsPerServer"],
   ORCHESTRATOR_DEFAULT_PROFILE: ["opencode", "defaultProfile"],
   ORCHESTRATOR_CONCURRENCY: ["engine", "concurrency"],
+  ORCHESTRATOR_AGENT_HEARTBEAT_MS: ["agents", "heartbeatIntervalMs"],
+  ORCHESTRATOR_AGENT_TTL_MS: ["agents", "heartbeatTtlMs"],
+  ORCHESTRATOR_AGENT_ALLOW_HOSTS: ["agents", "allowHosts"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
   ORCHESTRATOR_POLL_MS: ["engine", "pollMs"],
@@ -102,7 +125,12 @@ export function load(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = proce
         ? value === "1" || value === "true"
         : name === "ORCHESTRATOR_REPO_ROOTS"
           ? value.split(path.delimiter).filter(Boolean)
-          : value;
+          : name === "ORCHESTRATOR_AGENT_ALLOW_HOSTS"
+            ? value
+                .split(",")
+                .map((h) => h.trim())
+                .filter(Boolean)
+            : value;
   }
   fromEnv.keys = { anthropic: Boolean(env.ANTHROPIC_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
   const merged = merge(merge(file, fromEnv), overrides as Record<string, unknown>);

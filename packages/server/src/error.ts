@@ -11,7 +11,9 @@ export const status = {
   invalid_transition: 409,
   conflict: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   unavailable: 503,
+  not_implemented: 501,
   lease_lost: 409,
   internal: 500,
 } as const;

@@ -1,7 +1,7 @@
 import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { AddressInfo } from "node:net";
-import { type ConfigInput, load } from "./config.ts";
+import { type Config, type ConfigInput, load } from "./config.ts";
 import { type Clock, system } from "./clock.ts";
 import { open } from "./db/db.ts";
 import * as Log from "./log.ts";
@@ -19,6 +19,11 @@ import * as OpencodePool from "./agent/opencode/pool.ts";
 import * as Worktrees from "./workspace/worktree.ts";
 import * as Retention from "./workspace/retention.ts";
 import * as Profiles from "./agent/opencode/profile.ts";
+import type { Catalog } from "./agent/opencode/profile.ts";
+import * as Registry from "./registry/store.ts";
+import * as Life from "./registry/life.ts";
+import * as Waiters from "./agent/eap/waiters.ts";
+import * as Push from "./agent/eap/push.ts";
 import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
@@ -39,6 +44,32 @@ export interface Options {
   agents?: Agent[];
   /** In-memory PGlite (tests and benchmarks). */
   memory?: boolean;
+}
+
+/** The registry rows of the agents this server runs itself: the scripted double, and one per OpenCode profile. */
+function builtins(agents: Map<string, Agent>, profiles: Catalog, config: Config): Registry.Builtin[] {
+  const out: Registry.Builtin[] = [];
+  const scriptedAgent = agents.get("scripted");
+  if (scriptedAgent)
+    out.push({
+      name: "scripted",
+      kind: "scripted",
+      label: scriptedAgent.label,
+      description: "Follows instructions written in the prompt, for tests, benchmarks and demos.",
+      capabilities: ["scripted"],
+      capacity: config.engine.concurrency,
+    });
+  if (agents.has("opencode"))
+    for (const p of profiles.all())
+      out.push({
+        name: p.name,
+        kind: "opencode",
+        label: p.label ?? `OpenCode profile ${p.name}`,
+        description: `OpenCode (${p.agent} agent) on ${p.model}, in a git worktree of its own`,
+        capabilities: [...new Set(["workspace", ...p.capabilities])],
+        capacity: config.opencode.maxServers * config.opencode.sessionsPerServer,
+      });
+  return out;
 }
 
 const loopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
@@ -76,10 +107,29 @@ export async function start(opts: Options = {}): Promise<Server> {
       maxLlmRetries: config.llmMaxRetries,
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
+    await Registry.syncBuiltins(db, builtins(agents, profiles, config), clock.now());
     const hub = await Hub.create(db, log);
+    const store = { db, now: () => clock.now(), policy: config.engine };
+    const waiters = await Waiters.create(db, () => clock.now());
+    const handOff = Push.pusher(store, config, log);
     const engine = config.engine.enabled
-      ? await Engine.start({ db, clock, log, agents, config, metrics })
+      ? await Engine.start({
+          db,
+          clock,
+          log,
+          agents,
+          config,
+          metrics,
+          defaultProfile: profiles.default,
+          handOff,
+        })
       : null;
+    // Drained agents leave, silent ones are marked offline.
+    const sweep = setInterval(
+      () => void Life.sweep(db, clock.now()).catch((err) => log.warn({ err }, "agent sweep failed")),
+      config.engine.reapMs,
+    );
+    sweep.unref();
     const deps: Deps = {
       config,
       db,
@@ -92,7 +142,8 @@ export async function start(opts: Options = {}): Promise<Server> {
       defaultTenant,
       profiles,
       pool,
-      store: { db, now: () => clock.now(), policy: config.engine },
+      store,
+      waiters,
     };
     const app = App.create(deps);
     // Worktrees of long-ended sessions go; branches stay. At start, then every ten minutes.
@@ -132,12 +183,14 @@ export async function start(opts: Options = {}): Promise<Server> {
       (stopped ??= (async () => {
         // Order matters: stop taking requests and claims, let runs finish or hand them back, then close.
         clearInterval(retention);
+        clearInterval(sweep);
         const closing = new Promise<void>((r) => http.close(() => r()));
         for (const client of wss.clients) client.close(1001, "server shutting down");
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         await engine?.stop();
         await pool.stop();
         await hub.close();
+        await waiters.stop();
         (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         await closing;
         await db.close();

@@ -61,14 +61,26 @@ test("the status page is served at /", async () => {
   expect(html).toContain("/api/v1/sessions/stats");
 });
 
-test("the scripted agent is listed with its test-double label", async () => {
+test("built-in agents are listed with their test-double labels: the scripted agent, one per OpenCode profile", async () => {
   const r = await s.api("/api/v1/agents");
   expect(r.body.items).toEqual(
     expect.arrayContaining([
-      expect.objectContaining({ name: "scripted", label: expect.stringContaining("not an AI") }),
-      expect.objectContaining({ name: "opencode", label: expect.stringContaining("not an AI") }),
+      expect.objectContaining({
+        name: "scripted",
+        kind: "scripted",
+        label: expect.stringContaining("not an AI"),
+      }),
+      expect.objectContaining({
+        name: "demo",
+        kind: "opencode",
+        label: expect.stringContaining("not an AI"),
+      }),
+      expect.objectContaining({ name: "demo-supervised", kind: "opencode", origin: "internal" }),
     ]),
   );
+  const demo = r.body.items.find((a: any) => a.name === "demo");
+  expect(demo.capabilities).toContain("workspace");
+  expect(demo).toMatchObject({ status: "online", tenantOwned: false, breaker: { state: "closed" } });
 });
 
 test("unauthenticated dev mode refuses to listen beyond loopback", async () => {

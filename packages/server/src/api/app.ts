@@ -9,6 +9,8 @@ import * as Approvals from "../approval/routes.ts";
 import * as Checkpoints from "../checkpoint/routes.ts";
 import * as OpencodeRoutes from "../agent/opencode/routes.ts";
 import * as ApiKeys from "../auth/routes.ts";
+import * as Agents from "../registry/routes.ts";
+import * as Eap from "../agent/eap/routes.ts";
 import * as Streams from "../event/stream.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
@@ -83,15 +85,8 @@ export function create(deps: Deps): App {
   Streams.routes(app, deps);
   Ops.routes(app, deps);
 
-  app.get("/api/v1/agents", (c) =>
-    c.json({
-      items: [...deps.agents.values()].map((a) => ({
-        name: a.name,
-        label: a.label,
-        capabilities: a.capabilities,
-      })),
-    }),
-  );
+  Agents.routes(app, deps);
+  Eap.routes(app, deps, deps.waiters);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

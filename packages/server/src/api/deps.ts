@@ -11,6 +11,7 @@ import type { Hub } from "../event/hub.ts";
 import type { Ctx } from "../session/store.ts";
 import type { Catalog } from "../agent/opencode/profile.ts";
 import type { Pool } from "../agent/opencode/pool.ts";
+import type { Waiters } from "../agent/eap/waiters.ts";
 
 /** Everything a route needs, as one plain object. */
 export interface Deps {
@@ -26,6 +27,8 @@ export interface Deps {
   defaultTenant: string;
   profiles: Catalog;
   pool: Pool;
+  /** Long-polls of EAP agents wait here for assignments. */
+  waiters: Waiters;
 }
 
 export interface Env {

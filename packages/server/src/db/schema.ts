@@ -11,7 +11,9 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
+  doublePrecision,
 } from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -76,6 +78,12 @@ export const sessions = pgTable(
     projectId: uuid("project_id"),
     /** The OpenCode agent profile (model, permissions) a coding session runs with. */
     profile: text("profile"),
+    /** The agent routing gave the current (or last) attempt to. */
+    agentId: uuid("agent_id"),
+    /** Routing hints: preferred agents (ids or names) and origin (internal or external). */
+    routing: jsonb("routing").notNull().default({}),
+    /** Why a queued session is not running yet (no fitting agent…); null once routed. */
+    queueReason: text("queue_reason"),
     /** Tokens and cost the agent reported, summed over every attempt. */
     usage: jsonb("usage").notNull().default({ input: 0, output: 0, reasoning: 0, cost: 0 }),
     leaseOwner: text("lease_owner"),
@@ -105,6 +113,10 @@ export const sessions = pgTable(
       .on(t.leaseExpiresAt)
       .where(sql`status in ('running','degraded','waiting')`),
     index("sessions_tenant_created").on(t.tenantId, t.createdAt),
+    // An agent's load is the count of live leases it holds: read at every claim.
+    index("sessions_agent_leased")
+      .on(t.agentId)
+      .where(sql`status in ('running','degraded','waiting')`),
     index("sessions_parent").on(t.parentId),
     index("sessions_tags").using("gin", t.tags),
   ],
@@ -182,4 +194,98 @@ export const sessionEvents = pgTable(
     data: jsonb("data").notNull().default({}),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique("session_events_seq").on(t.sessionId, t.seq)],
+);
+
+/**
+ * Every agent of every kind. Internal ones (OpenCode profiles, the scripted double) have no tenant and are
+ * offered to all; EAP and A2A agents belong to the tenant that registered them.
+ */
+export const agents = pgTable(
+  "agents",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: uuid("tenant_id").references(() => tenants.id),
+    name: text("name").notNull(),
+    kind: text("kind").notNull(),
+    label: text("label").notNull().default(""),
+    version: text("version").notNull().default("1.0.0"),
+    description: text("description").notNull().default(""),
+    capabilities: text("capabilities").array().notNull(),
+    capacity: integer("capacity").notNull(),
+    /** As last set (registration, heartbeat, drain); a heartbeat older than the TTL reads as offline. */
+    status: text("status").notNull(),
+    mode: text("mode"),
+    endpoint: text("endpoint"),
+    /** sha256 of the agent's token; the token itself is shown once. */
+    tokenHash: text("token_hash"),
+    /** Signs pushed assignments (HMAC); the agent got it once at registration. */
+    signingSecret: text("signing_secret"),
+    heartbeatTtlMs: integer("heartbeat_ttl_ms").notNull(),
+    lastHeartbeatAt: ts("last_heartbeat_at"),
+    heartbeat: jsonb("heartbeat"),
+    card: jsonb("card"),
+    metadata: jsonb("metadata").notNull().default({}),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    deletedAt: ts("deleted_at"),
+  },
+  (t) => [
+    check("agents_kind", sql`kind in ('opencode','scripted','eap','a2a')`),
+    check("agents_status", sql`status in ('online','degraded','draining','offline')`),
+    uniqueIndex("agents_name")
+      .on(t.tenantId, t.name)
+      .where(sql`deleted_at is null`),
+  ],
+);
+
+/** An agent's own history: heartbeats, status and breaker changes, token rotations (diagnostics). */
+export const agentEvents = pgTable(
+  "agent_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id),
+    at: ts("at").notNull(),
+    type: text("type").notNull(),
+    data: jsonb("data").notNull().default({}),
+  },
+  (t) => [index("agent_events_agent").on(t.agentId, t.type, t.at)],
+);
+
+/**
+ * One row per attempt of a session: which agent had it and how it ended. Agents' measured performance,
+ * breakers and tiers are derived from these rows; `ended_by = 'agent'` marks a result the agent reported.
+ */
+export const attempts = pgTable(
+  "attempts",
+  {
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id),
+    /** The session's `retries` when the attempt ran: a retried session counts its attempts from 1 again. */
+    round: integer("round").notNull(),
+    attempt: integer("attempt").notNull(),
+    tenantId: uuid("tenant_id").notNull(),
+    agentId: uuid("agent_id").references(() => agents.id),
+    type: text("type").notNull(),
+    capabilities: text("capabilities").array().notNull(),
+    startedAt: ts("started_at").notNull(),
+    /** An external agent took the task (202 to a push, or the task left the long-poll or stream). */
+    ackedAt: ts("acked_at"),
+    endedAt: ts("ended_at"),
+    outcome: text("outcome"),
+    errorCode: text("error_code"),
+    endedBy: text("ended_by"),
+    /** The session's summed usage when the attempt started, so the attempt's own share can be taken. */
+    tokensAtStart: bigint("tokens_at_start", { mode: "number" }).notNull().default(0),
+    costAtStart: doublePrecision("cost_at_start").notNull().default(0),
+    tokens: bigint("tokens", { mode: "number" }),
+    cost: doublePrecision("cost"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.round, t.attempt] }),
+    check("attempts_outcome", sql`outcome in ('completed','partial','failed','cancelled','released')`),
+    index("attempts_agent_ended").on(t.agentId, t.endedAt),
+  ],
 );

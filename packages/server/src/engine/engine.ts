@@ -1,35 +1,32 @@
-import { sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Db, Q } from "../db/db.ts";
 import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Answer, Approval } from "@orchestrator/sdk";
-import {
-  type Agent,
-  type AgentEvent,
-  type Ask,
-  Fatal,
-  type Registry,
-  RetryAfter,
-  type RunInput,
-} from "../agent/agent.ts";
+import { type Agent, type Ask, Fatal, type Registry, RetryAfter, type RunInput } from "../agent/agent.ts";
 import * as Approvals from "../approval/store.ts";
 import * as Projects from "../project/store.ts";
 import { AppError } from "../error.ts";
-import * as Events from "../event/log.ts";
 import * as Store from "../session/store.ts";
 import type { Event } from "../session/machine.ts";
 import type { Row } from "../session/row.ts";
 import * as Queue from "./queue.ts";
+import { record } from "../session/record.ts";
+import * as Routing from "../routing/route.ts";
 
 export interface Deps {
   db: Db;
   clock: Clock;
   log: Log;
+  /** Adapters this node runs, by agent kind (opencode, scripted, a2a). */
   agents: Registry;
   config: Config;
   metrics: Metrics;
+  /** The OpenCode profile of sessions pinned to "opencode" without one. */
+  defaultProfile: string;
+  /** Called with sessions just assigned to external agents (to push them, or wake their long-polls). */
+  handOff?: (rows: Row[]) => void;
 }
 
 type Why = "lost" | "control" | "timeout" | "shutdown" | "stalled";
@@ -79,10 +76,11 @@ export async function start(deps: Deps): Promise<Engine> {
       do {
         again = false;
         const room = cfg.concurrency - runs.size;
-        if (stopping || room <= 0) break;
-        const claimed = await claim(room);
-        for (const row of claimed) launch(row);
-        if (claimed.length === room) again = true;
+        if (stopping) break;
+        const { mine, handed } = await claim(room);
+        for (const row of mine) launch(row);
+        // A full batch may have left more behind: go again (an empty pass ends the loop).
+        if ((mine.length === room && room > 0) || handed) again = true;
       } while (again && !stopping);
       tick = Date.now();
     } catch (err) {
@@ -102,6 +100,14 @@ export async function start(deps: Deps): Promise<Engine> {
     }
   };
 
+  const router = await Routing.router(db, {
+    nodeId: config.nodeId,
+    leaseMs: cfg.leaseMs,
+    ackMs: config.agents.ackMs,
+    machine: cfg,
+    breaker: { coolDownMs: config.agents.breakerCoolDownMs },
+    defaultProfile: deps.defaultProfile,
+  });
   await reconcile();
 
   // Wake-ups are coalesced: a burst of creates becomes one claim pass over a batch, not one pass each.
@@ -126,14 +132,14 @@ export async function start(deps: Deps): Promise<Engine> {
   const reaper = setInterval(() => void reap(), cfg.reapMs);
   void pump();
 
-  async function claim(n: number): Promise<Row[]> {
-    return db.tx(async (tx) => {
-      const now = clock.now();
-      const rows = await Queue.lockClaimable(tx, n, now);
-      const out = await Queue.claim(tx, rows, config.nodeId, cfg.leaseMs, now, cfg);
-      metrics.claims.inc(out.length);
-      return out;
-    });
+  /** Route and claim: runs for this node come back; assignments of external agents are handed off. */
+  async function claim(n: number): Promise<{ mine: Row[]; handed: number }> {
+    const out = await router.claim(n, clock.now());
+    metrics.claims.inc(out.length);
+    const mine = out.filter((r) => r.lease?.owner === config.nodeId);
+    const theirs = out.filter((r) => r.lease?.owner !== config.nodeId);
+    if (theirs.length) deps.handOff?.(theirs);
+    return { mine, handed: theirs.length };
   }
 
   /** Apply `event` to every row a locking query returns, in one transaction (rows come in tenant order). */
@@ -197,7 +203,8 @@ export async function start(deps: Deps): Promise<Engine> {
 
   async function execute(run: Run): Promise<void> {
     const { row } = run;
-    const agent = deps.agents.get(row.agent ?? "scripted");
+    const record = row.agentId ? router.agent(row.agentId) : undefined;
+    const agent = record ? deps.agents.get(record.kind) : undefined;
     const heartbeat = setInterval(() => void renew(run), cfg.heartbeatMs);
     const watchdog = setInterval(
       () => !run.waiting && Date.now() - run.lastEvent > cfg.stallMs && !run.why && stopRun(run, "stalled"),
@@ -210,10 +217,10 @@ export async function start(deps: Deps): Promise<Engine> {
     try {
       if (!agent)
         throw new Fatal(
-          `no agent named "${row.agent}" is registered on node ${config.nodeId}`,
+          `agent ${record?.name ?? row.agentId} (${record?.kind ?? "unknown kind"}) cannot run on node ${config.nodeId}`,
           "agent_missing",
         );
-      await drive(run, agent);
+      await drive(run, agent, record!.kind === "opencode" ? record!.name : row.profile);
     } catch (err) {
       await conclude(run, err);
     } finally {
@@ -231,7 +238,7 @@ export async function start(deps: Deps): Promise<Engine> {
     }
   }
 
-  async function drive(run: Run, agent: Agent): Promise<void> {
+  async function drive(run: Run, agent: Agent, profile: string | null): Promise<void> {
     const { row } = run;
     const project = row.projectId
       ? await Projects.get(db, row.tenantId, row.projectId).catch(() => null)
@@ -244,7 +251,7 @@ export async function start(deps: Deps): Promise<Engine> {
       checkpoint: row.checkpoint?.data ?? null,
       workspace: row.workspace,
       project,
-      profile: row.profile,
+      profile,
       metadata: row.metadata,
       ask: (q) => ask(run, q),
     };
@@ -262,50 +269,9 @@ export async function start(deps: Deps): Promise<Engine> {
         metrics.outcomes.inc({ outcome: ev.partial ? "partially_completed" : "completed" });
         return;
       }
-      await record(run, ev);
+      run.row = await record(ctx, run.row, run.fence, ev);
     }
     throw new Error("the agent stopped without reporting a result");
-  }
-
-  async function record(run: Run, ev: Exclude<AgentEvent, { type: "result" }>): Promise<void> {
-    const row = run.row;
-    const at = clock.now();
-    const base = { tenantId: row.tenantId, sessionId: row.id, at, fence: run.fence };
-    if (ev.type === "degraded" || ev.type === "recovered") {
-      // Agents report health as often as they like; the state only moves when it changes, and a repeated
-      // report is still logged, so nothing the agent said is lost.
-      const want = ev.type === "degraded" ? "degraded" : "running";
-      if (run.row.status === want) {
-        const text = ev.type === "degraded" ? `still degraded: ${ev.reason}` : "recovered";
-        await Events.append(db, { ...base, type: "agent.log", data: { level: "warn", text } });
-        return;
-      }
-      const event: Event =
-        ev.type === "degraded" ? { type: "degrade", reason: ev.reason } : { type: "recover" };
-      run.row = await Store.transition(ctx, row.id, event, { fence: run.fence, known: run.row });
-      return;
-    }
-    if (ev.type === "checkpoint") {
-      // The checkpoint row and its log entry in one statement; `last_seq + 1` is the entry's seq (SET reads the old row).
-      const set = [
-        sql`checkpoint = jsonb_build_object('seq', last_seq + 1, 'at', ${at.toISOString()}::text, 'data', ${JSON.stringify(ev.data ?? null)}::jsonb)`,
-      ];
-      await Events.append(db, { ...base, type: "session.checkpoint", data: { data: ev.data }, set });
-      return;
-    }
-    if (ev.type === "usage") {
-      // Summed on the row in the same statement as the log entry, so the two never disagree.
-      const add = (k: "input" | "output" | "reasoning" | "cost") =>
-        sql`${k}::text, coalesce((usage->>${k})::numeric, 0) + ${ev[k]}`;
-      const set = [
-        sql`usage = jsonb_build_object(${add("input")}, ${add("output")}, ${add("reasoning")}, ${add("cost")})`,
-      ];
-      const { type: _t, ...data } = ev;
-      await Events.append(db, { ...base, type: "agent.usage", data, set });
-      return;
-    }
-    const { type, ...data } = ev;
-    await Events.append(db, { ...base, type: `agent.${type}`, data });
   }
 
   /**
@@ -455,6 +421,7 @@ export async function start(deps: Deps): Promise<Engine> {
       await offQueue();
       await offControl();
       await offApproval();
+      await router.stop();
       const all = [...runs.values()];
       const grace = new Promise<void>((r) => setTimeout(r, cfg.shutdownGraceMs).unref());
       await Promise.race([Promise.all(all.map((r) => r.done)), grace]);

@@ -1,6 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Q } from "../db/db.ts";
 import { channel } from "../event/log.ts";
+
+/** Wakes an agent's long-polls and streams on any node: it has an assignment waiting (payload: agent id). */
+export const taskChannel = "io_agent_tasks";
+/** Wakes routing: the registry changed, or an attempt failed (which may open a breaker). */
+export const agentsChannel = "io_agents";
 import { type Policy, next } from "../session/machine.ts";
 import { type Row, fromRow, toState } from "../session/row.ts";
 
@@ -60,29 +65,34 @@ export async function renew(q: Q, id: string, fence: number, until: Date): Promi
   return rows.length > 0;
 }
 
+/** One routed claim: who holds the lease (this node, or `agent:<id>` for an external agent) and why. */
+export interface Claim {
+  row: Row;
+  owner: string;
+  agentId: string;
+  leaseMs: number;
+  /** The routing decision, kept in the claim's log entry. */
+  decision: Record<string, unknown>;
+}
+
 /**
  * Claim locked rows in one statement: the pure machine decides each row's patch, then a single
- * `update … from (values …)` applies them all, bumps each tenant's event counter once by its share, and
- * inserts every `session.status` event. The tenant rows are thus locked only by this last statement of the
- * claim transaction instead of from its first claim to its commit, which kept appenders waiting.
+ * `update … from (values …)` applies them all, opens each attempt's row, bumps each tenant's event counter
+ * once by its share, and inserts every `session.status` event (with the routing decision). The tenant rows
+ * are thus locked only by this last statement of the claim transaction instead of from its first claim to
+ * its commit, which kept appenders waiting. External agents with a waiting long-poll or stream are woken.
  */
-export async function claim(
-  tx: Q,
-  rows: Row[],
-  owner: string,
-  leaseMs: number,
-  now: Date,
-  policy: Policy,
-): Promise<Row[]> {
-  if (!rows.length) return [];
+export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): Promise<Row[]> {
+  if (!claims.length) return [];
   const at = now.toISOString();
-  const values = rows.map((row) => {
+  const values = claims.map(({ row, owner, agentId, leaseMs, decision }) => {
     const p = next(toState(row), { type: "claim", owner, leaseMs }, now, policy);
-    const data = { from: row.status, to: p.status, event: "claim", attempt: p.attempt, owner };
+    const data = { from: row.status, to: p.status, event: "claim", attempt: p.attempt, owner, ...decision };
     return sql`(${row.id}::uuid, ${p.attempt}::int, ${p.fence}::bigint, ${p.leaseExpiresAt!.toISOString()}::timestamptz,
-      ${p.startedAt!.toISOString()}::timestamptz, ${p.deadline!.toISOString()}::timestamptz, ${JSON.stringify(data)}::jsonb)`;
+      ${p.startedAt!.toISOString()}::timestamptz, ${p.deadline!.toISOString()}::timestamptz, ${JSON.stringify(data)}::jsonb,
+      ${owner}::text, ${agentId}::uuid)`;
   });
-  const tenants = [...new Set(rows.map((r) => r.tenantId))].sort();
+  const tenants = [...new Set(claims.map((c) => c.row.tenantId))].sort();
   // Several tenants in one batch: lock their counters in id order, as every multi-tenant writer does.
   if (tenants.length > 1) {
     await tx.rows(
@@ -93,12 +103,24 @@ export async function claim(
     );
   }
   const claimed = await tx.rows(sql`
-    with v (id, attempt, fence, lease_expires_at, started_at, deadline, data) as (values ${sql.join(values, sql`, `)}),
-    s as (update sessions set status = 'running', attempt = v.attempt, fence = v.fence, lease_owner = ${owner},
+    with v (id, attempt, fence, lease_expires_at, started_at, deadline, data, owner, agent_id) as (values ${sql.join(values, sql`, `)}),
+    s as (update sessions set status = 'running', attempt = v.attempt, fence = v.fence, lease_owner = v.owner,
+            agent_id = v.agent_id, queue_reason = null,
             lease_expires_at = v.lease_expires_at, run_after = null, started_at = v.started_at, deadline = v.deadline,
             last_seq = sessions.last_seq + 1, updated_at = ${at}
           from v where sessions.id = v.id and sessions.status = 'queued' and sessions.fence = v.fence - 1
           returning sessions.*, v.data as event_data),
+    a as (insert into attempts (session_id, round, attempt, tenant_id, agent_id, type, capabilities, started_at,
+                                tokens_at_start, cost_at_start)
+          select s.id, s.retries, s.attempt, s.tenant_id, s.agent_id, s.type, s.capabilities, ${at},
+            coalesce((s.usage->>'input')::numeric + (s.usage->>'output')::numeric + (s.usage->>'reasoning')::numeric, 0),
+            coalesce((s.usage->>'cost')::float8, 0)
+          from s
+          -- a released attempt (handed back at shutdown) is taken again under the same number
+          on conflict (session_id, round, attempt) do update set agent_id = excluded.agent_id,
+            started_at = excluded.started_at, acked_at = null, ended_at = null, outcome = null, error_code = null,
+            ended_by = null, tokens = null, cost = null
+          returning session_id),
     n as (select s.*, row_number() over (partition by s.tenant_id order by s.priority, s.created_at, s.id) as rn,
                  count(*) over (partition by s.tenant_id) as cnt from s),
     h as (update tenants set event_head = tenants.event_head + c.cnt
@@ -107,8 +129,10 @@ export async function claim(
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
             select n.tenant_id, h.base + n.rn, n.id, n.last_seq, 'session.status', ${at}, n.event_data
             from n join h on h.id = n.tenant_id returning id)
-    select s.*, (select count(*) from ins) as events,
-           (select count(*) from (select pg_notify(${channel}, id::text) from h) notified) as notified
+    select s.*, (select count(*) from ins) as events, (select count(*) from a) as attempts,
+           (select count(*) from (select pg_notify(${channel}, id::text) from h) notified) as notified,
+           (select count(*) from (select pg_notify(${taskChannel}, agent_id::text)
+                                  from (select distinct agent_id from s where lease_owner like 'agent:%') x) woke) as woke
     from s`);
   return claimed.map(fromRow);
 }

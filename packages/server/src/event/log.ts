@@ -23,6 +23,8 @@ export interface Write extends Entry {
   guard?: SQL[];
   /** More notifications to send at commit, as [channel, payload]. */
   notify?: [string, string][];
+  /** More data-modifying statements over the updated session row `s`, run as CTEs of the same statement. */
+  also?: SQL[];
 }
 
 /**
@@ -42,8 +44,9 @@ export async function write(q: Q, e: Write): Promise<Record<string, unknown> | n
   const guard = [...(e.guard ?? []), ...(e.fence === undefined ? [] : [sql`fence = ${e.fence}`])];
   const where = guard.length ? sql` and ${sql.join(guard, sql` and `)}` : sql``;
   const notify = [[channel, e.tenantId], ...(e.notify ?? [])].map(([c, p]) => sql`pg_notify(${c}, ${p})`);
+  const also = (e.also ?? []).map((x, i) => sql`, ${sql.raw(`also${i}`)} as (${x})`);
   const rows = await q.rows(sql`
-    with s as (update sessions set ${sql.join(set, sql`, `)} where id = ${e.sessionId}${where} returning *),
+    with s as (update sessions set ${sql.join(set, sql`, `)} where id = ${e.sessionId}${where} returning *)${sql.join(also, sql``)},
          h as (update tenants set event_head = event_head + 1
                where id = ${e.tenantId} and exists (select 1 from s) returning event_head),
          ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)

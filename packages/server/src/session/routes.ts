@@ -7,6 +7,7 @@ import type { Event } from "./machine.ts";
 import { toPublic } from "./row.ts";
 import * as Store from "./store.ts";
 import * as Projects from "../project/store.ts";
+import * as Agents from "../registry/store.ts";
 import { checkBase, inspect } from "../workspace/worktree.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
@@ -41,15 +42,7 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const input = c.req.valid("json");
-      if (input.agent && !deps.agents.has(input.agent)) {
-        throw new AppError(
-          "validation_failed",
-          `body.agent: no agent named "${input.agent}"; registered: ${[...deps.agents.keys()].join(", ")}`,
-          {
-            issues: [{ path: "body.agent", message: "unknown agent" }],
-          },
-        );
-      }
+      if (input.agent && input.agent !== "opencode") await Agents.byName(deps.db, tenant(c), input.agent);
       if (input.project && input.workspace)
         throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
           issues: [{ path: "body.project", message: "conflicts with workspace" }],
@@ -60,7 +53,10 @@ export function routes(app: App, deps: Deps): void {
       const workspace = project
         ? { repo: project.path, ref: project.baseBranch }
         : input.workspace && (await checkWorkspace(deps.config.repoRoots, input.workspace));
-      const agent = input.agent ?? defaultAgent(deps, workspace);
+      // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
+      const agent =
+        input.agent ??
+        (input.profile ? "opencode" : input.capabilities.length ? undefined : defaultAgent(deps, workspace));
       // Coding sessions always carry their profile, so a later change of the default cannot change them.
       const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
       const row = await Store.create(deps.store, tenant(c), {
@@ -219,8 +215,8 @@ async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z
 }
 
 /**
- * Until capability routing arrives (issue 4): a session with a workspace goes to OpenCode, one without
- * goes to the scripted test agent.
+ * A session that names no agent, profile or capability: with a workspace it goes to OpenCode's default
+ * profile, without one to the scripted test agent. Naming capabilities lets routing choose.
  */
 function defaultAgent(deps: Deps, workspace: unknown): string {
   const name = workspace ? "opencode" : "scripted";

@@ -22,6 +22,8 @@ import * as Cursor from "./cursor.ts";
 export const queueChannel = "io_queue";
 /** Tells the runner of a session that someone else moved it out of its lease (payload: session id). */
 export const controlChannel = "io_control";
+/** Same as engine/queue.ts's: kept here to avoid an import cycle. */
+const agentsChannel = "io_agents";
 
 export interface Ctx {
   db: Db;
@@ -45,11 +47,11 @@ export async function create(
   const rows = await ctx.db.rows(sql`
     with s as (
       insert into sessions (id, tenant_id, title, prompt, type, priority, status, capabilities, agent, workspace,
-        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, checkpoint, created_at, updated_at, last_seq)
+        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint, created_at, updated_at, last_seq)
       values (${id}, ${tenantId}, ${input.title}, ${input.prompt}, ${input.type}, ${priorityRank[input.priority]},
         ${status}, ${pgArray(input.capabilities)}::text[], ${input.agent ?? null}, ${json(input.workspace ?? null)}::jsonb,
         ${input.maxDurationSec}, ${input.maxAttempts}, ${pgArray(input.tags)}::text[], ${json(input.metadata)}::jsonb,
-        ${input.parentId ?? null}, ${input.projectId ?? null}, ${input.profile ?? null},
+        ${input.parentId ?? null}, ${input.projectId ?? null}, ${input.profile ?? null}, ${json(input.routing ?? {})}::jsonb,
         ${input.checkpoint === undefined ? null : json({ seq: 1, at: now, data: input.checkpoint })}::jsonb, ${now}, ${now}, 1)
       returning *),
     h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
@@ -179,6 +181,8 @@ export interface Opts {
   reason?: string;
   /** The row as the writer last saw it: tried first, so a runner's own transition needs no read. */
   known?: Row;
+  /** Who ended the attempt, kept on it: `agent` marks a result an external agent reported. */
+  endedBy?: "agent";
 }
 
 /**
@@ -230,6 +234,9 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
   if (patch.status === "queued") notify.push([queueChannel, ""]);
   // Someone other than the runner moved a leased session: tell the runner to stop now.
   if (isLeased(row.status) && opts.fence === undefined) notify.push([controlChannel, row.id]);
+  // A failed attempt may open its agent's breaker: routing reads the registry again.
+  if (isLeased(row.status) && ["fail", "expire", "timeout"].includes(event.type))
+    notify.push([agentsChannel, ""]);
   const after = await Log.write(q, {
     tenantId: row.tenantId,
     sessionId: row.id,
@@ -247,6 +254,7 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
     set: assignments(patch),
     guard: [sql`status = ${row.status}`, sql`fence = ${row.fence}`],
     notify,
+    also: isLeased(row.status) && !isLeased(patch.status) ? [endAttempt(row, event, opts)] : [],
   });
   return after ? fromRow(after) : null;
 }
@@ -258,6 +266,37 @@ async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   );
   if (!rows[0]) throw notFound("session", id);
   return fromRow(rows[0]);
+}
+
+/** How an attempt ended, for the agent's record: only `failed` counts against it. */
+const outcomes: Partial<Record<Event["type"], string>> = {
+  fail: "failed",
+  expire: "failed",
+  timeout: "failed",
+  cancel: "cancelled",
+  stop: "cancelled",
+  pause: "cancelled",
+  release: "released",
+};
+
+/**
+ * Close the attempt row in the transition's own statement (a CTE over the updated session `s`), so no
+ * writer (runner, reaper, API, agent) can end an attempt without its outcome being recorded.
+ */
+function endAttempt(row: Row, event: Event, opts: Opts): SQL {
+  const outcome =
+    event.type === "complete"
+      ? event.partial
+        ? "partial"
+        : "completed"
+      : (outcomes[event.type] ?? "failed");
+  const code = event.type === "fail" ? event.code : event.type === "expire" ? "lease_expired" : event.type;
+  // The attempt's own tokens and cost: the session sums every attempt's usage.
+  return sql`update attempts a set ended_at = s.updated_at, outcome = ${outcome},
+      error_code = ${outcome === "failed" ? code : null}, ended_by = ${opts.endedBy ?? null},
+      tokens = coalesce((s.usage->>'input')::numeric + (s.usage->>'output')::numeric + (s.usage->>'reasoning')::numeric, 0) - a.tokens_at_start,
+      cost = coalesce((s.usage->>'cost')::float8, 0) - a.cost_at_start
+    from s where a.session_id = s.id and a.round = ${row.retries} and a.attempt = ${row.attempt} and a.ended_at is null`;
 }
 
 function assignments(p: Patch): SQL[] {

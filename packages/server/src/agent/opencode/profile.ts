@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Name, type Profile as PublicProfile } from "@orchestrator/sdk";
+import { Capability, Name, type Profile as PublicProfile } from "@orchestrator/sdk";
 import { AppError } from "../../error.ts";
 import { label as demoLabel } from "./demo-llm.ts";
 
@@ -26,7 +26,19 @@ export const Profile = z
     system: z.string().max(20_000).optional().describe("added to OpenCode's system prompt"),
     /** A preset, or explicit rules laid over the autonomous preset. */
     permission: z.union([z.enum(["autonomous", "supervised"]), z.array(Rule).max(100)]).default("autonomous"),
-    capabilities: z.array(Name).max(20).default(["code"]),
+    capabilities: z
+      .array(Capability)
+      .max(40)
+      .default([
+        "code_generation",
+        "test_generation",
+        "testing",
+        "documentation",
+        "refactoring",
+        "debugging",
+        "bug_fixing",
+        "code_review",
+      ]),
     /** A pending approval is answered by `onTimeout` after this long, so nothing waits unseen for ever. */
     approvalTimeoutSec: z
       .number()

@@ -1,0 +1,190 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { Eap } from "@orchestrator/sdk";
+import type { App, Deps, Env } from "../../api/deps.ts";
+import { body, errors, json } from "../../api/doc.ts";
+import { AppError } from "../../error.ts";
+import * as Guard from "../../net/guard.ts";
+import * as Registry from "../../registry/store.ts";
+import * as Life from "../../registry/life.ts";
+import * as Tasks from "./tasks.ts";
+import type { Waiters } from "./waiters.ts";
+
+const tags = ["External agents (EAP)"];
+const Id = z.object({ id: z.uuid() });
+const Task = z.object({ id: z.uuid(), task: z.uuid() });
+const agentErrors = {
+  ...errors,
+  401: json(z.object({ error: z.unknown() }), "missing or wrong X-Agent-Token"),
+};
+
+/** EAP v1 over REST, at the reference ADR's paths. Everything after registration authenticates the agent by token. */
+export function routes(app: App, deps: Deps, waiters: Waiters): void {
+  const allow = Guard.allowlist(deps.config.agents.allowHosts);
+  const limit = rateLimit(deps.config.agents.registerPerMinute);
+  const agent = (c: Context<Env>) =>
+    Registry.authenticate(deps.db, c.req.param("id") ?? "", c.req.header("x-agent-token"));
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/register",
+      tags,
+      summary: "Register an EAP agent; the token and signing secret are shown once",
+      request: body(Eap.Register),
+      responses: { 201: json(Eap.Registered, "registered"), 429: json(z.unknown(), "too many"), ...errors },
+    }),
+    async (c) => {
+      const { tenantId } = c.get("principal");
+      limit(tenantId);
+      const input = c.req.valid("json");
+      if (input.endpoint_url) await Guard.check(input.endpoint_url, allow, "body.endpoint_url");
+      const cfg = deps.config.agents;
+      const { row, token, secret } = await Registry.register(
+        deps.db,
+        tenantId,
+        input,
+        cfg.heartbeatTtlMs,
+        deps.clock.now(),
+      );
+      return c.json(
+        {
+          agent_id: row.id,
+          status: "registered" as const,
+          auth_token: token,
+          signing_secret: secret,
+          heartbeat_interval_seconds: cfg.heartbeatIntervalMs / 1000,
+          heartbeat_ttl_seconds: cfg.heartbeatTtlMs / 1000,
+          protocol_version: Eap.protocolVersion,
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/{id}/heartbeat",
+      tags,
+      request: { params: Id, ...body(Eap.Heartbeat) },
+      responses: {
+        200: json(Eap.HeartbeatReply, "what the orchestrator wants of the agent"),
+        ...agentErrors,
+      },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      return c.json(await Life.heartbeat(deps.db, a, c.req.valid("json"), deps.clock.now()), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/{id}/deregister",
+      tags,
+      request: { params: Id, ...body(Eap.Deregister) },
+      responses: {
+        200: json(z.object({ status: z.enum(["draining", "deregistered"]), tasks: z.number() }), "done"),
+        ...agentErrors,
+      },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const { graceful, reason } = c.req.valid("json");
+      return c.json(await Life.deregister(deps.store, a, graceful, reason ?? null), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/{id}/token/rotate",
+      tags,
+      summary: "Replace the agent's token and signing secret; the old ones stop working at once",
+      request: { params: Id },
+      responses: { 200: json(Eap.Rotated, "the new token and secret, shown once"), ...agentErrors },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const { token, secret } = await Registry.rotate(deps.db, a, deps.clock.now());
+      return c.json({ agent_id: a.id, auth_token: token, signing_secret: secret }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/agents/external/{id}/tasks/next",
+      tags,
+      summary: "Long-poll for the next assignment (pull mode)",
+      request: {
+        params: Id,
+        query: z.object({ wait: z.coerce.number().min(0).max(60).default(25).describe("seconds") }).strict(),
+      },
+      responses: {
+        200: json(Eap.Assignment, "an assignment"),
+        204: { description: "nothing yet" },
+        ...agentErrors,
+      },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const waitMs = Math.min(c.req.valid("query").wait * 1000, deps.config.agents.maxPollMs);
+      const row = await waiters.next(a, waitMs, c.req.raw.signal);
+      return row ? c.json(Tasks.assignment(row), 200) : c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/{id}/tasks/{task}/events",
+      tags,
+      request: { params: Task, ...body(Eap.Events) },
+      responses: { 202: json(z.object({ accepted: z.number() }), "logged"), ...agentErrors },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const accepted = await Tasks.events(deps.store, a, c.req.valid("param").task, c.req.valid("json"));
+      return c.json({ accepted }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/external/{id}/tasks/{task}/result",
+      tags,
+      summary:
+        "Report an attempt's result: idempotent by task and attempt; 409 once the attempt is not yours",
+      request: { params: Task, ...body(Eap.Result) },
+      responses: { 200: json(Eap.Ack, "recorded, or a duplicate of what was"), ...agentErrors },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const out = await Tasks.result(deps.store, a, c.req.valid("param").task, c.req.valid("json"));
+      return c.json({ status: out.status, session_status: out.row.status }, 200);
+    },
+  );
+}
+
+/** Registrations per tenant in a sliding minute, on this node. */
+function rateLimit(perMinute: number): (tenantId: string) => void {
+  const seen = new Map<string, number[]>();
+  return (tenantId) => {
+    const now = Date.now();
+    const recent = (seen.get(tenantId) ?? []).filter((t) => now - t < 60_000);
+    if (recent.length >= perMinute)
+      throw new AppError(
+        "rate_limited",
+        `at most ${perMinute} agent registrations a minute; try again shortly`,
+        {
+          retryAfterMs: 60_000 - (now - recent[0]!),
+        },
+      );
+    recent.push(now);
+    seen.set(tenantId, recent);
+  };
+}

@@ -1,0 +1,164 @@
+import { sql } from "drizzle-orm";
+import type { z } from "zod";
+import { Eap } from "@orchestrator/sdk";
+import type { Db } from "../../db/db.ts";
+import { AppError } from "../../error.ts";
+import { record } from "../../session/record.ts";
+import { type Row, fromRow } from "../../session/row.ts";
+import * as Store from "../../session/store.ts";
+import type { AgentRow } from "../../registry/store.ts";
+
+/** The lease owner an external agent's tasks carry. */
+export const owner = (agentId: string) => `agent:${agentId}`;
+
+/** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
+export function assignment(row: Row): Eap.Assignment {
+  return {
+    protocol_version: Eap.protocolVersion,
+    task_id: row.id,
+    attempt: row.attempt,
+    session_id: row.id,
+    task_type: row.type,
+    title: row.title,
+    input_data: row.prompt,
+    requirements: row.capabilities,
+    context: { workspace: row.workspace, metadata: row.metadata, checkpoint: row.checkpoint?.data ?? null },
+    timeout_seconds: row.maxDurationSec,
+    deadline: row.deadline,
+  };
+}
+
+/**
+ * The agent took the task: mark the attempt acked and stretch its lease from the short ack window to the
+ * heartbeat TTL. False when the attempt is no longer the agent's (cancelled or reassigned meanwhile).
+ */
+export async function ack(db: Db, agent: AgentRow, row: Row, now: Date): Promise<boolean> {
+  const until = new Date(now.getTime() + agent.heartbeatTtlMs).toISOString();
+  const rows = await db.rows(sql`
+    with s as (update sessions set lease_expires_at = ${until}
+               where id = ${row.id} and fence = ${row.fence} and lease_owner = ${owner(agent.id)} returning id, retries, attempt)
+    update attempts a set acked_at = coalesce(a.acked_at, ${now.toISOString()})
+    from s where a.session_id = s.id and a.round = s.retries and a.attempt = s.attempt returning a.session_id`);
+  return rows.length > 0;
+}
+
+/**
+ * Take the agent's oldest assignment it has not been given yet, if any. `skip locked` lets several
+ * long-polls of one agent run at once without two of them taking the same task.
+ */
+export async function take(db: Db, agent: AgentRow, now: Date): Promise<Row | null> {
+  const until = new Date(now.getTime() + agent.heartbeatTtlMs).toISOString();
+  const rows = await db.rows(sql`
+    with pick as (
+      select a.session_id, a.round, a.attempt from attempts a join sessions s on s.id = a.session_id
+      where s.lease_owner = ${owner(agent.id)} and s.status in ('running','degraded','waiting')
+        and a.round = s.retries and a.attempt = s.attempt and a.acked_at is null
+      order by s.priority, s.created_at limit 1
+      for update of a skip locked),
+    acked as (update attempts a set acked_at = ${now.toISOString()} from pick
+              where a.session_id = pick.session_id and a.round = pick.round and a.attempt = pick.attempt returning a.session_id)
+    update sessions set lease_expires_at = ${until} from acked where sessions.id = acked.session_id returning sessions.*`);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/**
+ * The session, if this agent holds it on this attempt. A report for an attempt it no longer holds is
+ * refused (409 lease_lost), unless the agent already reported that attempt's result: then it is a duplicate.
+ */
+async function held(
+  ctx: Store.Ctx,
+  agent: AgentRow,
+  taskId: string,
+  attempt: number,
+): Promise<{ row: Row } | { duplicate: Row }> {
+  if (!/^[0-9a-f-]{36}$/i.test(taskId)) throw stale(taskId, attempt);
+  const rows = await ctx.db.rows(sql`select * from sessions where id = ${taskId} and deleted_at is null`);
+  const row = rows[0] ? fromRow(rows[0]) : null;
+  if (!row || row.tenantId !== (agent.tenantId ?? row.tenantId)) throw stale(taskId, attempt);
+  if (row.lease?.owner === owner(agent.id) && row.attempt === attempt) return { row };
+  const done = await ctx.db.rows(sql`
+    select 1 from attempts where session_id = ${taskId} and round = ${row.retries} and attempt = ${attempt}
+      and agent_id = ${agent.id} and ended_by = 'agent'`);
+  if (done.length) return { duplicate: row };
+  throw stale(taskId, attempt);
+}
+
+const stale = (taskId: string, attempt: number) =>
+  new AppError(
+    "lease_lost",
+    `task ${taskId} attempt ${attempt} is not held by this agent (cancelled, timed out or reassigned)`,
+    {
+      task_id: taskId,
+      attempt,
+    },
+  );
+
+/** Progress from the agent: logged under the attempt's fence; any report also proves the agent alive. */
+export async function events(
+  ctx: Store.Ctx,
+  agent: AgentRow,
+  taskId: string,
+  body: z.output<typeof Eap.Events>,
+): Promise<number> {
+  const found = await held(ctx, agent, taskId, body.attempt);
+  if ("duplicate" in found) throw stale(taskId, body.attempt);
+  let row = found.row;
+  const fence = row.fence;
+  for (const ev of body.events) row = await record(ctx, row, fence, ev);
+  await renew(ctx, agent, row);
+  return body.events.length;
+}
+
+async function renew(ctx: Store.Ctx, agent: AgentRow, row: Row): Promise<void> {
+  const until = new Date(ctx.now().getTime() + agent.heartbeatTtlMs).toISOString();
+  await ctx.db.rows(sql`
+    update sessions set lease_expires_at = greatest(lease_expires_at, ${until}::timestamptz)
+    where id = ${row.id} and fence = ${row.fence} and status in ('running','degraded','waiting')`);
+}
+
+/** The result of an attempt: idempotent by task and attempt; refused once the attempt is not the agent's. */
+export async function result(
+  ctx: Store.Ctx,
+  agent: AgentRow,
+  taskId: string,
+  body: z.output<typeof Eap.Result>,
+): Promise<{ status: "accepted" | "duplicate"; row: Row }> {
+  const found = await held(ctx, agent, taskId, body.attempt);
+  if ("duplicate" in found) return { status: "duplicate", row: found.duplicate };
+  let row = found.row;
+  const fence = row.fence;
+  if (body.tokens_used || body.cost_usd)
+    row = await record(ctx, row, fence, {
+      type: "usage",
+      input: body.tokens_used,
+      output: 0,
+      reasoning: 0,
+      cost: body.cost_usd,
+    });
+  const opts = { fence, known: row, endedBy: "agent" as const };
+  if (body.status === "failed") {
+    const after = await Store.transition(
+      ctx,
+      row.id,
+      { type: "fail", code: "agent_failed", message: body.error_message!, retryable: body.retryable },
+      opts,
+    );
+    return { status: "accepted", row: after };
+  }
+  const artifacts = Object.fromEntries(body.artifacts.map((a) => [a.path, a.content]));
+  const value = {
+    output: body.output_data ?? null,
+    artifacts,
+    ...(body.artifacts.some((a) => a.mime_type !== "text/plain")
+      ? { types: Object.fromEntries(body.artifacts.map((a) => [a.path, a.mime_type])) }
+      : {}),
+    executionTimeMs: body.execution_time_ms,
+  };
+  const after = await Store.transition(
+    ctx,
+    row.id,
+    { type: "complete", result: value, partial: body.status === "partial" },
+    opts,
+  );
+  return { status: "accepted", row: after };
+}

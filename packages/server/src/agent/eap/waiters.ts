@@ -1,0 +1,47 @@
+import type { Db } from "../../db/db.ts";
+import { taskChannel } from "../../engine/queue.ts";
+import type { AgentRow } from "../../registry/store.ts";
+import type { Row } from "../../session/row.ts";
+import { take } from "./tasks.ts";
+
+export interface Waiters {
+  /** The agent's next assignment, waiting up to `ms` for one to be routed to it (on any node). */
+  next(agent: AgentRow, ms: number, signal?: AbortSignal): Promise<Row | null>;
+  /** Wake this node's long-polls and streams of an agent: an assignment may be waiting. */
+  wake(agentId: string): void;
+  stop(): Promise<void>;
+}
+
+/** Long-polls and streams wait here; the claim's NOTIFY (any node) wakes them. */
+export async function create(db: Db, now: () => Date): Promise<Waiters> {
+  const waiting = new Map<string, Set<() => void>>();
+  const wake = (agentId: string) => {
+    for (const fn of waiting.get(agentId) ?? []) fn();
+  };
+  const off = await db.listen(taskChannel, wake);
+  const next = async (agent: AgentRow, ms: number, signal?: AbortSignal) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      // Listen before looking, so an assignment routed in between is not missed.
+      let wake!: () => void;
+      const woken = new Promise<void>((r) => (wake = r));
+      const set = waiting.get(agent.id) ?? new Set();
+      waiting.set(agent.id, set);
+      set.add(wake);
+      const timer = setTimeout(wake, Math.max(0, end - Date.now()));
+      signal?.addEventListener("abort", wake, { once: true });
+      try {
+        const row = await take(db, agent, now());
+        if (row || Date.now() >= end || signal?.aborted) return row;
+        await woken;
+        if (signal?.aborted) return null;
+      } finally {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (!set.size) waiting.delete(agent.id);
+        signal?.removeEventListener("abort", wake);
+      }
+    }
+  };
+  return { next, wake, stop: off };
+}
