@@ -4,9 +4,15 @@ import type { Eap } from "@orchestrator/sdk";
 import type { Db } from "../db/db.ts";
 import { fromRow as fromSession } from "../session/row.ts";
 import * as Store from "../session/store.ts";
-import { type AgentRow, channel, effectiveStatus, event, fromRow, unblock } from "./store.ts";
-
-const owner = (id: string) => `agent:${id}`;
+import {
+  type AgentRow,
+  channel,
+  effectiveStatus,
+  event,
+  fromRow,
+  leaseOwner as owner,
+  unblock,
+} from "./store.ts";
 
 /**
  * A heartbeat: store what the agent says, renew the leases of the tasks it has taken (an assignment it
@@ -122,6 +128,6 @@ export async function sweep(db: Db, now: Date): Promise<void> {
       and coalesce(last_heartbeat_at, created_at) < ${now.toISOString()}::timestamptz - make_interval(secs => heartbeat_ttl_ms / 1000.0)
     returning *`);
   for (const a of lost.map(fromRow))
-    await event(db, a.id, "status", { from: "online", to: "offline", by: "heartbeat TTL" }, now);
+    await event(db, a.id, "status", { to: "offline", by: "heartbeat TTL" }, now);
   if (lost.length) await db.rows(sql`select pg_notify(${channel}, '')`);
 }

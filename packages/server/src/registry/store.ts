@@ -59,6 +59,9 @@ export function fromRow(r: Record<string, unknown>): AgentRow {
   };
 }
 
+/** The lease owner of a session an external agent holds: the agent itself, not a node. */
+export const leaseOwner = (agentId: string) => `agent:${agentId}`;
+
 /** Status as it reads now: an external agent whose heartbeat is older than its TTL is offline. */
 export function effectiveStatus(a: AgentRow, now: number): AgentRow["status"] {
   if (a.heartbeatTtlMs <= 0 || a.status === "offline") return a.status;

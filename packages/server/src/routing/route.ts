@@ -4,7 +4,7 @@ import * as Log from "../event/log.ts";
 import * as Queue from "../engine/queue.ts";
 import type { Policy as Machine } from "../session/machine.ts";
 import type { Row } from "../session/row.ts";
-import { channel as registryChannel, type AgentRow } from "../registry/store.ts";
+import { channel as registryChannel, type AgentRow, leaseOwner } from "../registry/store.ts";
 import { candidates, loads } from "../registry/view.ts";
 import { type Policy as Breakers, policy as breakerDefaults } from "./breaker.ts";
 import { type Candidate, type Need, type Scored, assign, internal, rank, room } from "./score.ts";
@@ -92,7 +92,7 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
         const external = pick.agent.kind === "eap";
         claims.push({
           row,
-          owner: external ? `agent:${pick.agent.id}` : opts.nodeId,
+          owner: external ? leaseOwner(pick.agent.id) : opts.nodeId,
           agentId: pick.agent.id,
           leaseMs: external ? opts.ackMs : opts.leaseMs,
           decision: decision(pick, runnersUp),
@@ -154,27 +154,23 @@ async function wait(
   waiting: { row: Row; reason: string; defer: boolean }[],
   now: Date,
 ): Promise<void> {
+  const later = new Date(now.getTime() + deferMs).toISOString();
   for (const { row, reason, defer } of waiting) {
-    const runAfter = defer ? sql`, run_after = ${new Date(now.getTime() + deferMs).toISOString()}` : sql``;
+    const runAfter = defer ? sql`, run_after = ${later}` : sql``;
     if (row.queueReason === reason) {
-      if (defer)
-        await tx.rows(
-          sql`update sessions set run_after = ${new Date(now.getTime() + deferMs).toISOString()} where id = ${row.id}`,
-        );
-      continue;
-    }
-    if (!defer) {
+      if (defer) await tx.rows(sql`update sessions set run_after = ${later} where id = ${row.id}`);
+    } else if (!defer) {
       await tx.rows(sql`update sessions set queue_reason = ${reason} where id = ${row.id}`);
-      continue;
+    } else {
+      await Log.write(tx, {
+        tenantId: row.tenantId,
+        sessionId: row.id,
+        type: "session.waiting",
+        at: now,
+        data: { reason },
+        set: [sql`queue_reason = ${reason}${runAfter}`],
+        guard: [sql`status = 'queued'`, sql`fence = ${row.fence}`],
+      });
     }
-    await Log.write(tx, {
-      tenantId: row.tenantId,
-      sessionId: row.id,
-      type: "session.waiting",
-      at: now,
-      data: { reason },
-      set: [sql`queue_reason = ${reason}${runAfter}`],
-      guard: [sql`status = 'queued'`, sql`fence = ${row.fence}`],
-    });
   }
 }

@@ -17,13 +17,12 @@ import * as Log from "../event/log.ts";
 import { type Event, Invalid, type Patch, type Policy, allowed, isLeased, next } from "./machine.ts";
 import { type Row, fromRow, toState } from "./row.ts";
 import * as Cursor from "./cursor.ts";
+import { agentsChannel } from "../engine/queue.ts";
 
 /** Wakes engines: a session became claimable. */
 export const queueChannel = "io_queue";
 /** Tells the runner of a session that someone else moved it out of its lease (payload: session id). */
 export const controlChannel = "io_control";
-/** Same as engine/queue.ts's: kept here to avoid an import cycle. */
-const agentsChannel = "io_agents";
 
 export interface Ctx {
   db: Db;

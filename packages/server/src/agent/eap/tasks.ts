@@ -6,10 +6,7 @@ import { AppError } from "../../error.ts";
 import { record } from "../../session/record.ts";
 import { type Row, fromRow } from "../../session/row.ts";
 import * as Store from "../../session/store.ts";
-import type { AgentRow } from "../../registry/store.ts";
-
-/** The lease owner an external agent's tasks carry. */
-export const owner = (agentId: string) => `agent:${agentId}`;
+import { type AgentRow, leaseOwner as owner } from "../../registry/store.ts";
 
 /** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
 export function assignment(row: Row): Eap.Assignment {
