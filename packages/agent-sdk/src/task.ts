@@ -1,0 +1,159 @@
+import { ApiError, type Eap } from "@orchestrator/sdk";
+import { backoff, sleep } from "./backoff.ts";
+import { retryable } from "./rest.ts";
+
+/** What an agent reports through, whatever carries it (REST or gRPC). */
+export interface Link {
+  heartbeat(body: Eap.Heartbeat): Promise<Eap.HeartbeatReply>;
+  deregister(graceful: boolean, reason?: string): Promise<{ status: string; tasks: number }>;
+  events(task: string, attempt: number, events: Eap.Event[]): Promise<unknown>;
+  result(task: string, body: Eap.Result): Promise<{ status: string; session_status: string }>;
+}
+
+/** One assignment, as the handler sees it. */
+export interface Task {
+  id: string;
+  attempt: number;
+  sessionId: string;
+  type: string;
+  title: string;
+  /** The prompt. */
+  input: string;
+  requirements: string[];
+  workspace: { repo: string; ref?: string } | null;
+  metadata: Record<string, unknown>;
+  /** What the last attempt saved with `ctx.checkpoint`, when this attempt resumes it. */
+  checkpoint: unknown;
+  timeoutSeconds: number;
+  deadline: string | null;
+  /** Aborts when the task is no longer this agent's (cancelled, timed out, reassigned) or the agent stops now. */
+  signal: AbortSignal;
+}
+
+export const toTask = (a: Eap.Assignment, signal: AbortSignal): Task => ({
+  id: a.task_id,
+  attempt: a.attempt,
+  sessionId: a.session_id,
+  type: a.task_type,
+  title: a.title,
+  input: a.input_data,
+  requirements: a.requirements,
+  workspace: a.context.workspace,
+  metadata: a.context.metadata,
+  checkpoint: a.context.checkpoint,
+  timeoutSeconds: a.timeout_seconds,
+  deadline: a.deadline,
+  signal,
+});
+
+/** What a handler returns: a string is shorthand for `{ output: string }`. */
+export type Outcome =
+  | string
+  | void
+  | {
+      output?: unknown;
+      artifacts?: { path: string; content: string; mimeType?: string }[];
+      /** Some of the work is done, not all of it. */
+      partial?: boolean;
+      tokens?: number;
+      costUsd?: number;
+    };
+
+/** Throw it to fail the task; `retryable: false` tells the orchestrator another attempt is pointless. */
+export class TaskFailed extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, opts: { retryable?: boolean } = {}) {
+    super(message);
+    this.name = "TaskFailed";
+    this.retryable = opts.retryable ?? true;
+  }
+}
+
+/**
+ * Reports one task's progress, in order. Events are batched while a send is in flight; a send that cannot
+ * reach the server is retried with backoff; a 409 means the task is no longer ours, so it aborts the task.
+ */
+export class Context {
+  private queue: Eap.Event[] = [];
+  private sending: Promise<void> = Promise.resolve();
+  private readonly link: Link;
+  private readonly task: Task;
+  private readonly lost: (why: string) => void;
+  constructor(link: Link, task: Task, lost: (why: string) => void) {
+    this.link = link;
+    this.task = task;
+    this.lost = lost;
+  }
+
+  message = (text: string) => this.send({ type: "message", text });
+  log = (text: string, level: "info" | "warn" | "error" = "info") => this.send({ type: "log", level, text });
+  progress = (done: number, total: number) => this.send({ type: "progress", done, total });
+  artifact = (name: string, content: string) => this.send({ type: "artifact", name, content });
+  /** Saved with the session: a retry of this task starts with it in `task.checkpoint`. */
+  checkpoint = (data: unknown) => this.send({ type: "checkpoint", data });
+  usage = (u: { input: number; output: number; reasoning?: number; cost?: number }) =>
+    this.send({ type: "usage", ...u });
+
+  /** Resolves once the event (and all before it) reached the orchestrator, or the task was lost. */
+  send(event: Eap.Event): Promise<void> {
+    this.queue.push(event);
+    this.sending = this.sending.then(() => this.flush());
+    return this.sending;
+  }
+
+  private async flush(): Promise<void> {
+    for (let n = 0; this.queue.length && !this.task.signal.aborted;) {
+      const batch = this.queue.slice(0, 100);
+      try {
+        await this.link.events(this.task.id, this.task.attempt, batch);
+        this.queue.splice(0, batch.length);
+        n = 0;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) return this.lost("lease_lost");
+        if (!retryable(err)) throw err;
+        await sleep(backoff(n++), this.task.signal);
+      }
+    }
+  }
+
+  /** Every event sent, then the result, retried until the orchestrator answers. */
+  async finish(body: Eap.Result): Promise<void> {
+    await this.sending.catch(() => {});
+    for (let n = 0; !this.task.signal.aborted;) {
+      try {
+        await this.link.result(this.task.id, body);
+        return;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) return this.lost("lease_lost");
+        if (!retryable(err)) throw err;
+        await sleep(backoff(n++), this.task.signal);
+      }
+    }
+  }
+}
+
+/** The wire result for what a handler returned or threw. */
+export function toResult(attempt: number, out: Outcome | Error, ms: number): Eap.Result {
+  if (out instanceof Error)
+    return {
+      attempt,
+      status: "failed",
+      error_message: out.message || out.name,
+      retryable: out instanceof TaskFailed ? out.retryable : true,
+      execution_time_ms: ms,
+    };
+  const o = typeof out === "string" ? { output: out } : (out ?? {});
+  return {
+    attempt,
+    status: o.partial ? "partial" : "completed",
+    output_data: o.output,
+    artifacts: (o.artifacts ?? []).map((a) => ({
+      path: a.path,
+      content: a.content,
+      mime_type: a.mimeType ?? "text/plain",
+    })),
+    execution_time_ms: ms,
+    tokens_used: o.tokens ?? 0,
+    cost_usd: o.costUsd ?? 0,
+  };
+}
