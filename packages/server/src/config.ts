@@ -12,6 +12,8 @@ export const Config = z
   .object({
     port: z.coerce.number().int().min(0).max(65535).default(7420),
     host: z.string().default("127.0.0.1"),
+    /** EAP over gRPC. Unset: the HTTP port + 1 (7421), or any free port when `port` is 0; -1 turns it off. */
+    grpcPort: z.coerce.number().int().min(-1).max(65535).optional(),
     dataDir: z.string().default(".orchestrator"),
     databaseUrl: z.string().optional(),
     nodeId: z.string().default(`${hostname()}-${process.pid}`),
@@ -86,6 +88,7 @@ export type ConfigInput = z.input<typeof Config>;
 const envNames: Record<string, string[]> = {
   PORT: ["port"],
   HOST: ["host"],
+  ORCHESTRATOR_GRPC_PORT: ["grpcPort"],
   ORCHESTRATOR_DATA_DIR: ["dataDir"],
   DATABASE_URL: ["databaseUrl"],
   ORCHESTRATOR_NODE_ID: ["nodeId"],

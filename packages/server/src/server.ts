@@ -24,6 +24,8 @@ import * as Registry from "./registry/store.ts";
 import * as Life from "./registry/life.ts";
 import * as Waiters from "./agent/eap/waiters.ts";
 import * as Push from "./agent/eap/push.ts";
+import * as Grpc from "./agent/eap/grpc/server.ts";
+import { registrar } from "./agent/eap/ops.ts";
 import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
@@ -31,6 +33,8 @@ import { AppError } from "./error.ts";
 export interface Server {
   url: string;
   port: number;
+  /** Where EAP over gRPC listens (host:port), unless turned off. */
+  grpc: string | null;
   /** The admin key created on the very first start (shown once), if this start created it. */
   adminKey: string | null;
   deps: Deps;
@@ -154,6 +158,8 @@ export async function start(opts: Options = {}): Promise<Server> {
     retain();
     const retention = setInterval(retain, 10 * 60_000);
     retention.unref();
+    const grpcPort = config.grpcPort ?? (config.port ? config.port + 1 : 0);
+    const rpc = grpcPort < 0 ? null : await Grpc.start(deps, waiters, registrar(deps), grpcPort);
     const wss = new WebSocketServer({ noServer: true });
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(
@@ -171,6 +177,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     log.info(
       {
         url,
+        grpc: rpc?.address,
         node: config.nodeId,
         database: db.kind,
         dataDir: db.kind === "pglite" ? config.dataDir : undefined,
@@ -187,6 +194,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         const closing = new Promise<void>((r) => http.close(() => r()));
         for (const client of wss.clients) client.close(1001, "server shutting down");
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        await rpc?.stop();
         await engine?.stop();
         await pool.stop();
         await hub.close();
@@ -195,7 +203,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         await closing;
         await db.close();
       })());
-    return { url, port, adminKey, deps, stop };
+    return { url, port, grpc: rpc?.address ?? null, adminKey, deps, stop };
   } catch (err) {
     await db.close();
     throw err;

@@ -90,6 +90,7 @@ export class FakeAgent {
       req.on("data", (c) => (raw += c));
       req.on("end", () => {
         const body = JSON.parse(raw);
+        this.held.add(body.task_id);
         this.pushed.push({ body: { raw, ...body }, headers: req.headers });
         res.statusCode = answer(body);
         res.end();

@@ -15,7 +15,8 @@ import {
 } from "./store.ts";
 
 /**
- * A heartbeat: store what the agent says, renew the leases of the tasks it has taken (an assignment it
+ * A heartbeat: store what the agent says, renew the leases of the tasks it names in `task_ids` (a task it
+ * took but no longer names, say an assignment lost on the way, lapses and goes back to the queue; one it
  * has not taken keeps its short ack lease), and tell it which of the tasks it named are no longer its own.
  */
 export async function heartbeat(
@@ -35,7 +36,8 @@ export async function heartbeat(
           : "online";
   const at = now.toISOString();
   const until = new Date(now.getTime() + agent.heartbeatTtlMs).toISOString();
-  const ids = body.task_ids.map((i) => sql`${i}::uuid`);
+  // A Postgres array literal: task_ids are validated UUIDs.
+  const named = `{${body.task_ids.join(",")}}`;
   // One statement: the agent row, its acked leases, the history entry, and which named tasks it still holds.
   const rows = await db.rows<{ held: string[] | null; load: number }>(sql`
     with a as (update agents set last_heartbeat_at = ${at}, heartbeat = ${JSON.stringify(body)}::jsonb,
@@ -44,6 +46,7 @@ export async function heartbeat(
           from attempts t
           where s.lease_owner = ${owner(agent.id)} and s.status in ('running','degraded','waiting')
             and t.session_id = s.id and t.round = s.retries and t.attempt = s.attempt and t.acked_at is not null
+            and s.id = any(${named}::uuid[])
           returning s.id),
     l as (select count(*)::int as n from sessions where agent_id = ${agent.id} and status in ('running','degraded','waiting')),
     h as (insert into agent_events (agent_id, at, type, data)
@@ -51,7 +54,7 @@ export async function heartbeat(
             'reportedLoad', ${body.current_load}::float8, 'tasks', ${body.tasks_in_progress}::int, 'load', l.n) from l)
     select (select array_agg(id::text) from sessions where lease_owner = ${owner(agent.id)}
               and status in ('running','degraded','waiting')
-              ${ids.length ? sql`and id in (${sql.join(ids, sql`, `)})` : sql`and false`}) as held,
+              and id = any(${named}::uuid[])) as held,
            (select n from l) as load`);
   if (was !== status) {
     await event(db, agent.id, "status", { from: was, to: status, by: "heartbeat" }, now);

@@ -3,10 +3,9 @@ import type { Context } from "hono";
 import { Eap } from "@orchestrator/sdk";
 import type { App, Deps, Env } from "../../api/deps.ts";
 import { body, errors, json } from "../../api/doc.ts";
-import { AppError } from "../../error.ts";
-import * as Guard from "../../net/guard.ts";
 import * as Registry from "../../registry/store.ts";
 import * as Life from "../../registry/life.ts";
+import { registrar } from "./ops.ts";
 import * as Tasks from "./tasks.ts";
 import type { Waiters } from "./waiters.ts";
 
@@ -20,8 +19,7 @@ const agentErrors = {
 
 /** EAP v1 over REST, at the reference ADR's paths. Everything after registration authenticates the agent by token. */
 export function routes(app: App, deps: Deps, waiters: Waiters): void {
-  const allow = Guard.allowlist(deps.config.agents.allowHosts);
-  const limit = rateLimit(deps.config.agents.registerPerMinute);
+  const register = registrar(deps);
   const agent = (c: Context<Env>) =>
     Registry.authenticate(deps.db, c.req.param("id") ?? "", c.req.header("x-agent-token"));
 
@@ -34,32 +32,7 @@ export function routes(app: App, deps: Deps, waiters: Waiters): void {
       request: body(Eap.Register),
       responses: { 201: json(Eap.Registered, "registered"), 429: json(z.unknown(), "too many"), ...errors },
     }),
-    async (c) => {
-      const { tenantId } = c.get("principal");
-      limit(tenantId);
-      const input = c.req.valid("json");
-      if (input.endpoint_url) await Guard.check(input.endpoint_url, allow, "body.endpoint_url");
-      const cfg = deps.config.agents;
-      const { row, token, secret } = await Registry.register(
-        deps.db,
-        tenantId,
-        input,
-        cfg.heartbeatTtlMs,
-        deps.clock.now(),
-      );
-      return c.json(
-        {
-          agent_id: row.id,
-          status: "registered" as const,
-          auth_token: token,
-          signing_secret: secret,
-          heartbeat_interval_seconds: cfg.heartbeatIntervalMs / 1000,
-          heartbeat_ttl_seconds: cfg.heartbeatTtlMs / 1000,
-          protocol_version: Eap.protocolVersion,
-        },
-        201,
-      );
-    },
+    async (c) => c.json(await register(c.get("principal").tenantId, c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -168,23 +141,4 @@ export function routes(app: App, deps: Deps, waiters: Waiters): void {
       return c.json({ status: out.status, session_status: out.row.status }, 200);
     },
   );
-}
-
-/** Registrations per tenant in a sliding minute, on this node. */
-function rateLimit(perMinute: number): (tenantId: string) => void {
-  const seen = new Map<string, number[]>();
-  return (tenantId) => {
-    const now = Date.now();
-    const recent = (seen.get(tenantId) ?? []).filter((t) => now - t < 60_000);
-    if (recent.length >= perMinute)
-      throw new AppError(
-        "rate_limited",
-        `at most ${perMinute} agent registrations a minute; try again shortly`,
-        {
-          retryAfterMs: 60_000 - (now - recent[0]!),
-        },
-      );
-    recent.push(now);
-    seen.set(tenantId, recent);
-  };
 }

@@ -1,0 +1,48 @@
+import * as grpc from "@grpc/grpc-js";
+import type { z } from "zod";
+import type { Deps } from "../../../api/deps.ts";
+import { validation } from "../../../api/errors.ts";
+import { AppError, type Code } from "../../../error.ts";
+import * as Registry from "../../../registry/store.ts";
+
+const codes: Record<Code, grpc.status> = {
+  malformed_json: grpc.status.INVALID_ARGUMENT,
+  validation_failed: grpc.status.INVALID_ARGUMENT,
+  unauthorized: grpc.status.UNAUTHENTICATED,
+  forbidden: grpc.status.PERMISSION_DENIED,
+  not_found: grpc.status.NOT_FOUND,
+  invalid_transition: grpc.status.FAILED_PRECONDITION,
+  conflict: grpc.status.ALREADY_EXISTS,
+  payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
+  rate_limited: grpc.status.RESOURCE_EXHAUSTED,
+  unavailable: grpc.status.UNAVAILABLE,
+  not_implemented: grpc.status.UNIMPLEMENTED,
+  lease_lost: grpc.status.ABORTED,
+  internal: grpc.status.INTERNAL,
+};
+
+/** An error as a gRPC status; the server's own code rides in the `x-error-code` trailer. */
+export function toStatus(err: unknown, deps: Deps): Partial<grpc.StatusObject> {
+  const known = err instanceof AppError ? err : null;
+  if (!known) deps.log.error({ err }, "unhandled gRPC error");
+  const e = known ?? new AppError("internal", "internal error");
+  const metadata = new grpc.Metadata();
+  metadata.set("x-error-code", e.code);
+  return { code: codes[e.code], details: e.message, metadata };
+}
+
+/** Validate a converted message with the same schema REST uses; field paths are named after `what`. */
+export function parse<S extends z.ZodType>(schema: S, what: string, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validation(what, r.error);
+  return r.data;
+}
+
+export const first = (md: grpc.Metadata, key: string) => {
+  const v = md.get(key)[0];
+  return typeof v === "string" ? v : undefined;
+};
+
+/** The agent a call speaks for, by `x-agent-id` and `x-agent-token`. */
+export const agentOf = (deps: Deps, md: grpc.Metadata) =>
+  Registry.authenticate(deps.db, first(md, "x-agent-id") ?? "", first(md, "x-agent-token"));
