@@ -34,6 +34,8 @@ export type Handler = (task: Task, ctx: Context) => Promise<Outcome> | Outcome;
 /** Where assignments come from: a long-poll, a push listener, or a gRPC stream. */
 export interface Source {
   stop(): Promise<void>;
+  /** What reports travel over, when the source carries them itself (the gRPC stream). */
+  link?: Link;
 }
 export type Start = (agent: Agent, take: (a: Eap.Assignment) => boolean) => Promise<Source>;
 
@@ -95,8 +97,9 @@ export class Agent {
     const c = await this.connect();
     this.link = restLink(this.rest, c);
     this.ready(c);
-    await this.heartbeat();
     if (this.mode !== "push") this.source = await start(this, take);
+    if (this.source?.link) this.link = this.source.link;
+    await this.heartbeat();
     this.log("info", `online as ${c.agentId} (${this.mode}, capacity ${this.capacity})`);
     return c;
   }
@@ -155,7 +158,7 @@ export class Agent {
         task_ids: [...this.running.keys()],
       });
       this.intervalMs = Math.min(this.intervalMs, (reply.heartbeat_ttl_seconds * 1000) / 3);
-      for (const id of reply.cancel) this.running.get(id)?.ctrl.abort("cancelled");
+      this.cancel(reply.cancel, "cancelled");
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         this.log("error", "the orchestrator no longer knows this agent's token; stopping");
@@ -165,6 +168,11 @@ export class Agent {
       this.log("warn", `heartbeat: ${(err as Error).message}`);
     }
     if (!this.signal.aborted) this.beat = setTimeout(() => void this.heartbeat(), this.intervalMs);
+  }
+
+  /** Stop these tasks: the orchestrator says they are no longer ours. */
+  cancel(ids: string[], why: string): void {
+    for (const id of ids) this.running.get(id)?.ctrl.abort(why);
   }
 
   /** Whether there is room for one more task now. */

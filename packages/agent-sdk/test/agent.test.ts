@@ -83,6 +83,44 @@ describe("agent SDK", () => {
     expect(failed.attempt).toBe(1);
   }, 60_000);
 
+  test("stream: the echo example over the gRPC stream; a cancel reaches the handler", async () => {
+    const child = example("echo-agent", {
+      EAP_NAME: "echo-stream",
+      EAP_MODE: "stream",
+      ORCHESTRATOR_GRPC: s.grpc!,
+    });
+    await until(async () => (await agentNamed("echo-stream"))?.status === "online", 20_000, "stream online");
+    expect((await agentNamed("echo-stream")).mode).toBe("stream");
+    const m = await create(s, { prompt: "over the stream", capabilities: ["x-echo"] });
+    const done = await settle(s, m.id, ["completed", "failed"], 15_000);
+    expect(done.result.output).toEqual({ echo: "over the stream" });
+    expect(JSON.stringify(await events(s, m.id))).toContain("echo: over the stream");
+    child.kill("SIGTERM");
+    expect(await new Promise((r) => child.once("exit", r)), child.output()).toBe(0);
+
+    let aborted: unknown = null;
+    const agent = new Agent({
+      url: s.url,
+      apiKey: s.key,
+      name: "sdk-stream",
+      capabilities: ["x-sdk-stream"],
+      mode: "stream",
+      grpc: s.grpc!,
+      log: () => {},
+    }).handle(async (task, ctx) => {
+      await ctx.checkpoint({ step: 1 });
+      await new Promise((r) => task.signal.addEventListener("abort", r));
+      aborted = task.signal.reason;
+    });
+    stops.push(() => agent.stop({ drain: false }));
+    await agent.start();
+    const w = await create(s, { prompt: "wait", capabilities: ["x-sdk-stream"] });
+    await until(async () => (await s.api(`/api/v1/sessions/${w.id}`)).body.checkpoint, 5000, "checkpoint");
+    await s.api(`/api/v1/sessions/${w.id}/cancel`, { method: "POST", json: {} });
+    await until(async () => aborted, 5000, "handler aborted");
+    expect(aborted).toBe("cancelled");
+  }, 60_000);
+
   test("push: assignments are verified; a forged one is refused, a real one runs", async () => {
     const seen: string[] = [];
     const agent = new Agent({

@@ -11,3 +11,4 @@ export * from "./checkpoint.ts";
 export * from "./capability.ts";
 export * from "./agent.ts";
 export * as Eap from "./eap.ts";
+export * as Pb from "./pb.ts";

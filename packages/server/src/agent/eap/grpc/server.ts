@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { Eap } from "@orchestrator/sdk";
+import { Eap, Pb } from "@orchestrator/sdk";
 import type { Deps } from "../../../api/deps.ts";
 import { verify } from "../../../auth/key.ts";
 import { AppError } from "../../../error.ts";
@@ -39,15 +39,15 @@ export async function start(
   server.addService(Wire.service(), {
     Register: unary(async (req, call) => {
       const tenantId = await tenantOf(deps, call.metadata);
-      return register(tenantId, parse(Eap.Register, "register", Wire.register(req)));
+      return register(tenantId, parse(Eap.Register, "register", Pb.register(req)));
     }),
     Heartbeat: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);
-      return Life.heartbeat(deps.db, a, parse(Eap.Heartbeat, "heartbeat", Wire.heartbeat(req)), now());
+      return Life.heartbeat(deps.db, a, parse(Eap.Heartbeat, "heartbeat", Pb.heartbeat(req)), now());
     }),
     Deregister: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);
-      const d = parse(Eap.Deregister, "deregister", Wire.deregister(req));
+      const d = parse(Eap.Deregister, "deregister", Pb.deregister(req));
       return Life.deregister(store, a, d.graceful, d.reason ?? null);
     }),
     RotateToken: unary(async (_req, call) => {
@@ -65,16 +65,16 @@ export async function start(
       const ctrl = new AbortController();
       call.once("cancelled", () => ctrl.abort());
       const row = await waiters.next(a, Math.min(wait * 1000, deps.config.agents.maxPollMs), ctrl.signal);
-      return row ? { assignment: Wire.assignment(Tasks.assignment(row)) } : {};
+      return row ? { assignment: Pb.assignment(Tasks.assignment(row)) } : {};
     }),
     ReportEvents: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);
-      const body = parse(Eap.Events, "events", Wire.events(req));
+      const body = parse(Eap.Events, "events", Pb.events(req));
       return { accepted: await Tasks.events(store, a, String(req.task_id ?? ""), body) };
     }),
     ReportResult: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);
-      const body = parse(Eap.Result, "result", Wire.result(req));
+      const body = parse(Eap.Result, "result", Pb.result(req));
       const out = await Tasks.result(store, a, String(req.task_id ?? ""), body);
       return { status: out.status, session_status: out.row.status };
     }),

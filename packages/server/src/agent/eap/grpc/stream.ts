@@ -1,5 +1,5 @@
-import type * as grpc from "@grpc/grpc-js";
-import { Eap } from "@orchestrator/sdk";
+import * as grpc from "@grpc/grpc-js";
+import { Eap, Pb } from "@orchestrator/sdk";
 import type { Deps } from "../../../api/deps.ts";
 import { AppError } from "../../../error.ts";
 import type { Subscription } from "../../../event/hub.ts";
@@ -8,7 +8,6 @@ import * as Life from "../../../registry/life.ts";
 import * as Tasks from "../tasks.ts";
 import type { Waiters } from "../waiters.ts";
 import { agentOf, parse, toStatus } from "./call.ts";
-import * as Wire from "./wire.ts";
 
 type Msg = Record<string, unknown>;
 const live = new Set(["running", "degraded", "waiting"]);
@@ -40,6 +39,7 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
 
   void agentOf(deps, call.metadata).then(
     async (agent) => {
+      call.sendMetadata(new grpc.Metadata()); // tells the agent the stream is up before any assignment
       call.on("data", (m: Msg) => {
         chain = chain.then(() => handle(agent, m));
       });
@@ -67,7 +67,7 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
         const row = await waiters.next(agent, 30_000, ctrl.signal);
         if (!row || ctrl.signal.aborted) continue;
         delivered.set(row.id, row.attempt);
-        write({ assignment: Wire.assignment(Tasks.assignment(row)) });
+        write({ assignment: Pb.assignment(Tasks.assignment(row)) });
       } catch (err) {
         deps.log.warn({ err, agent: agent.id }, "stream delivery failed");
         await new Promise((r) => setTimeout(r, 1000));
@@ -104,18 +104,18 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
           heartbeat: await Life.heartbeat(
             deps.db,
             agent,
-            parse(Eap.Heartbeat, "heartbeat", Wire.heartbeat(m.heartbeat as Msg)),
+            parse(Eap.Heartbeat, "heartbeat", Pb.heartbeat(m.heartbeat as Msg)),
             now,
           ),
         };
       case "events": {
         const e = m.events as Msg;
-        const body = parse(Eap.Events, "events", Wire.events(e));
+        const body = parse(Eap.Events, "events", Pb.events(e));
         return { events: { accepted: await Tasks.events(deps.store, agent, String(e.task_id ?? ""), body) } };
       }
       case "result": {
         const r = m.result as Msg;
-        const body = parse(Eap.Result, "result", Wire.result(r));
+        const body = parse(Eap.Result, "result", Pb.result(r));
         delivered.delete(String(r.task_id));
         const out = await Tasks.result(deps.store, agent, String(r.task_id ?? ""), body);
         return { result: { status: out.status, session_status: out.row.status } };

@@ -1,19 +1,12 @@
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as loader from "@grpc/proto-loader";
-import type { Eap } from "@orchestrator/sdk";
+import { Pb } from "@orchestrator/sdk";
 
 /** proto/eap.proto at the repository root: the one contract, loaded at run time (no generated code). */
 export const protoPath = fileURLToPath(new URL("../../../../../../proto/eap.proto", import.meta.url));
 
-/** Messages as proto-loader gives them: snake_case fields, int64 as numbers, oneofs named in a virtual field. */
-export const loadOptions: loader.Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  defaults: false,
-  oneofs: true,
-};
+export const loadOptions: loader.Options = Pb.loadOptions;
 
 export function service(): grpc.ServiceDefinition {
   const pkg = grpc.loadPackageDefinition(loader.loadSync(protoPath, loadOptions)) as unknown as {
@@ -21,75 +14,3 @@ export function service(): grpc.ServiceDefinition {
   };
   return pkg.eap.v1.ExternalAgent.service;
 }
-
-// google.protobuf.Value / Struct ⇄ plain JSON (protobufjs bundles these with camelCase field names).
-type Value = Record<string, unknown>;
-export function toValue(v: unknown): Value {
-  if (v === null || v === undefined) return { nullValue: "NULL_VALUE" };
-  if (typeof v === "number") return { numberValue: v };
-  if (typeof v === "string") return { stringValue: v };
-  if (typeof v === "boolean") return { boolValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  if (typeof v === "object") return { structValue: toStruct(v as Record<string, unknown>) };
-  return { stringValue: String(v) };
-}
-export const toStruct = (o: Record<string, unknown>) => ({
-  fields: Object.fromEntries(Object.entries(o).map(([k, x]) => [k, toValue(x)])),
-});
-export function fromValue(v: Value | undefined): unknown {
-  if (!v) return undefined;
-  switch (v.kind) {
-    case "structValue":
-      return fromStruct(v.structValue as Value);
-    case "listValue":
-      return ((v.listValue as { values?: Value[] }).values ?? []).map(fromValue);
-    case "nullValue":
-    case undefined:
-      return null;
-    default:
-      return v[v.kind as string];
-  }
-}
-export const fromStruct = (s: Value | undefined): Record<string, unknown> | undefined =>
-  s
-    ? Object.fromEntries(
-        Object.entries((s.fields as Record<string, Value>) ?? {}).map(([k, x]) => [k, fromValue(x)]),
-      )
-    : undefined;
-
-/** Drop proto-loader's virtual oneof fields (`kind`, `_capacity`, …): what is left is the JSON payload. */
-export function plain(m: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith("_")));
-}
-
-type Msg = Record<string, unknown>;
-
-export const register = (m: Msg) => ({ ...plain(m), metadata: fromStruct(m.metadata as Msg) });
-export const heartbeat = (m: Msg) => ({ ...plain(m), metrics: fromStruct(m.metrics as Msg) });
-export const deregister = (m: Msg) => plain(m);
-
-/** One event: the oneof member named by `kind` becomes `{ type: kind, ... }`. */
-export function event(e: Msg): Record<string, unknown> {
-  const kind = e.kind as string | undefined;
-  if (!kind) return { type: undefined };
-  const body = plain((e[kind] as Msg) ?? {});
-  return kind === "checkpoint" ? { type: kind, data: fromValue(body.data as Msg) } : { type: kind, ...body };
-}
-export const events = (m: Msg) => ({
-  attempt: m.attempt,
-  events: ((m.events as Msg[]) ?? []).map(event),
-});
-export const result = (m: Msg) => {
-  const { task_id: _t, kind: _k, ...rest } = plain(m);
-  return { ...rest, output_data: fromValue(m.output_data as Msg) };
-};
-
-export const assignment = (a: Eap.Assignment) => ({
-  ...a,
-  context: {
-    workspace: a.context.workspace ?? undefined,
-    metadata: toStruct(a.context.metadata),
-    checkpoint: toValue(a.context.checkpoint),
-  },
-  deadline: a.deadline ?? "",
-});
