@@ -11,6 +11,7 @@ import * as OpencodeRoutes from "../agent/opencode/routes.ts";
 import * as ApiKeys from "../auth/routes.ts";
 import * as Agents from "../registry/routes.ts";
 import * as Eap from "../agent/eap/routes.ts";
+import * as A2a from "../agent/a2a/routes.ts";
 import * as Streams from "../event/stream.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
@@ -87,6 +88,7 @@ export function create(deps: Deps): App {
 
   Agents.routes(app, deps);
   Eap.routes(app, deps, deps.waiters);
+  A2a.routes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

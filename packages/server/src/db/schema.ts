@@ -289,3 +289,26 @@ export const attempts = pgTable(
     index("attempts_agent_ended").on(t.agentId, t.endedAt),
   ],
 );
+
+/**
+ * A2A push-notification configs: where to POST a task's updates (CreateTaskPushNotificationConfig).
+ * The task is the session; delivery follows the session's log, so it survives a restart.
+ */
+export const a2aPush = pgTable(
+  "a2a_push",
+  {
+    tenantId: uuid("tenant_id").notNull(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id),
+    id: text("id").notNull(),
+    url: text("url").notNull(),
+    token: text("token").notNull().default(""),
+    /** { scheme, credentials }: sent as the Authorization header of each notification. */
+    auth: jsonb("auth"),
+    /** The last session event delivered (per-session seq). */
+    sentSeq: integer("sent_seq").notNull().default(0),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.id] })],
+);

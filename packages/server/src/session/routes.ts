@@ -4,7 +4,7 @@ import { AppError } from "../error.ts";
 import type { App, Deps } from "../api/deps.ts";
 import * as Events from "../event/log.ts";
 import type { Event } from "./machine.ts";
-import { toPublic } from "./row.ts";
+import { type Row, toPublic } from "./row.ts";
 import * as Store from "./store.ts";
 import * as Projects from "../project/store.ts";
 import * as Agents from "../registry/store.ts";
@@ -40,34 +40,7 @@ export function routes(app: App, deps: Deps): void {
       request: body(Create),
       responses: { 201: json(Session, "created"), ...errors },
     }),
-    async (c) => {
-      const input = c.req.valid("json");
-      if (input.agent && input.agent !== "opencode") await Agents.byName(deps.db, tenant(c), input.agent);
-      if (input.project && input.workspace)
-        throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
-          issues: [{ path: "body.project", message: "conflicts with workspace" }],
-        });
-      const project = input.project
-        ? await Projects.get(deps.db, tenant(c), input.project, "body.project")
-        : null;
-      const workspace = project
-        ? { repo: project.path, ref: project.baseBranch }
-        : input.workspace && (await checkWorkspace(deps.config.repoRoots, input.workspace));
-      // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
-      const agent =
-        input.agent ??
-        (input.profile ? "opencode" : input.capabilities.length ? undefined : defaultAgent(deps, workspace));
-      // Coding sessions always carry their profile, so a later change of the default cannot change them.
-      const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
-      const row = await Store.create(deps.store, tenant(c), {
-        ...input,
-        workspace,
-        agent,
-        profile,
-        projectId: project?.id ?? null,
-      });
-      return c.json(toPublic(row), 201);
-    },
+    async (c) => c.json(toPublic(await submit(deps, tenant(c), c.req.valid("json"))), 201),
   );
 
   app.openapi(
@@ -195,6 +168,35 @@ export function routes(app: App, deps: Deps): void {
       return c.json({ items }, 200);
     },
   );
+}
+
+/**
+ * Create a session as a client asked for it (REST, A2A): check the agent pin, project or workspace, and fill
+ * in the old defaults when nothing is asked of routing. Errors name fields under `body.`.
+ */
+export async function submit(deps: Deps, tenantId: string, input: z.output<typeof Create>): Promise<Row> {
+  if (input.agent && input.agent !== "opencode") await Agents.byName(deps.db, tenantId, input.agent);
+  if (input.project && input.workspace)
+    throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
+      issues: [{ path: "body.project", message: "conflicts with workspace" }],
+    });
+  const project = input.project ? await Projects.get(deps.db, tenantId, input.project, "body.project") : null;
+  const workspace = project
+    ? { repo: project.path, ref: project.baseBranch }
+    : input.workspace && (await checkWorkspace(deps.config.repoRoots, input.workspace));
+  // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
+  const agent =
+    input.agent ??
+    (input.profile ? "opencode" : input.capabilities.length ? undefined : defaultAgent(deps, workspace));
+  // Coding sessions always carry their profile, so a later change of the default cannot change them.
+  const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
+  return Store.create(deps.store, tenantId, {
+    ...input,
+    workspace,
+    agent,
+    profile,
+    projectId: project?.id ?? null,
+  });
 }
 
 /** An optional JSON body: empty means {}; anything else must parse and validate. */

@@ -1,0 +1,81 @@
+import {
+  A2A_VERSION_HEADER,
+  AgentCard,
+  Extensions,
+  HTTP_EXTENSION_HEADER,
+  SSE_HEADERS,
+  formatSSEErrorEvent,
+  formatSSEEvent,
+} from "@a2a-js/sdk";
+import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
+import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
+import type { Context } from "hono";
+import type { App, Deps, Env } from "../../api/deps.ts";
+import { handler, TenantUser } from "./server.ts";
+import { card, legacyCard, rpcPath } from "./card.ts";
+import * as Push from "./push.ts";
+
+/**
+ * A2A over JSON-RPC at /api/v1/a2a (API key auth like the rest of the API), and the Agent Card at
+ * /.well-known/agent-card.json. The A2A-Version header picks the protocol: 1.0, or 0.3 when it is
+ * absent or says so (the 0.3 compatibility path of the official SDK, over the same handler).
+ */
+export function routes(app: App, deps: Deps): void {
+  const origin = (c: Context<Env>) => new URL(c.req.url).origin;
+  const v1 = (c: Context<Env>) =>
+    new JsonRpcTransportHandler(handler(deps, async () => card(deps, origin(c))));
+  const v03 = (c: Context<Env>) =>
+    new LegacyJsonRpcTransportHandler(handler(deps, async () => card(deps, origin(c))));
+  void Push.resume(deps).catch((err) => deps.log.warn({ err }, "could not resume A2A push delivery"));
+
+  app.get("/.well-known/agent-card.json", (c) => {
+    const version = c.req.header(A2A_VERSION_HEADER);
+    c.header("vary", A2A_VERSION_HEADER);
+    const v = card(deps, origin(c));
+    return c.json(version && version !== "0.3" ? (AgentCard.toJSON(v) as object) : legacyCard(v, origin(c)));
+  });
+
+  app.post(rpcPath, async (c) => {
+    const version = c.req.header(A2A_VERSION_HEADER) || "0.3";
+    const ctx = new ServerCallContext({
+      user: new TenantUser(c.get("principal").tenantId),
+      requestedVersion: version,
+      requestedExtensions: Extensions.parseServiceParameter(c.req.header(HTTP_EXTENSION_HEADER)),
+      state: new Map<string, unknown>([["signal", c.req.raw.signal]]),
+    });
+    const text = await c.req.text();
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return c.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Invalid JSON payload." } });
+    }
+    if (version !== "1.0" && version !== "0.3")
+      return c.json({
+        jsonrpc: "2.0",
+        id: body?.id ?? null,
+        error: { code: -32009, message: `A2A protocol version ${version} is not supported: 1.0 or 0.3` },
+      });
+    const out = await (version === "1.0" ? v1(c) : v03(c)).handle(body, ctx);
+    if (!(Symbol.asyncIterator in out)) return c.json(out as object);
+    const enc = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      async start(ctrl) {
+        try {
+          for await (const ev of out) ctrl.enqueue(enc.encode(formatSSEEvent(ev)));
+        } catch (err) {
+          const error = JsonRpcTransportHandler.mapToJSONRPCError(err);
+          ctrl.enqueue(
+            enc.encode(formatSSEErrorEvent({ jsonrpc: "2.0", id: (body.id as string) ?? null, error })),
+          );
+        } finally {
+          ctrl.close();
+        }
+      },
+      async cancel() {
+        await out.return(undefined);
+      },
+    });
+    return new Response(stream, { headers: SSE_HEADERS });
+  });
+}
