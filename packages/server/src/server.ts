@@ -26,6 +26,7 @@ import * as Waiters from "./agent/eap/waiters.ts";
 import * as Push from "./agent/eap/push.ts";
 import * as Grpc from "./agent/eap/grpc/server.ts";
 import { registrar } from "./agent/eap/ops.ts";
+import { a2a as A2a } from "./agent/a2a/client.ts";
 import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
@@ -111,6 +112,8 @@ export async function start(opts: Options = {}): Promise<Server> {
       maxLlmRetries: config.llmMaxRetries,
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
+    // A2A agents are registered by card at run time; this node calls any of them.
+    if (!agents.has("a2a")) agents.set("a2a", A2a(config));
     await Registry.syncBuiltins(db, builtins(agents, profiles, config), clock.now());
     const hub = await Hub.create(db, log);
     const store = { db, now: () => clock.now(), policy: config.engine };

@@ -34,6 +34,8 @@ export interface RunInput {
   project: { path: string; baseBranch: string; setup: string | null; copyFiles: string[] } | null;
   profile: string | null;
   metadata: Record<string, unknown>;
+  /** The registered agent the session was routed to (an A2A agent's card and endpoint, say). */
+  target?: { id: string; name: string; endpoint: string | null; card: unknown };
   /**
    * Ask a person and wait: the session shows as `waiting` until the answer (or the timeout policy's).
    * Rejects when the run is stopped meanwhile.

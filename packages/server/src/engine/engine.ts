@@ -220,7 +220,7 @@ export async function start(deps: Deps): Promise<Engine> {
           `agent ${record?.name ?? row.agentId} (${record?.kind ?? "unknown kind"}) cannot run on node ${config.nodeId}`,
           "agent_missing",
         );
-      await drive(run, agent, record!.kind === "opencode" ? record!.name : row.profile);
+      await drive(run, agent, record!.kind === "opencode" ? record!.name : row.profile, record!);
     } catch (err) {
       await conclude(run, err);
     } finally {
@@ -238,7 +238,12 @@ export async function start(deps: Deps): Promise<Engine> {
     }
   }
 
-  async function drive(run: Run, agent: Agent, profile: string | null): Promise<void> {
+  async function drive(
+    run: Run,
+    agent: Agent,
+    profile: string | null,
+    target: { id: string; name: string; endpoint: string | null; card: unknown },
+  ): Promise<void> {
     const { row } = run;
     const project = row.projectId
       ? await Projects.get(db, row.tenantId, row.projectId).catch(() => null)
@@ -253,6 +258,7 @@ export async function start(deps: Deps): Promise<Engine> {
       project,
       profile,
       metadata: row.metadata,
+      target: { id: target.id, name: target.name, endpoint: target.endpoint, card: target.card },
       ask: (q) => ask(run, q),
     };
     for await (const ev of agent.run(input, run.abort.signal)) {

@@ -14,6 +14,7 @@ import { body, errors, json } from "../api/doc.ts";
 import { AppError } from "../error.ts";
 import { policy as breakerDefaults, replay } from "../routing/breaker.ts";
 import { toIso } from "../time.ts";
+import * as A2a from "../agent/a2a/register.ts";
 import * as Life from "./life.ts";
 import * as Store from "./store.ts";
 import { performance, toPublic } from "./view.ts";
@@ -78,13 +79,11 @@ export function routes(app: App, deps: Deps): void {
       summary:
         "Register an A2A agent by its Agent Card (EAP agents register at /api/v1/agents/external/register)",
       request: body(AgentCreate),
-      responses: { 201: json(Agent, "registered"), 501: json(z.unknown(), "not built yet"), ...errors },
+      responses: { 201: json(Agent, "registered"), ...errors },
     }),
-    async () => {
-      throw new AppError(
-        "not_implemented",
-        "registering A2A agents by Agent Card is not built yet; EAP agents register at POST /api/v1/agents/external/register",
-      );
+    async (c) => {
+      const row = await A2a.register(deps, tenant(c), c.req.valid("json"));
+      return c.json(await one(tenant(c), row.id), 201);
     },
   );
 

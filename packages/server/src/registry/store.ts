@@ -160,29 +160,70 @@ export async function register(
   ttlMs: number,
   now: Date,
 ): Promise<{ row: AgentRow; token: string; secret: string }> {
-  const id = randomUUID();
   const { token, hash } = newToken();
   const secret = newSecret();
+  const row = await insert(db, now, {
+    tenantId,
+    name: input.name,
+    kind: "eap",
+    label: `EAP agent (${input.mode})`,
+    version: input.version,
+    description: input.description,
+    capabilities: input.capabilities,
+    capacity: input.capacity,
+    mode: input.mode,
+    endpoint: input.endpoint_url ?? null,
+    tokenHash: hash,
+    secret,
+    ttlMs,
+    card: null,
+    metadata: input.metadata,
+  });
+  return { row, token, secret };
+}
+
+/** A new registry row, its `registered` history entry and the wake-up, in one statement. */
+export async function insert(
+  db: Db,
+  now: Date,
+  a: {
+    tenantId: string;
+    name: string;
+    kind: "eap" | "a2a";
+    label: string;
+    version: string;
+    description: string;
+    capabilities: string[];
+    capacity: number;
+    mode: string | null;
+    endpoint: string | null;
+    tokenHash: string | null;
+    secret: string | null;
+    ttlMs: number;
+    card: unknown;
+    metadata: Record<string, unknown>;
+  },
+): Promise<AgentRow> {
   const at = now.toISOString();
   try {
     const rows = await db.rows(sql`
       with a as (
         insert into agents (id, tenant_id, name, kind, label, version, description, capabilities, capacity, status,
                             mode, endpoint, token_hash, signing_secret, heartbeat_ttl_ms, last_heartbeat_at,
-                            metadata, created_at, updated_at)
-        values (${id}, ${tenantId}, ${input.name}, 'eap', ${`EAP agent (${input.mode})`}, ${input.version},
-                ${input.description}, ${pgArray(input.capabilities)}::text[], ${input.capacity}, 'online',
-                ${input.mode}, ${input.endpoint_url ?? null}, ${hash}, ${secret}, ${ttlMs}, ${at},
-                ${JSON.stringify(input.metadata)}::jsonb, ${at}, ${at})
+                            card, metadata, created_at, updated_at)
+        values (${randomUUID()}, ${a.tenantId}, ${a.name}, ${a.kind}, ${a.label}, ${a.version},
+                ${a.description}, ${pgArray(a.capabilities)}::text[], ${a.capacity}, 'online',
+                ${a.mode}, ${a.endpoint}, ${a.tokenHash}, ${a.secret}, ${a.ttlMs}, ${at},
+                ${a.card === null ? null : JSON.stringify(a.card)}::jsonb, ${JSON.stringify(a.metadata)}::jsonb, ${at}, ${at})
         returning *),
       e as (insert into agent_events (agent_id, at, type, data)
-            select id, ${at}, 'registered', ${JSON.stringify({ version: input.version, mode: input.mode })}::jsonb from a)
+            select id, ${at}, 'registered', ${JSON.stringify({ version: a.version, mode: a.mode, kind: a.kind })}::jsonb from a)
       select a.*, pg_notify(${channel}, '') from a`);
     await unblock(db, now);
-    return { row: fromRow(rows[0]!), token, secret };
+    return fromRow(rows[0]!);
   } catch (err) {
     if (unique(err))
-      throw new AppError("conflict", `body.name: an agent named ${input.name} is already registered`, {
+      throw new AppError("conflict", `body.name: an agent named ${a.name} is already registered`, {
         issues: [{ path: "body.name", message: "taken" }],
       });
     throw err;

@@ -1,0 +1,150 @@
+import { AgentCard, SendMessageConfiguration, SendMessageRequest, type Task, TaskState } from "@a2a-js/sdk";
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+} from "@a2a-js/sdk/client";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Config } from "../../config.ts";
+import * as Guard from "../../net/guard.ts";
+import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
+import { endpointOf } from "./register.ts";
+
+type Part = { content?: { $case: string; value: unknown } };
+const textOf = (parts: Part[] = []) =>
+  parts
+    .map((p) =>
+      p.content?.$case === "text" ? String(p.content.value) : JSON.stringify(p.content?.value ?? ""),
+    )
+    .join("");
+
+/**
+ * Runs sessions on A2A agents with the official client: SendStreamingMessage when the card streams, else a
+ * non-blocking SendMessage and GetTask until the task ends. Status messages become message events, artifacts artifact
+ * events; the final text and artifacts are the result. Every call goes through the SSRF guard.
+ */
+export function a2a(config: Config): Agent {
+  const allow = Guard.allowlist(config.agents.allowHosts);
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    await Guard.check(url, allow, "endpoint");
+    return fetch(input, { ...init, redirect: "error" });
+  };
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl, legacyCompat: { enabled: true } }),
+    }),
+  );
+
+  async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
+    const json = input.target?.card as Record<string, unknown> | undefined;
+    const at = json && endpointOf(json);
+    if (!json || !at) throw new Fatal("the agent's Agent Card offers no JSON-RPC interface", "agent_missing");
+    // A 0.3 card is described to the client as a 1.0 card with a 0.3 interface.
+    const card = AgentCard.fromJSON({
+      ...json,
+      supportedInterfaces: [{ url: at.url, protocolBinding: "JSONRPC", protocolVersion: at.version }],
+    });
+    const client = await factory.createFromAgentCard(card);
+    const request = SendMessageRequest.fromJSON({
+      message: {
+        messageId: `${input.sessionId}:${input.attempt}`,
+        role: "ROLE_USER",
+        parts: [{ text: input.prompt }],
+        metadata: { orchestrator: { session: input.sessionId, attempt: input.attempt, title: input.title } },
+      },
+    });
+    const artifacts: Record<string, string> = {};
+    let taskId: string | null = null;
+    let last = "";
+    const onAbort = () => {
+      if (taskId) void client.cancelTask({ tenant: "", id: taskId, metadata: undefined }).catch(() => {});
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      let ended: Task | null = null;
+      if (card.capabilities?.streaming) {
+        for await (const ev of client.sendMessageStream(request, { signal })) {
+          const p = ev.payload;
+          if (!p) continue;
+          if (p.$case === "message") return yield* finish(textOf(p.value.parts), artifacts);
+          if (p.$case === "task") {
+            taskId = p.value.id;
+            yield { type: "log", level: "info", text: `A2A task ${taskId} at ${at.url}` };
+            if (isDone(p.value.status?.state)) ended = p.value;
+          } else if (p.$case === "artifactUpdate" && p.value.artifact) {
+            const a = p.value.artifact;
+            const name = a.name || a.artifactId;
+            artifacts[name] = (p.value.append ? (artifacts[name] ?? "") : "") + textOf(a.parts);
+            if (p.value.lastChunk !== false) yield { type: "artifact", name, content: artifacts[name]! };
+          } else if (p.$case === "statusUpdate") {
+            const words = textOf(p.value.status?.message?.parts);
+            if (words) {
+              last = words;
+              yield { type: "message", text: words };
+            }
+            if (isDone(p.value.status?.state)) ended = { ...(ended ?? ({} as Task)), status: p.value.status };
+          }
+          if (ended) break;
+        }
+      } else {
+        // Non-blocking, so the task id is known at once (a cancel can reach it) and GetTask follows it.
+        const first = await client.sendMessage({ ...request, configuration: nonBlocking }, { signal });
+        if (!("status" in first)) return yield* finish(textOf(first.parts), artifacts);
+        taskId = first.id;
+        ended = isDone(first.status?.state) ? first : null;
+      }
+      // No end seen (a stream that stopped early, or a non-blocking answer): ask until it ends.
+      while (!ended && taskId) {
+        yield { type: "alive" };
+        await sleep(1000, undefined, { signal });
+        const t = await client.getTask({ tenant: "", id: taskId, historyLength: 0 }, { signal });
+        if (isDone(t.status?.state)) ended = t;
+      }
+      if (!ended) throw new Error("the A2A agent ended the stream without a task");
+      for (const a of ended.artifacts ?? []) artifacts[a.name || a.artifactId] ??= textOf(a.parts);
+      const words = textOf(ended.status?.message?.parts) || last;
+      const state = ended.status!.state;
+      if (state === TaskState.TASK_STATE_COMPLETED) return yield* finish(words, artifacts);
+      const why = `the A2A agent's task ended ${TaskState[state]}${words ? `: ${words}` : ""}`;
+      if (state === TaskState.TASK_STATE_FAILED) throw new Error(why);
+      throw new Fatal(
+        state === TaskState.TASK_STATE_INPUT_REQUIRED || state === TaskState.TASK_STATE_AUTH_REQUIRED
+          ? `${why} (answering an A2A agent's question is not supported yet)`
+          : why,
+        "agent_refused",
+      );
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  return {
+    name: "a2a",
+    label: "A2A agents, called with the official A2A client",
+    capabilities: [],
+    run,
+    health: async () => ({ ok: true }),
+  };
+}
+
+const nonBlocking = SendMessageConfiguration.fromJSON({ returnImmediately: true });
+
+const isDone = (s: TaskState | undefined) =>
+  s !== undefined &&
+  [
+    TaskState.TASK_STATE_COMPLETED,
+    TaskState.TASK_STATE_FAILED,
+    TaskState.TASK_STATE_CANCELED,
+    TaskState.TASK_STATE_REJECTED,
+    TaskState.TASK_STATE_INPUT_REQUIRED,
+    TaskState.TASK_STATE_AUTH_REQUIRED,
+  ].includes(s);
+
+// eslint-disable-next-line require-yield
+async function* finish(text: string, artifacts: Record<string, string>): AsyncGenerator<AgentEvent> {
+  yield { type: "result", result: { output: text, artifacts } };
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AgentCard, TaskState } from "@a2a-js/sdk";
+import {
+  type AgentExecutor,
+  AgentEvent,
+  DefaultRequestHandler,
+  type ExecutionEventBus,
+  InMemoryTaskStore,
+} from "@a2a-js/sdk/server";
+import { UserBuilder, agentCardHandler, jsonRpcHandler } from "@a2a-js/sdk/server/express";
+import express from "express";
+
+/**
+ * An A2A agent built entirely with the official SDK (its express server): the scripted external agent of
+ * the A2A tests. It echoes the text; "fail" fails the task, "hang" waits until it is cancelled.
+ */
+export class SdkAgent {
+  server: Server | null = null;
+  url = "";
+  cancelled: string[] = [];
+  seen: { text: string; metadata: unknown }[] = [];
+  private hanging = new Map<string, () => void>();
+
+  async start(opts: { streaming: boolean; skills?: { id: string; tags: string[] }[] }): Promise<string> {
+    const app = express();
+    this.server = await new Promise<Server>((r) => {
+      const s = app.listen(0, "127.0.0.1", () => r(s));
+    });
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const card = AgentCard.fromJSON({
+      name: "sdk-echo",
+      description: "echoes what it is told",
+      version: "1.2.3",
+      supportedInterfaces: [
+        { url: `${this.url}/a2a/jsonrpc`, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      ],
+      capabilities: { streaming: opts.streaming },
+      defaultInputModes: ["text/plain"],
+      defaultOutputModes: ["text/plain"],
+      skills: (opts.skills ?? [{ id: "echo", tags: ["testing"] }]).map((s) => ({
+        ...s,
+        name: s.id,
+        description: s.id,
+      })),
+    });
+    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), this.executor());
+    app.use(
+      "/.well-known/agent-card.json",
+      agentCardHandler({ agentCardProvider: async () => AgentCard.toJSON(card) as AgentCard }),
+    );
+    app.use(
+      "/a2a/jsonrpc",
+      jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }),
+    );
+    return `${this.url}/.well-known/agent-card.json`;
+  }
+
+  stop(): void {
+    for (const done of this.hanging.values()) done();
+    this.server?.closeAllConnections();
+    this.server?.close();
+  }
+
+  private executor(): AgentExecutor {
+    const status = (
+      bus: ExecutionEventBus,
+      taskId: string,
+      contextId: string,
+      state: TaskState,
+      text?: string,
+    ) =>
+      bus.publish(
+        AgentEvent.statusUpdate({
+          taskId,
+          contextId,
+          metadata: undefined,
+          status: {
+            state,
+            timestamp: new Date().toISOString(),
+            message: text
+              ? {
+                  messageId: randomUUID(),
+                  role: 2,
+                  parts: [
+                    {
+                      content: { $case: "text", value: text },
+                      metadata: undefined,
+                      filename: "",
+                      mediaType: "",
+                    },
+                  ],
+                  contextId,
+                  taskId,
+                  metadata: undefined,
+                  extensions: [],
+                  referenceTaskIds: [],
+                }
+              : undefined,
+          },
+        }),
+      );
+    return {
+      execute: async (ctx, bus) => {
+        const { taskId, contextId } = ctx;
+        const text = ctx.userMessage.parts
+          .map((p) => (p.content?.$case === "text" ? p.content.value : ""))
+          .join("");
+        this.seen.push({ text, metadata: ctx.userMessage.metadata });
+        bus.publish(
+          AgentEvent.task({
+            id: taskId,
+            contextId,
+            artifacts: [],
+            history: [ctx.userMessage],
+            metadata: undefined,
+            status: {
+              state: TaskState.TASK_STATE_SUBMITTED,
+              message: undefined,
+              timestamp: new Date().toISOString(),
+            },
+          }),
+        );
+        status(bus, taskId, contextId, TaskState.TASK_STATE_WORKING, "thinking");
+        if (text === "hang") {
+          await new Promise<void>((r) => this.hanging.set(taskId, r));
+          return;
+        }
+        if (text === "fail") return status(bus, taskId, contextId, TaskState.TASK_STATE_FAILED, "could not");
+        bus.publish(
+          AgentEvent.artifactUpdate({
+            taskId,
+            contextId,
+            append: false,
+            lastChunk: true,
+            metadata: undefined,
+            artifact: {
+              artifactId: randomUUID(),
+              name: "echo.txt",
+              description: "",
+              metadata: undefined,
+              extensions: [],
+              parts: [
+                {
+                  content: { $case: "text", value: text },
+                  metadata: undefined,
+                  filename: "",
+                  mediaType: "text/plain",
+                },
+              ],
+            },
+          }),
+        );
+        status(bus, taskId, contextId, TaskState.TASK_STATE_COMPLETED, `echo: ${text}`);
+      },
+      cancelTask: async (taskId, bus) => {
+        this.cancelled.push(taskId);
+        this.hanging.get(taskId)?.();
+        status(bus, taskId, "", TaskState.TASK_STATE_CANCELED);
+      },
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type TestServer, create, events, serve, settle, until } from "./harness.ts";
+import { SdkAgent } from "./a2a-agent.ts";
+
+let s: TestServer;
+const agents: SdkAgent[] = [];
+beforeAll(async () => {
+  s = await serve({ config: { agents: { allowHosts: ["127.0.0.1"] } } });
+});
+afterAll(async () => {
+  for (const a of agents) a.stop();
+  await s?.stop();
+});
+
+const sdkAgent = async (streaming: boolean, skills?: { id: string; tags: string[] }[]) => {
+  const a = new SdkAgent();
+  agents.push(a);
+  return { a, cardUrl: await a.start({ streaming, ...(skills ? { skills } : {}) }) };
+};
+
+describe("the orchestrator as an A2A client of an agent built with the official SDK", () => {
+  test("register by card URL: the card is fetched, skills become capabilities; bad cards are refused by field", async () => {
+    const { cardUrl } = await sdkAgent(true, [
+      { id: "summarise", tags: ["documentation"] },
+      { id: "Fancy Trick", tags: [] },
+    ]);
+    const r = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl, name: "sdk-reg" },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ name: "sdk-reg", kind: "a2a", status: "online", version: "1.2.3" });
+    expect(r.body.capabilities.sort()).toEqual(["documentation", "x-fancy-trick"]);
+    const ssrf = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl: "http://169.254.169.254/.well-known/agent-card.json" },
+    });
+    expect(ssrf.status).toBe(422);
+    expect(ssrf.body.error.details.issues[0].path).toBe("body.cardUrl");
+    const missing = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl: `${cardUrl}-nope` },
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.message).toContain("body.cardUrl");
+    const dup = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl, name: "sdk-reg" },
+    });
+    expect(dup.status).toBe(409);
+  });
+
+  test("a session routed to it runs over SendStreamingMessage: progress, artifacts and result land in the log", async () => {
+    const { a, cardUrl } = await sdkAgent(true, [{ id: "echo", tags: ["x-a2a-stream"] }]);
+    const reg = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl, name: "sdk-stream" },
+    });
+    expect(reg.body.capabilities).toEqual(["x-a2a-stream"]);
+    const m = await create(s, { prompt: "hello there", capabilities: ["x-a2a-stream"] });
+    const done = await settle(s, m.id, ["completed", "failed"], 15_000);
+    expect(done.status).toBe("completed");
+    expect(done.result).toEqual({ output: "echo: hello there", artifacts: { "echo.txt": "hello there" } });
+    expect(done.agentId).toBe(reg.body.id);
+    const evs = await events(s, m.id);
+    expect(evs.filter((e) => e.type === "agent.message").map((e) => e.data.text)).toEqual([
+      "thinking",
+      "echo: hello there",
+    ]);
+    expect(evs.find((e) => e.type === "agent.artifact")?.data).toMatchObject({
+      name: "echo.txt",
+      content: "hello there",
+    });
+    expect(a.seen[0]).toMatchObject({
+      text: "hello there",
+      metadata: { orchestrator: { session: m.id, attempt: 1 } },
+    });
+  });
+
+  test("without streaming: SendMessage; a failed task fails the session; a cancel cancels the remote task", async () => {
+    const { a, cardUrl } = await sdkAgent(false, [{ id: "echo", tags: ["x-a2a-plain"] }]);
+    await s.api("/api/v1/agents", { method: "POST", json: { kind: "a2a", cardUrl, name: "sdk-plain" } });
+    const ok = await create(s, { prompt: "plain", capabilities: ["x-a2a-plain"] });
+    expect((await settle(s, ok.id, ["completed", "failed"], 15_000)).result.output).toBe("echo: plain");
+    const bad = await create(s, { prompt: "fail", capabilities: ["x-a2a-plain"], maxAttempts: 1 });
+    const failed = await settle(s, bad.id, ["completed", "failed"], 15_000);
+    expect(failed.status).toBe("failed");
+    expect(failed.error.message).toContain("TASK_STATE_FAILED: could not");
+    const hang = await create(s, { prompt: "hang", capabilities: ["x-a2a-plain"] });
+    expect(a.cancelled).toEqual([]);
+    await settle(s, hang.id, ["running"]);
+    await until(async () => a.seen.some((x) => x.text === "hang"), 5000, "the agent got it");
+    await s.api(`/api/v1/sessions/${hang.id}/cancel`, { method: "POST", json: {} });
+    expect((await settle(s, hang.id, ["cancelled"])).status).toBe("cancelled");
+    await until(async () => a.cancelled.length === 1, 5000, "the remote task cancelled");
+  });
+});
