@@ -1,6 +1,5 @@
 import { AgentCard, SendMessageConfiguration, SendMessageRequest, type Task, TaskState } from "@a2a-js/sdk";
 import {
-  type Client,
   ClientFactory,
   ClientFactoryOptions,
   DefaultAgentCardResolver,
@@ -144,7 +143,6 @@ const isDone = (s: TaskState | undefined) =>
     TaskState.TASK_STATE_AUTH_REQUIRED,
   ].includes(s);
 
-// eslint-disable-next-line require-yield
 async function* finish(text: string, artifacts: Record<string, string>): AsyncGenerator<AgentEvent> {
   yield { type: "result", result: { output: text, artifacts } };
 }
