@@ -1,9 +1,10 @@
 // All benchmarks, on each database, then one summary table against the targets.
-//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead] [--json=results.json]
+//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead,agents] [--json=results.json]
 // PostgreSQL is DATABASE_URL if set (scratch databases are created in it), else a throwaway cluster.
 // overhead (a real OpenCode) runs once, on in-memory PGlite, when --db includes pglite.
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import * as Agents from "./agents.ts";
 import * as Fanout from "./fanout.ts";
 import * as Overhead from "./overhead.ts";
 import * as Replay from "./replay.ts";
@@ -14,7 +15,7 @@ import { median, ms, table } from "./lib/stats.ts";
 import { type Kind, flags, targets } from "./lib/target.ts";
 
 const f = flags();
-const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start,overhead").split(","));
+const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start,overhead,agents").split(","));
 const t = targets(f.kinds, undefined, f.pglite);
 const cpu = os.cpus()[0]?.model ?? "unknown";
 console.log(
@@ -30,6 +31,7 @@ const results: {
   replay?: Replay.Result[];
   start?: Start.Result[];
   overhead?: Overhead.Result[];
+  agents?: Agents.Result[];
 } = {};
 const started = performance.now();
 try {
@@ -39,6 +41,7 @@ try {
   if (only.has("start")) results.start = await Start.main(t, Start.defaults);
   if (only.has("overhead") && t.kinds.includes("pglite"))
     results.overhead = await Overhead.main(t, Overhead.defaults);
+  if (only.has("agents")) results.agents = await Agents.main(t, Agents.defaults);
 } finally {
   await t.close();
 }
@@ -151,6 +154,50 @@ if (results.overhead) {
     pglite(r.memory.peak.bytes),
     (v) => `${mib(r.memory.idle.bytes)} → ${mib(v)}`,
   );
+}
+if (results.agents) {
+  const r = results.agents;
+  const o = Agents.defaults;
+  add(
+    `routing decision p99, ${o.routing.agents.toLocaleString("en")} agents (one claim pass)`,
+    "",
+    r.map((x) => x.routing.decision.p99),
+    (v) => ms(v, 1),
+  );
+  add(
+    `  rank() over ${o.routing.agents.toLocaleString("en")} candidates p99 (pure)`,
+    "",
+    r.map((x) => x.routing.rank.p99),
+    (v) => ms(v, 2),
+  );
+  for (const [i, tr] of Agents.transports.entries()) {
+    add(
+      `sessions/s, ${o.n.toLocaleString("en")} over ${o.fleet} ${tr} agents`,
+      "",
+      r.map((x) => x.burst[i]!.perSec),
+      (v) => v.toFixed(0),
+    );
+    add(
+      `  created → completed p99, ${tr} burst`,
+      "",
+      r.map((x) => x.burst[i]!.done.p99),
+      (v) => ms(v, 0),
+    );
+  }
+  for (const [i, tr] of Agents.transports.entries()) {
+    add(
+      `round trip p50, one ${tr} agent, one at a time`,
+      "",
+      r.map((x) => x.serial[i]!.done.p50),
+      (v) => ms(v, 0),
+    );
+    add(
+      `  round trip p99, ${tr}`,
+      "",
+      r.map((x) => x.serial[i]!.done.p99),
+      (v) => ms(v, 0),
+    );
+  }
 }
 console.log("summary");
 console.log(table(rows));

@@ -13,10 +13,12 @@ export async function serve(
   out(`Industrial Orchestrator listening on ${server.url}`);
   out(`  API docs     ${server.url}/docs`);
   out(`  status page  ${server.url}/`);
+  if (server.grpc) out(`  EAP gRPC     ${server.grpc}   (REST: ${server.url}/api/v1/agents/external)`);
+  out(`  A2A card     ${server.url}/.well-known/agent-card.json`);
   out(
     `  database     ${db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`,
   );
-  out(`  agents       ${[...server.deps.agents.keys()].join(", ")}`);
+  out(`  runs         ${[...server.deps.agents.keys()].join(", ")} agents on this node`);
   const { profiles } = server.deps;
   const real = profiles.all().filter((p) => !p.model.startsWith("demo/"));
   out(

@@ -13,7 +13,7 @@ export interface Proc {
 }
 
 /** Start the real server (`orchestrator serve`) as its own process and wait until it listens. */
-export async function spawnServer(env: Record<string, string>, waitMs = 60_000): Promise<Proc> {
+export async function spawnServer(env: Record<string, string>, waitMs = 120_000): Promise<Proc> {
   const child = spawn(process.execPath, [path.join(root, "packages/cli/bin/orchestrator.js"), "serve"], {
     cwd: root,
     env: {
