@@ -12,6 +12,8 @@ export const Config = z
   .object({
     port: z.coerce.number().int().min(0).max(65535).default(7420),
     host: z.string().default("127.0.0.1"),
+    /** Where agents reach us (A2A push notifications), when it is not the listening address. */
+    publicUrl: z.url().optional(),
     /** EAP over gRPC. Unset: the HTTP port + 1 (7421), or any free port when `port` is 0; -1 turns it off. */
     grpcPort: z.coerce.number().int().min(-1).max(65535).optional(),
     dataDir: z.string().default(".orchestrator"),
@@ -89,6 +91,7 @@ const envNames: Record<string, string[]> = {
   PORT: ["port"],
   HOST: ["host"],
   ORCHESTRATOR_GRPC_PORT: ["grpcPort"],
+  ORCHESTRATOR_PUBLIC_URL: ["publicUrl"],
   ORCHESTRATOR_DATA_DIR: ["dataDir"],
   DATABASE_URL: ["databaseUrl"],
   ORCHESTRATOR_NODE_ID: ["nodeId"],

@@ -113,7 +113,12 @@ export async function start(opts: Options = {}): Promise<Server> {
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
     // A2A agents are registered by card at run time; this node calls any of them.
-    if (!agents.has("a2a")) agents.set("a2a", A2a(config));
+    let reachable: string | null = config.publicUrl ?? null; // set once we listen
+    if (!agents.has("a2a"))
+      agents.set(
+        "a2a",
+        A2a(config, db, () => reachable),
+      );
     await Registry.syncBuiltins(db, builtins(agents, profiles, config), clock.now());
     const hub = await Hub.create(db, log);
     const store = { db, now: () => clock.now(), policy: config.engine };
@@ -177,6 +182,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     node.headersTimeout = 66_000;
     const port = (http.address() as AddressInfo).port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+    reachable ??= url;
     log.info(
       {
         url,

@@ -5,7 +5,9 @@ import { AgentCard, TaskState } from "@a2a-js/sdk";
 import {
   type AgentExecutor,
   AgentEvent,
+  DefaultPushNotificationSender,
   DefaultRequestHandler,
+  InMemoryPushNotificationStore,
   type ExecutionEventBus,
   InMemoryTaskStore,
 } from "@a2a-js/sdk/server";
@@ -23,7 +25,11 @@ export class SdkAgent {
   seen: { text: string; metadata: unknown }[] = [];
   private hanging = new Map<string, () => void>();
 
-  async start(opts: { streaming: boolean; skills?: { id: string; tags: string[] }[] }): Promise<string> {
+  async start(opts: {
+    streaming: boolean;
+    push?: boolean;
+    skills?: { id: string; tags: string[] }[];
+  }): Promise<string> {
     const app = express();
     this.server = await new Promise<Server>((r) => {
       const s = app.listen(0, "127.0.0.1", () => r(s));
@@ -36,7 +42,7 @@ export class SdkAgent {
       supportedInterfaces: [
         { url: `${this.url}/a2a/jsonrpc`, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
       ],
-      capabilities: { streaming: opts.streaming },
+      capabilities: { streaming: opts.streaming, pushNotifications: opts.push ?? false },
       defaultInputModes: ["text/plain"],
       defaultOutputModes: ["text/plain"],
       skills: (opts.skills ?? [{ id: "echo", tags: ["testing"] }]).map((s) => ({
@@ -45,7 +51,17 @@ export class SdkAgent {
         description: s.id,
       })),
     });
-    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), this.executor());
+    const pushes = new InMemoryPushNotificationStore();
+    const handler = opts.push
+      ? new DefaultRequestHandler(
+          card,
+          new InMemoryTaskStore(),
+          this.executor(),
+          undefined,
+          pushes,
+          new DefaultPushNotificationSender(pushes),
+        )
+      : new DefaultRequestHandler(card, new InMemoryTaskStore(), this.executor());
     app.use(
       "/.well-known/agent-card.json",
       agentCardHandler({ agentCardProvider: async () => AgentCard.toJSON(card) as AgentCard }),
@@ -127,6 +143,7 @@ export class SdkAgent {
           await new Promise<void>((r) => this.hanging.set(taskId, r));
           return;
         }
+        if (text === "slow") await new Promise((r) => setTimeout(r, 300));
         if (text === "fail") return status(bus, taskId, contextId, TaskState.TASK_STATE_FAILED, "could not");
         bus.publish(
           AgentEvent.artifactUpdate({

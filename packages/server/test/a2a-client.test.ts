@@ -12,10 +12,10 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const sdkAgent = async (streaming: boolean, skills?: { id: string; tags: string[] }[]) => {
+const sdkAgent = async (streaming: boolean, skills?: { id: string; tags: string[] }[], push = false) => {
   const a = new SdkAgent();
   agents.push(a);
-  return { a, cardUrl: await a.start({ streaming, ...(skills ? { skills } : {}) }) };
+  return { a, cardUrl: await a.start({ streaming, push, ...(skills ? { skills } : {}) }) };
 };
 
 describe("the orchestrator as an A2A client of an agent built with the official SDK", () => {
@@ -93,5 +93,21 @@ describe("the orchestrator as an A2A client of an agent built with the official 
     await s.api(`/api/v1/sessions/${hang.id}/cancel`, { method: "POST", json: {} });
     expect((await settle(s, hang.id, ["cancelled"])).status).toBe("cancelled");
     await until(async () => a.cancelled.length === 1, 5000, "the remote task cancelled");
+  });
+
+  test("a card that offers push: the send carries our push config, and a notification ends the wait at once", async () => {
+    const { cardUrl } = await sdkAgent(false, [{ id: "echo", tags: ["x-a2a-push"] }], true);
+    await s.api("/api/v1/agents", { method: "POST", json: { kind: "a2a", cardUrl, name: "sdk-push" } });
+    const t0 = Date.now();
+    const m = await create(s, { prompt: "slow", capabilities: ["x-a2a-push"] });
+    expect((await settle(s, m.id, ["completed", "failed"], 15_000)).result.output).toBe("echo: slow");
+    // Without the push the run would look again only after its 10 s backstop.
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const stray = await fetch(`${s.url}/api/v1/a2a/push/${m.id}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-a2a-notification-token": "nope" },
+      body: "{}",
+    });
+    expect(stray.status).toBe(401);
   });
 });

@@ -11,6 +11,8 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
   return async (c, next) => {
     // EAP agents authenticate with their own token (X-Agent-Token), checked by those routes.
     if (/^\/api\/v1\/agents\/external\/[^/]+\//.test(c.req.path)) return next();
+    // A2A push notifications carry the token we gave the agent; the run that waits checks it.
+    if (/^\/api\/v1\/a2a\/push\/[^/]+$/.test(c.req.path)) return next();
     if (deps.config.devNoAuth) {
       c.set("principal", { tenantId: deps.defaultTenant, keyId: null, role: "admin" });
       return next();

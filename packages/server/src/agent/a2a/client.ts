@@ -5,8 +5,9 @@ import {
   DefaultAgentCardResolver,
   JsonRpcTransportFactory,
 } from "@a2a-js/sdk/client";
-import { setTimeout as sleep } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
 import type { Config } from "../../config.ts";
+import type { Db } from "../../db/db.ts";
 import * as Guard from "../../net/guard.ts";
 import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
 import { endpointOf } from "./register.ts";
@@ -21,10 +22,12 @@ const textOf = (parts: Part[] = []) =>
 
 /**
  * Runs sessions on A2A agents with the official client: SendStreamingMessage when the card streams, else a
- * non-blocking SendMessage and GetTask until the task ends. Status messages become message events, artifacts artifact
+ * non-blocking SendMessage and GetTask until the task ends. When the card offers push notifications, the
+ * send carries a push config pointing back at us, and each notification wakes the GetTask at once (polling
+ * stays as the backstop; a notification is only a hint, the task as GetTask reads it is the truth). Status messages become message events, artifacts artifact
  * events; the final text and artifacts are the result. Every call goes through the SSRF guard.
  */
-export function a2a(config: Config): Agent {
+export function a2a(config: Config, db: Db, base: () => string | null): Agent {
   const allow = Guard.allowlist(config.agents.allowHosts);
   const fetchImpl: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
@@ -37,6 +40,11 @@ export function a2a(config: Config): Agent {
       cardResolver: new DefaultAgentCardResolver({ fetchImpl, legacyCompat: { enabled: true } }),
     }),
   );
+
+  // Notifications arrive at any node (POST /api/v1/a2a/push/:session); NOTIFY brings them to the run.
+  const woken = new Map<string, () => void>();
+  let listening: Promise<unknown> | null = null;
+  const listen = () => (listening ??= db.listen(pushChannel, (payload) => woken.get(payload)?.()));
 
   async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
     const json = input.target?.card as Record<string, unknown> | undefined;
@@ -59,6 +67,8 @@ export function a2a(config: Config): Agent {
     const artifacts: Record<string, string> = {};
     let taskId: string | null = null;
     let last = "";
+    let wake: (() => void) | null = null;
+    let pushed: string | null = null;
     const onAbort = () => {
       if (taskId) void client.cancelTask({ tenant: "", id: taskId, metadata: undefined }).catch(() => {});
     };
@@ -91,7 +101,20 @@ export function a2a(config: Config): Agent {
         }
       } else {
         // Non-blocking, so the task id is known at once (a cancel can reach it) and GetTask follows it.
-        const first = await client.sendMessage({ ...request, configuration: nonBlocking }, { signal });
+        const token = randomBytes(16).toString("hex");
+        const url = card.capabilities?.pushNotifications && base();
+        if (url) {
+          await listen();
+          woken.set(`${input.sessionId}:${token}`, () => wake?.());
+        }
+        const configuration = SendMessageConfiguration.fromJSON({
+          returnImmediately: true,
+          ...(url
+            ? { taskPushNotificationConfig: { url: `${url}/api/v1/a2a/push/${input.sessionId}`, token } }
+            : {}),
+        });
+        pushed = url ? `${input.sessionId}:${token}` : null;
+        const first = await client.sendMessage({ ...request, configuration }, { signal });
         if (!("status" in first)) return yield* finish(textOf(first.parts), artifacts);
         taskId = first.id;
         ended = isDone(first.status?.state) ? first : null;
@@ -99,7 +122,7 @@ export function a2a(config: Config): Agent {
       // No end seen (a stream that stopped early, or a non-blocking answer): ask until it ends.
       while (!ended && taskId) {
         yield { type: "alive" };
-        await sleep(1000, undefined, { signal });
+        await nap(pushed ? 10_000 : 1000, signal, (w) => (wake = w));
         const t = await client.getTask({ tenant: "", id: taskId, historyLength: 0 }, { signal });
         if (isDone(t.status?.state)) ended = t;
       }
@@ -118,6 +141,7 @@ export function a2a(config: Config): Agent {
       );
     } finally {
       signal.removeEventListener("abort", onAbort);
+      if (pushed) woken.delete(pushed);
     }
   }
 
@@ -130,7 +154,21 @@ export function a2a(config: Config): Agent {
   };
 }
 
-const nonBlocking = SendMessageConfiguration.fromJSON({ returnImmediately: true });
+export const pushChannel = "io_a2a_push";
+
+/** Wait `ms`, or less when woken or aborted. */
+function nap(ms: number, signal: AbortSignal, onWake: (w: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    onWake(done);
+  }).then(() => signal.throwIfAborted());
+}
 
 const isDone = (s: TaskState | undefined) =>
   s !== undefined &&

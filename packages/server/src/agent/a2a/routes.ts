@@ -9,11 +9,13 @@ import {
 } from "@a2a-js/sdk";
 import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
 import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
+import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { App, Deps, Env } from "../../api/deps.ts";
 import { handler, TenantUser } from "./server.ts";
 import { card, legacyCard, rpcPath } from "./card.ts";
 import * as Push from "./push.ts";
+import { pushChannel } from "./client.ts";
 
 /**
  * A2A over JSON-RPC at /api/v1/a2a (API key auth like the rest of the API), and the Agent Card at
@@ -33,6 +35,17 @@ export function routes(app: App, deps: Deps): void {
     c.header("vary", A2A_VERSION_HEADER);
     const v = card(deps, origin(c));
     return c.json(version && version !== "0.3" ? (AgentCard.toJSON(v) as object) : legacyCard(v, origin(c)));
+  });
+
+  // A2A agents we called report here (push config we sent with the task). Whatever node receives it,
+  // NOTIFY hands it to the node whose run waits, which checks the token and asks the agent for the task.
+  app.post(`${rpcPath}/push/:session`, async (c) => {
+    const session = c.req.param("session");
+    const token = c.req.header("x-a2a-notification-token") ?? "";
+    if (!/^[0-9a-f-]{36}$/i.test(session) || !/^[0-9a-f]{32}$/.test(token))
+      return c.json({ error: { code: "unauthorized", message: "unknown task or token" } }, 401);
+    await deps.db.rows(sql`select pg_notify(${pushChannel}, ${`${session}:${token}`})`);
+    return c.body(null, 204);
   });
 
   app.post(rpcPath, async (c) => {
