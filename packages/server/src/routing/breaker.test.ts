@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { type Outcome, policy, replay } from "./breaker.ts";
 import { assign, rank, type Candidate, type Need } from "./score.ts";
+import { contenders } from "./route.ts";
 
 const run = (ok: boolean, at: number): Outcome => ({ startedAt: at - 10, endedAt: at, ok });
 
@@ -85,5 +86,18 @@ describe("routing", () => {
         0,
       ).filter((o) => o.pick).length,
     ).toBe(1);
+  });
+});
+
+describe("contenders", () => {
+  test("a batch is not stuck behind busy favourites: runners-up with room are locked too, until the batch fits", () => {
+    const elite = [1, 2, 3, 4, 5].map((i) => agent({ name: `e${i}`, tier: "elite", load: 1 }));
+    const idle = [1, 2, 3, 4, 5, 6].map((i) => agent({ name: `i${i}` }));
+    const ranked = rank(need, [...elite, ...idle]).ranked;
+    expect(ranked.slice(0, 5).map((s) => s.agent.name)).toEqual(["e1", "e2", "e3", "e4", "e5"]);
+    const picked = contenders(ranked, 8).map((s) => s.agent.name);
+    // The five best have one seat each; eight sessions need idle runners-up too: two of capacity 2.
+    expect(picked).toEqual(["e1", "e2", "e3", "e4", "e5", "i1", "i2"]);
+    expect(contenders(ranked, 1).length).toBe(5);
   });
 });

@@ -59,9 +59,15 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
       if (n <= 0) return [];
       const rows = await Queue.lockClaimable(tx, n, now);
       if (!rows.length) return [];
-      // Rank on the cached view, lock the agents that could win, then rank again on their live loads.
-      const first = rows.map((row) => rank(need(row, opts.defaultProfile), list).ranked.slice(0, 5));
-      // Unlocked agents did not make any top five: they cannot win.
+      // Rank on the cached view with loads read now (one grouped count), lock the agents that could win,
+      // then rank again on their loads under the lock. Each session's contenders are its best agents with
+      // room, enough of them to seat the whole batch: a full favourite must not hide an idle runner-up.
+      const now0 = await loads(tx);
+      const current = list.map((a) => ({ ...a, load: now0.get(a.id) ?? 0 }));
+      const first = rows.map((row) =>
+        contenders(rank(need(row, opts.defaultProfile), current).ranked, rows.length),
+      );
+      // Agents that are no session's contender cannot win.
       const ids = [...new Set(first.flat().map((s) => s.agent.id))].sort();
       if (ids.length)
         await tx.rows(sql`select id from agents where id in (${sql.join(
@@ -75,7 +81,10 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
       const items = rows.map((row, i) => {
         const n = need(row, opts.defaultProfile);
         // No candidate at all: the full view says why. Otherwise rank the locked ones on live loads.
-        if (!first[i]!.length) return { item: row, ranked: [], reason: rank(n, list).reason };
+        if (!first[i]!.length) {
+          const all = rank(n, current);
+          return { item: row, ranked: all.ranked, reason: all.reason };
+        }
         const r = rank(n, fresh);
         return { item: row, ranked: r.ranked, reason: r.reason };
       });
@@ -130,6 +139,22 @@ export function need(row: Row, defaultProfile: string): Need {
   };
 }
 
+/**
+ * The agents worth locking for one session: the best five, then further ones with room until those with
+ * room could seat `seats` sessions (the batch), so a batch is not stuck behind a few busy favourites.
+ */
+export function contenders(ranked: Scored[], seats: number): Scored[] {
+  const out: Scored[] = [];
+  let free = 0;
+  for (const s of ranked) {
+    const spare = Math.max(0, room(s.agent));
+    if (out.length >= 5 && (free >= seats || !spare)) continue;
+    out.push(s);
+    free += spare;
+  }
+  return out;
+}
+
 const brief = (s: Scored) => ({ id: s.agent.id, name: s.agent.name, score: s.score });
 
 function decision(pick: Scored, runnersUp: Scored[]): Record<string, unknown> {
@@ -140,9 +165,10 @@ function decision(pick: Scored, runnersUp: Scored[]): Record<string, unknown> {
   };
 }
 
+/** Stable while the set of fitting agents is (no live loads in it), so a waiting session is not rewritten every pass. */
 function busy(ranked: Scored[]): string {
-  const names = ranked.slice(0, 5).map((s) => `${s.agent.name} ${s.agent.load}/${s.agent.capacity}`);
-  return `waiting for capacity: every fitting agent is busy (${names.join(", ")}${ranked.length > 5 ? ", …" : ""})`;
+  const names = ranked.slice(0, 5).map((s) => s.agent.name);
+  return `waiting for capacity: every fitting agent is busy (${names.join(", ")}${ranked.length > 5 ? `, and ${ranked.length - 5} more` : ""})`;
 }
 
 /**

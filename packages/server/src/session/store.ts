@@ -230,7 +230,10 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
   }
   const reason = opts.reason ?? ("reason" in event ? event.reason : undefined);
   const notify: [string, string][] = [];
-  if (patch.status === "queued") notify.push([queueChannel, ""]);
+  // Queued work to claim, or a slot freed: a session leaving its lease frees its agent's capacity (an
+  // external agent's finished task, say), so waiting sessions are looked at now, not at the next poll.
+  if (patch.status === "queued" || (isLeased(row.status) && !isLeased(patch.status)))
+    notify.push([queueChannel, ""]);
   // Someone other than the runner moved a leased session: tell the runner to stop now.
   if (isLeased(row.status) && opts.fence === undefined) notify.push([controlChannel, row.id]);
   // A failed attempt may open its agent's breaker: routing reads the registry again.
