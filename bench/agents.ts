@@ -34,12 +34,10 @@ export const defaults: Options = {
   serial: 200,
 };
 
-/**
- * The EAP transports, each through the Agent SDK. A2A belongs here once the server routes sessions to A2A
- * agents (in progress in packages/): its fleet is an A2A server, not the SDK, so it gets its own runner.
- */
+/** The EAP transports, each through the Agent SDK; the round trip adds A2A (an agent built with the official SDK). */
 export const transports = ["push", "pull", "stream"] as const;
-export type Transport = (typeof transports)[number];
+export const serialTransports = [...transports, "a2a"] as const;
+export type Transport = (typeof serialTransports)[number];
 
 type Summary = ReturnType<typeof summary>;
 
@@ -98,7 +96,7 @@ export async function run(t: Targets, kind: Kind, o: Options = defaults): Promis
       const burst: Burst[] = [];
       for (const tr of transports) burst.push(await throughput(server, tr, o));
       const serial: Serial[] = [];
-      for (const tr of transports) serial.push(await roundTrip(server, tr, o));
+      for (const tr of serialTransports) serial.push(await roundTrip(server, tr, o));
       return { label: db.label, burst, serial };
     } finally {
       await server.stop();
@@ -134,7 +132,7 @@ async function withFleet<R>(
   plan: Omit<Fleet, "url" | "key" | "grpc">,
   fn: () => Promise<R>,
 ): Promise<{ out: R; handled: number[] }> {
-  const fleet = child("fleet.ts", [
+  const fleet = child(plan.mode === "a2a" ? "a2a-fleet.ts" : "fleet.ts", [
     JSON.stringify({ ...plan, url: server.url, key: server.adminKey!, grpc: server.grpc } satisfies Fleet),
   ]);
   let out: R;
@@ -201,6 +199,7 @@ async function roundTrip(server: Server, transport: Transport, o: Options): Prom
   const sent = new Map(out.r.ids.map((id, i) => [id, out.r.sent[i]!]));
   const heard = new Map(out.r.ids.map((id, i) => [id, out.r.heard[i]!]));
   const p50 = (xs: number[]) => summary(xs).p50;
+  const took = out.rows.filter((x) => x.acked > 0);
   return {
     transport,
     sessions: out.rows.length,
@@ -208,8 +207,9 @@ async function roundTrip(server: Server, transport: Transport, o: Options): Prom
     heard: summary(out.rows.map((x) => heard.get(x.id)! - sent.get(x.id)!)),
     phases: {
       queue: p50(out.rows.map((x) => x.claimed - x.created)),
-      deliver: p50(out.rows.map((x) => x.acked - x.claimed)),
-      report: p50(out.rows.map((x) => x.completed - x.acked)),
+      // An A2A task has no acknowledgement of its own (the engine runs it): those phases stay empty.
+      deliver: took.length ? p50(took.map((x) => x.acked - x.claimed)) : NaN,
+      report: took.length ? p50(took.map((x) => x.completed - x.acked)) : NaN,
     },
   };
 }
@@ -270,7 +270,7 @@ export function report(r: Result, o: Options = defaults): string {
         b.passes.agents,
       ]),
     ]),
-    `round trip: ${o.serial} sessions one at a time through one agent; A2A not measured yet`,
+    `round trip: ${o.serial} sessions one at a time through one agent (A2A: streaming, run by the engine)`,
     table([
       [
         "transport",
@@ -291,8 +291,8 @@ export function report(r: Result, o: Options = defaults): string {
         ms(s.heard.p50),
         ms(s.heard.p99),
         ms(s.phases.queue),
-        ms(s.phases.deliver),
-        ms(s.phases.report),
+        Number.isNaN(s.phases.deliver) ? "–" : ms(s.phases.deliver),
+        Number.isNaN(s.phases.report) ? "–" : ms(s.phases.report),
       ]),
     ]),
   ].join("\n");

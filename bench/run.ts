@@ -184,7 +184,7 @@ if (results.agents) {
       (v) => ms(v, 0),
     );
   }
-  for (const [i, tr] of Agents.transports.entries()) {
+  for (const [i, tr] of Agents.serialTransports.entries()) {
     add(
       `round trip p50, one ${tr} agent, one at a time`,
       "",

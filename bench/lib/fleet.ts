@@ -9,7 +9,8 @@ export interface Plan {
   key: string;
   /** The orchestrator's gRPC address, for stream mode. */
   grpc: string | null;
-  mode: "push" | "pull" | "stream";
+  /** `a2a`: one A2A agent instead (bench/lib/a2a-fleet.ts). */
+  mode: "push" | "pull" | "stream" | "a2a";
   n: number;
   capacity: number;
   capabilities: string[];
@@ -33,7 +34,7 @@ const agents = Array.from({ length: plan.n }, (_, i) =>
     apiKey: plan.key,
     name: `${plan.prefix}-${i}`,
     capabilities: plan.capabilities,
-    mode: plan.mode,
+    mode: plan.mode === "a2a" ? "pull" : plan.mode,
     capacity: plan.capacity,
     grpc: plan.grpc ?? undefined,
     log: () => {},
