@@ -25,9 +25,14 @@ export class SdkAgent {
   seen: { text: string; metadata: unknown }[] = [];
   private hanging = new Map<string, () => void>();
 
+  /** The A2A-Version header of each JSON-RPC call ("none" when absent: A2A 0.3). */
+  versions: string[] = [];
+
   async start(opts: {
     streaming: boolean;
     push?: boolean;
+    /** "0.3": the card offers only a 0.3 interface, served by the SDK's 0.3 compatibility layer. */
+    version?: "1.0" | "0.3";
     skills?: { id: string; tags: string[] }[];
   }): Promise<string> {
     const app = express();
@@ -40,7 +45,11 @@ export class SdkAgent {
       description: "echoes what it is told",
       version: "1.2.3",
       supportedInterfaces: [
-        { url: `${this.url}/a2a/jsonrpc`, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+        {
+          url: `${this.url}/a2a/jsonrpc`,
+          protocolBinding: "JSONRPC",
+          protocolVersion: opts.version ?? "1.0",
+        },
       ],
       capabilities: { streaming: opts.streaming, pushNotifications: opts.push ?? false },
       defaultInputModes: ["text/plain"],
@@ -62,13 +71,18 @@ export class SdkAgent {
           new DefaultPushNotificationSender(pushes),
         )
       : new DefaultRequestHandler(card, new InMemoryTaskStore(), this.executor());
+    const legacyCompat = { enabled: opts.version === "0.3" };
     app.use(
       "/.well-known/agent-card.json",
-      agentCardHandler({ agentCardProvider: async () => AgentCard.toJSON(card) as AgentCard }),
+      agentCardHandler({ agentCardProvider: async () => AgentCard.toJSON(card) as AgentCard, legacyCompat }),
     );
+    app.use("/a2a/jsonrpc", (req, _res, next) => {
+      this.versions.push(String(req.headers["a2a-version"] ?? "none"));
+      next();
+    });
     app.use(
       "/a2a/jsonrpc",
-      jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }),
+      jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat }),
     );
     return `${this.url}/.well-known/agent-card.json`;
   }

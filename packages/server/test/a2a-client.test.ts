@@ -12,10 +12,15 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const sdkAgent = async (streaming: boolean, skills?: { id: string; tags: string[] }[], push = false) => {
+const sdkAgent = async (
+  streaming: boolean,
+  skills?: { id: string; tags: string[] }[],
+  push = false,
+  version: "1.0" | "0.3" = "1.0",
+) => {
   const a = new SdkAgent();
   agents.push(a);
-  return { a, cardUrl: await a.start({ streaming, push, ...(skills ? { skills } : {}) }) };
+  return { a, cardUrl: await a.start({ streaming, push, version, ...(skills ? { skills } : {}) }) };
 };
 
 describe("the orchestrator as an A2A client of an agent built with the official SDK", () => {
@@ -109,5 +114,22 @@ describe("the orchestrator as an A2A client of an agent built with the official 
       body: "{}",
     });
     expect(stray.status).toBe(401);
+  });
+
+  test("an agent that speaks only A2A 0.3: registered by its card and called over the 0.3 path", async () => {
+    const { a, cardUrl } = await sdkAgent(true, [{ id: "echo", tags: ["x-a2a-old"] }], false, "0.3");
+    const reg = await s.api("/api/v1/agents", {
+      method: "POST",
+      json: { kind: "a2a", cardUrl, name: "sdk-old" },
+    });
+    expect(reg.body).toMatchObject({ label: "A2A agent (0.3)", capabilities: ["x-a2a-old"] });
+    const m = await create(s, { prompt: "from the past", capabilities: ["x-a2a-old"] });
+    const done = await settle(s, m.id, ["completed", "failed"], 15_000);
+    expect(done.result).toEqual({
+      output: "echo: from the past",
+      artifacts: { "echo.txt": "from the past" },
+    });
+    expect(a.versions.length).toBeGreaterThan(0);
+    expect(a.versions.every((v) => v === "0.3" || v === "none")).toBe(true);
   });
 });

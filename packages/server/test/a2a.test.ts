@@ -152,6 +152,28 @@ describe("A2A server, driven by the official @a2a-js/sdk client", () => {
     expect((await code(other.getTask({ tenant: "", id: t.id, historyLength: undefined }))).code).toBe(-32001);
   });
 
+  test("SubscribeToTask follows a running task to its end; a finished one cannot be subscribed to", async () => {
+    const t = (await client.sendMessage(
+      message("sleep 300\nemit 1 later\nsucceed sub", undefined, {
+        configuration: { returnImmediately: true },
+      }),
+    )) as Task;
+    const seen: string[] = [];
+    for await (const ev of client.resubscribeTask({ tenant: "", id: t.id })) {
+      const p = ev.payload!;
+      seen.push(p.$case === "statusUpdate" ? `status:${TaskState[p.value.status!.state]}` : p.$case);
+    }
+    expect(seen[0]).toBe("task");
+    expect(seen).toContain("artifactUpdate");
+    expect(seen.at(-1)).toBe("status:TASK_STATE_COMPLETED");
+    const again = await code(
+      (async () => {
+        for await (const _ of client.resubscribeTask({ tenant: "", id: t.id })) void _;
+      })(),
+    );
+    expect(again.code).toBe(-32004);
+  });
+
   test("push notifications: the config is stored and each status change is POSTed with its credentials", async () => {
     const got: { auth?: string; token?: string; body: any }[] = [];
     const hook = createServer((req, res) => {
@@ -187,6 +209,8 @@ describe("A2A server, driven by the official @a2a-js/sdk client", () => {
         pageToken: "",
       });
       expect(list.configs.map((c) => c.id)).toEqual(["mine"]);
+      const one = await client.getTaskPushNotificationConfig({ tenant: "", taskId: t.id, id: "mine" });
+      expect(one).toMatchObject({ url, token: "tok" });
       await until(
         async () => got.some((g) => g.body.statusUpdate?.status?.state === "TASK_STATE_COMPLETED"),
         10_000,
@@ -205,6 +229,14 @@ describe("A2A server, driven by the official @a2a-js/sdk client", () => {
         }),
       );
       expect(ssrf.code).toBe(-32602);
+      await client.deleteTaskPushNotificationConfig({ tenant: "", taskId: t.id, id: "mine" });
+      const none = await client.listTaskPushNotificationConfig({
+        tenant: "",
+        taskId: t.id,
+        pageSize: 10,
+        pageToken: "",
+      });
+      expect(none.configs).toEqual([]);
     } finally {
       hook.close();
     }

@@ -71,16 +71,29 @@ export function routes(app: App, deps: Deps): void {
       });
     const out = await (version === "1.0" ? v1(c) : v03(c)).handle(body, ctx);
     if (!(Symbol.asyncIterator in out)) return c.json(out as object);
+    // Like the SDK's own server: an error before the first event (unknown task, bad params) is a plain
+    // JSON-RPC error, not a stream that starts and fails.
+    const mapError =
+      version === "1.0"
+        ? JsonRpcTransportHandler.mapToJSONRPCError
+        : LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError;
+    const id = (body.id as string | number | undefined) ?? null;
+    let first: IteratorResult<unknown>;
+    try {
+      first = await out.next();
+    } catch (err) {
+      return c.json({ jsonrpc: "2.0", id, error: mapError(err) });
+    }
     const enc = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
       async start(ctrl) {
         try {
-          for await (const ev of out) ctrl.enqueue(enc.encode(formatSSEEvent(ev)));
+          if (!first.done) {
+            ctrl.enqueue(enc.encode(formatSSEEvent(first.value)));
+            for await (const ev of out) ctrl.enqueue(enc.encode(formatSSEEvent(ev)));
+          }
         } catch (err) {
-          const error = JsonRpcTransportHandler.mapToJSONRPCError(err);
-          ctrl.enqueue(
-            enc.encode(formatSSEErrorEvent({ jsonrpc: "2.0", id: (body.id as string) ?? null, error })),
-          );
+          ctrl.enqueue(enc.encode(formatSSEErrorEvent({ jsonrpc: "2.0", id, error: mapError(err) })));
         } finally {
           ctrl.close();
         }
