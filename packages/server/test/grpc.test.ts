@@ -91,6 +91,12 @@ describe("EAP over gRPC", () => {
 
   test("unary pull: Next, ReportEvents, ReportResult; a duplicate is a no-op, a stale attempt is ABORTED", async () => {
     const a = await register("g-pull", { capabilities: ["x-grpc-pull"] });
+    // Alive while the test runs (the TTL here is 1.5 s), however slow the machine.
+    const beat = setInterval(
+      () => void call("Heartbeat", { status: "healthy" }, a.meta).catch(() => {}),
+      300,
+    );
+    closers.push(() => clearInterval(beat));
     const m = await create(s, { prompt: "over grpc", capabilities: ["x-grpc-pull"], metadata: { n: 1 } });
     const next = await call("Next", { wait_seconds: 5 }, a.meta);
     const t = next.assignment;
@@ -156,6 +162,7 @@ describe("EAP over gRPC", () => {
     const got: any[] = [];
     stream.on("data", (m: any) => got.push(m));
     stream.on("error", () => {});
+    const assigned = () => got.filter((m) => m.assignment).map((m) => m.assignment);
     let ref = 0;
     const send = async (body: Record<string, unknown>) => {
       const r = ++ref;
@@ -164,11 +171,19 @@ describe("EAP over gRPC", () => {
     };
     const beat = await send({ heartbeat: { status: "healthy" } });
     expect(beat.heartbeat.agent_status).toBe("online");
+    const beating = setInterval(
+      () =>
+        stream.write({
+          ref: 0,
+          heartbeat: { status: "healthy", task_ids: assigned().map((x) => x.task_id) },
+        }),
+      300,
+    );
+    closers.push(() => clearInterval(beating));
     const [one, two] = [
       await create(s, { prompt: "first", capabilities: ["x-grpc-stream"] }),
       await create(s, { prompt: "second", capabilities: ["x-grpc-stream"] }),
     ];
-    const assigned = () => got.filter((m) => m.assignment).map((m) => m.assignment);
     await until(async () => assigned().length === 2, 5000, "two assignments");
     const first = assigned().find((x) => x.task_id === one.id);
     const ev = await send({
@@ -212,11 +227,14 @@ describe("EAP over gRPC", () => {
     stream.on("data", (m: any) => got.push(m));
     stream.on("error", () => {});
     stream.write({ ref: 1, heartbeat: { status: "healthy" } });
+    const dying = setInterval(() => stream.write({ ref: 0, heartbeat: { status: "healthy" } }), 300);
+    closers.push(() => clearInterval(dying));
     // g-stays stays quiet until the other has the task, so routing picks the one with a heartbeat.
     await call("Heartbeat", { status: "offline" }, stays.meta);
     const m = await create(s, { prompt: "move me", capabilities: ["x-grpc-move"] });
     const t = (await until(async () => got.find((x) => x.assignment), 5000, "assignment")).assignment;
     expect(t.task_id).toBe(m.id);
+    clearInterval(dying);
     stream.cancel(); // the agent dies: no more heartbeats
     const beat = setInterval(
       () => void call("Heartbeat", { status: "healthy" }, stays.meta).catch(() => {}),

@@ -39,18 +39,26 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
   const breaker = { ...breakerDefaults, ...opts.breaker };
   let cache: { at: number; list: Candidate[] } | null = null;
   let byId = new Map<string, AgentRow>();
-  const off = await db.listen(registryChannel, () => (cache = null));
+  // Bumped by every registry change: a read that a change overtook is used once but not cached, and the
+  // sessions it found no agent for are not put aside (the change may be the agent they need).
+  let gen = 0;
+  const off = await db.listen(registryChannel, () => {
+    gen++;
+    cache = null;
+  });
   const view = async (q: Q, now: Date) => {
-    if (!cache || now.getTime() - cache.at > cacheMs) {
-      const { rows, list } = await candidates(q, now, breaker);
-      cache = { at: now.getTime(), list };
-      byId = new Map(rows.map((r) => [r.id, r]));
-    }
-    return cache;
+    if (cache && now.getTime() - cache.at <= cacheMs) return cache;
+    const g = gen;
+    const { rows, list } = await candidates(q, now, breaker);
+    const read = { at: now.getTime(), list };
+    if (g === gen) cache = read;
+    for (const r of rows) byId.set(r.id, r);
+    return read;
   };
 
   const claim = (localRoom: number, now: Date) =>
     db.tx(async (tx) => {
+      const g0 = gen;
       const { list } = await view(tx, now);
       const spare = list
         .filter((a) => !internal(a.kind) && (a.status === "online" || a.status === "degraded"))
@@ -94,7 +102,7 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
       out.forEach(({ item: row, pick, runnersUp }, i) => {
         if (!pick) {
           const reason = items[i]!.reason;
-          if (reason) waiting.push({ row, reason, defer: true });
+          if (reason) waiting.push({ row, reason, defer: gen === g0 });
           else waiting.push({ row, reason: busy(items[i]!.ranked), defer: false });
           return;
         }
