@@ -38,7 +38,7 @@ export interface Router {
 export async function router(db: Db, opts: Opts): Promise<Router> {
   const breaker = { ...breakerDefaults, ...opts.breaker };
   let cache: { at: number; list: Candidate[] } | null = null;
-  let byId = new Map<string, AgentRow>();
+  const byId = new Map<string, AgentRow>();
   // Bumped by every registry change: a read that a change overtook is used once but not cached, and the
   // sessions it found no agent for are not put aside (the change may be the agent they need).
   let gen = 0;
