@@ -88,6 +88,10 @@ async function openPostgres(url: string): Promise<Db> {
     await mc.end();
   }
   const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  // An idle connection the server ends (a restart, pg_terminate_backend, DROP DATABASE … FORCE) is
+  // reported here; without a listener it would be an uncaught exception. The pool discards it and opens
+  // another when one is needed; a query in flight still gets its own error.
+  pool.on("error", () => {});
   const orm = drizzlePg({ client: pool, schema }) as unknown as Orm;
   const listener = await listenerFor(url);
   return {
