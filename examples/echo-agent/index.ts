@@ -1,17 +1,9 @@
 // An EAP agent that echoes the prompt back. Run it against a running orchestrator:
-//   ORCHESTRATOR_URL=http://127.0.0.1:8080 ORCHESTRATOR_API_KEY=iok_… npx tsx examples/echo-agent/index.ts
-// EAP_MODE=push|pull|stream picks how it takes tasks. Sessions that ask for capability `x-echo` come here.
-import { Agent } from "@orchestrator/agent-sdk";
+//   ORCHESTRATOR_URL=http://127.0.0.1:7420 ORCHESTRATOR_API_KEY=io_… npx tsx examples/echo-agent/index.ts
+// EAP_MODE=push|pull|stream, EAP_NAME, EAP_CREDENTIALS, ORCHESTRATOR_GRPC: see fromEnv in the SDK. Sessions that ask for capability `x-echo` come here.
+import { Agent, fromEnv } from "@orchestrator/agent-sdk";
 
-const agent = new Agent({
-  url: process.env.ORCHESTRATOR_URL ?? "http://127.0.0.1:8080",
-  apiKey: process.env.ORCHESTRATOR_API_KEY,
-  name: process.env.EAP_NAME ?? "echo",
-  capabilities: ["x-echo"],
-  mode: (process.env.EAP_MODE as "pull" | "push" | "stream" | undefined) ?? "pull",
-  credentialsFile: process.env.EAP_CREDENTIALS,
-  grpc: process.env.ORCHESTRATOR_GRPC,
-});
+const agent = new Agent(fromEnv({ name: "echo", capabilities: ["x-echo"] }));
 
 agent.handle(async (task, ctx) => {
   await ctx.message(`echo: ${task.input}`);

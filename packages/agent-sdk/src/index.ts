@@ -3,3 +3,4 @@ export { type Task, type Outcome, Context, TaskFailed } from "./task.ts";
 export { type Credentials, Rest } from "./rest.ts";
 export { sign, verify } from "./sign.ts";
 export { backoff } from "./backoff.ts";
+export { fromEnv } from "./config.ts";
