@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     // Tests inspect JSON answers whose shape is the thing under test.
-    files: ["**/test/**", "**/*.test.ts", "bench/**"],
+    files: ["**/test/**", "**/*.test.ts", "bench/**", "e2e/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

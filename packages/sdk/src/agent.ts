@@ -103,6 +103,36 @@ export const AgentCreate = z
       .strict(),
   ])
   .meta({ id: "CreateAgent" });
+export type AgentCreate = z.input<typeof AgentCreate>;
+
+/**
+ * POST /api/v1/agents/preview (same body as registering): what registering would create, read from the
+ * card exactly as registration reads it, and nothing saved.
+ */
+export const AgentPreview = z
+  .object({
+    name: z.string().describe("the name it would get: the one asked for, else the card's"),
+    nameTaken: z
+      .boolean()
+      .describe("an agent of this name is registered already: registering would be refused"),
+    description: z.string(),
+    version: z.string(),
+    label: z.string(),
+    url: z.string().describe("the JSON-RPC interface the orchestrator would call"),
+    protocolVersion: z.enum(["1.0", "0.3"]),
+    capabilities: z.array(z.string()).describe("from its skills, unless given"),
+    capacity: z.number().int(),
+    skills: z.array(
+      z.object({ id: z.string(), name: z.string(), description: z.string(), tags: z.array(z.string()) }),
+    ),
+    transports: z
+      .array(z.object({ url: z.string(), binding: z.string(), version: z.string() }))
+      .describe("every interface the card offers, including those the orchestrator does not speak"),
+    streaming: z.boolean(),
+    pushNotifications: z.boolean(),
+  })
+  .meta({ id: "AgentPreview" });
+export type AgentPreview = z.infer<typeof AgentPreview>;
 
 export const AgentPatch = z
   .object({
@@ -117,6 +147,7 @@ export const AgentPatch = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "give at least one field")
   .meta({ id: "UpdateAgent" });
+export type AgentPatch = z.input<typeof AgentPatch>;
 
 /** A routing decision as the event log keeps it: the winner and the runners-up with their scores. */
 export const Decision = z.object({

@@ -1,4 +1,16 @@
 import { z } from "zod";
+import type { Status } from "./session.ts";
+
+/** States a session can be rewound to a checkpoint in: paused, or ended without completing. */
+export const rewindable: readonly Status[] = [
+  "paused",
+  "failed",
+  "timeout",
+  "stopped",
+  "cancelled",
+  "orphaned",
+  "partially_completed",
+];
 
 /** A point a coding session can be rewound to or forked from: a commit plus a conversation position. */
 export const CheckpointItem = z

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { ApiError, ErrorBody } from "./error.ts";
 import { Event, EventPage } from "./event.ts";
 import {
+  type Action,
+  CancelResults,
   type Create,
   type ListQuery,
   Page,
@@ -15,7 +17,18 @@ import * as Sse from "./sse.ts";
 import { type Answer, Approval } from "./approval.ts";
 import { CheckpointItem, type Fork } from "./checkpoint.ts";
 import { Profile } from "./profile.ts";
-import { AgentList } from "./agent.ts";
+import {
+  Agent,
+  type AgentCreate,
+  AgentList,
+  type AgentPatch,
+  AgentPreview,
+  type AgentQuery,
+  Diagnostics,
+} from "./agent.ts";
+import * as Eap from "./eap.ts";
+import { Me } from "./key.ts";
+import { Attention } from "./attention.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 
 export interface ClientOptions {
@@ -31,8 +44,8 @@ const ProjectList = z.object({ items: z.array(Project) });
 const WorktreeList = z.object({ items: z.array(Worktree) });
 const ApprovalList = z.object({ items: z.array(Approval) });
 const CheckpointList = z.object({ items: z.array(CheckpointItem) });
-
-export type Action = "start" | "cancel" | "stop" | "pause" | "resume" | "retry";
+const Capabilities = z.object({ groups: z.record(z.string(), z.array(z.string())) });
+const Deregistered = z.object({ status: z.enum(["draining", "deregistered"]), tasks: z.number() });
 
 export interface FollowOptions {
   /** Deliver events with seq greater than this (0, the default, replays the whole log). */
@@ -113,6 +126,7 @@ export function createClient(opts: ClientOptions) {
   }
 
   const at = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
+  const agent = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
   const project = (name: string) => `/api/v1/projects/${encodeURIComponent(name)}`;
   const act =
     (action: Action) =>
@@ -140,7 +154,7 @@ export function createClient(opts: ClientOptions) {
       const conn = new AbortController();
       const stop = () => conn.abort();
       o.signal?.addEventListener("abort", stop, { once: true });
-      let idle: NodeJS.Timeout | undefined;
+      let idle: ReturnType<typeof setTimeout> | undefined;
       const touch = () => {
         clearTimeout(idle);
         idle = setTimeout(
@@ -185,6 +199,10 @@ export function createClient(opts: ClientOptions) {
 
   return {
     url: base,
+    /** Who the key is (tenant, role, name): a sign-in check. */
+    me: () => call(Me, "GET", "/api/v1/me"),
+    /** What needs a person, ranked: approvals, stalled, failed, then finished sessions to review. */
+    attention: () => call(Attention, "GET", "/api/v1/attention"),
     sessions: {
       create: (input: Create) => call(Session, "POST", "/api/v1/sessions", input),
       get: (id: string) => call(Session, "GET", at(id)),
@@ -200,6 +218,16 @@ export function createClient(opts: ClientOptions) {
       pause: act("pause"),
       resume: act("resume"),
       retry: act("retry"),
+      /** Mark an ended session reviewed (it leaves the attention queue); doing it again changes nothing. */
+      review: (id: string) => call(Session, "POST", `${at(id)}/review`),
+      /** Cancel up to 200 sessions; each gets its own result instead of one failure failing all. */
+      cancelMany: async (ids: string[], opts: { reason?: string } = {}) =>
+        (
+          await call(CancelResults, "POST", "/api/v1/sessions/cancel", {
+            ids,
+            ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+          })
+        ).results,
     },
     events: {
       list: async (id: string, q: { after?: number; limit?: number } = {}) =>
@@ -207,7 +235,30 @@ export function createClient(opts: ClientOptions) {
       follow,
     },
     agents: {
-      list: async () => (await call(AgentList, "GET", "/api/v1/agents")).items,
+      list: async (query: z.input<typeof AgentQuery> = {}) =>
+        (await call(AgentList, "GET", `/api/v1/agents${search(query)}`)).items,
+      get: (id: string) => call(Agent, "GET", agent(id)),
+      diagnostics: (id: string) => call(Diagnostics, "GET", `${agent(id)}/diagnostics`),
+      /** Register an A2A agent by its Agent Card URL. */
+      create: (input: AgentCreate) => call(Agent, "POST", "/api/v1/agents", input),
+      /** What `create` would register from this card, without saving anything. */
+      preview: (cardUrl: string, opts: Omit<AgentCreate, "kind" | "cardUrl"> = {}) =>
+        call(AgentPreview, "POST", "/api/v1/agents/preview", { kind: "a2a", cardUrl, ...opts }),
+      update: (id: string, patch: AgentPatch) => call(Agent, "PATCH", agent(id), patch),
+      /** Finish held tasks, take no new ones. `update(id, { status: "online" })` undoes it. */
+      drain: (id: string) => call(Agent, "PATCH", agent(id), { status: "draining" }),
+      /** Deregister an external agent: drain first (default), or hand its tasks back now. */
+      remove: (id: string, opts: { graceful?: boolean } = {}) =>
+        call(Deregistered, "DELETE", `${agent(id)}${search({ graceful: opts.graceful })}`),
+      /** Register an EAP agent; the token and signing secret are in the answer only. */
+      register: (input: Eap.Register) =>
+        call(Eap.Registered, "POST", "/api/v1/agents/external/register", input),
+      /** New token and signing secret for an EAP agent (admin key); the old ones stop working at once. */
+      rotate: (id: string) => call(Eap.Rotated, "POST", `${agent(id)}/token/rotate`),
+    },
+    capabilities: {
+      /** The capability vocabulary by group; custom ones are spelled x-…. */
+      list: async () => (await call(Capabilities, "GET", "/api/v1/capabilities")).groups,
     },
     profiles: {
       /** The profiles, and the name of the one used when a session names none. */

@@ -11,7 +11,9 @@ export const Event = z
     seq: z.number().int(),
     type: z
       .string()
-      .describe("session.created | session.status | session.updated | session.checkpoint | agent.*"),
+      .describe(
+        "session.created | session.status | session.updated | session.checkpoint | session.reviewed | agent.*",
+      ),
     at: z.iso.datetime(),
     data: z.record(z.string(), z.unknown()),
   })

@@ -12,3 +12,6 @@ export * from "./capability.ts";
 export * from "./agent.ts";
 export * as Eap from "./eap.ts";
 export * as Pb from "./pb.ts";
+export * from "./live.ts";
+export * from "./diff.ts";
+export * from "./attention.ts";

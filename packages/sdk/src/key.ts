@@ -24,3 +24,15 @@ export type Key = z.infer<typeof Key>;
 export const NewKey = Key.extend({
   key: z.string().describe("the secret key: shown only in this answer"),
 }).meta({ id: "NewApiKey" });
+
+/** GET /api/v1/me: who the presented key is. `auth: "off"` when the server runs without keys (dev mode). */
+export const Me = z
+  .object({
+    tenantId: z.uuid(),
+    role: Role,
+    keyId: z.uuid().nullable(),
+    keyName: z.string().nullable(),
+    auth: z.enum(["key", "off"]),
+  })
+  .meta({ id: "Me" });
+export type Me = z.infer<typeof Me>;

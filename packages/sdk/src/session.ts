@@ -33,6 +33,15 @@ export const terminal: readonly Status[] = [
 /** States in which a runner holds a live lease. `waiting` is running, blocked on a person (an approval). */
 export const leased: readonly Status[] = ["running", "degraded", "waiting"];
 
+/**
+ * What a person can ask of a session (POST /api/v1/sessions/{id}/<action>). Each session lists the ones its
+ * status allows, so a client offers exactly the actions that would succeed.
+ */
+export const Action = z
+  .enum(["start", "cancel", "stop", "pause", "resume", "retry"])
+  .meta({ id: "SessionAction" });
+export type Action = z.infer<typeof Action>;
+
 export const Type = z
   .enum(["planning", "execution", "review", "debug", "integration"])
   .meta({ id: "SessionType" });
@@ -172,6 +181,11 @@ export const Session = z
     error: Failure.nullable(),
     checkpoint: Checkpoint.nullable(),
     lastSeq: z.number().int().describe("sequence number of the newest event"),
+    actions: z.array(Action).describe("the actions its status allows now"),
+    reviewedAt: z.iso
+      .datetime()
+      .nullable()
+      .describe("when a person marked the ended session reviewed; a retry clears it"),
   })
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;
@@ -202,8 +216,20 @@ export const Page = z
   .meta({ id: "SessionPage" });
 export type Page = z.infer<typeof Page>;
 
+/** One minute of activity: sessions whose first claim, or whose end, fell in [at, at + 1 min). */
+export const Minute = z
+  .object({ at: z.iso.datetime(), started: z.number().int(), finished: z.number().int() })
+  .meta({ id: "SessionMinute" });
+export type Minute = z.infer<typeof Minute>;
+
 export const Stats = z
-  .object({ total: z.number().int(), byStatus: z.record(Status, z.number().int()) })
+  .object({
+    total: z.number().int(),
+    byStatus: z.record(Status, z.number().int()),
+    timeline: z
+      .array(Minute)
+      .describe("the last 60 minutes, oldest first; the last one is the current minute"),
+  })
   .meta({ id: "SessionStats" });
 export type Stats = z.infer<typeof Stats>;
 
@@ -211,3 +237,27 @@ export const Reason = z
   .object({ reason: z.string().max(1000).optional() })
   .strict()
   .meta({ id: "Reason" });
+
+/** POST /api/v1/sessions/cancel: cancel many sessions, each as its own cancel would. */
+export const CancelMany = z
+  .object({
+    ids: z.array(z.uuid()).min(1).max(200),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict()
+  .meta({ id: "CancelSessions" });
+export type CancelMany = z.input<typeof CancelMany>;
+
+export const CancelResults = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.uuid(),
+        ok: z.boolean(),
+        status: Status.optional().describe("the session's status after, when it exists"),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+      }),
+    ),
+  })
+  .meta({ id: "CancelSessionsResults" });
+export type CancelResults = z.infer<typeof CancelResults>;

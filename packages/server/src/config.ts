@@ -17,6 +17,8 @@ export const Config = z
     /** EAP over gRPC. Unset: the HTTP port + 1 (7421), or any free port when `port` is 0; -1 turns it off. */
     grpcPort: z.coerce.number().int().min(-1).max(65535).optional(),
     dataDir: z.string().default(".orchestrator"),
+    /** The built Control Room (`npm run build`); served at / on the API's port. */
+    dashboardDir: z.string().default(path.resolve(import.meta.dirname, "../../dashboard/dist")),
     databaseUrl: z.string().optional(),
     nodeId: z.string().default(`${hostname()}-${process.pid}`),
     /** Serve without API keys. Refused unless host is a loopback address. */
@@ -93,6 +95,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_GRPC_PORT: ["grpcPort"],
   ORCHESTRATOR_PUBLIC_URL: ["publicUrl"],
   ORCHESTRATOR_DATA_DIR: ["dataDir"],
+  ORCHESTRATOR_DASHBOARD_DIR: ["dashboardDir"],
   DATABASE_URL: ["databaseUrl"],
   ORCHESTRATOR_NODE_ID: ["nodeId"],
   ORCHESTRATOR_DEV_NO_AUTH: ["devNoAuth"],

@@ -12,7 +12,7 @@ export async function serve(
   const { config, db } = server.deps;
   out(`Industrial Orchestrator listening on ${server.url}`);
   out(`  API docs     ${server.url}/docs`);
-  out(`  status page  ${server.url}/`);
+  out(`  Control Room ${server.url}/   (sign in with an API key)`);
   if (server.grpc) out(`  EAP gRPC     ${server.grpc}   (REST: ${server.url}/api/v1/agents/external)`);
   out(`  A2A card     ${server.url}/.well-known/agent-card.json`);
   out(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { sql } from "drizzle-orm";
 import WebSocket from "ws";
+import { createClient } from "@orchestrator/sdk";
 import { type TestServer, create, serve } from "./harness.ts";
 import * as Keys from "../src/auth/key.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
@@ -102,4 +103,46 @@ test("an admin mints, lists and revokes keys; the secret is shown once and membe
   expect(
     (await s.api("/api/v1/keys/00000000-0000-4000-8000-000000000000", { method: "DELETE" })).status,
   ).toBe(404);
+});
+
+test("GET /me names the presented key: its tenant, role and name", async () => {
+  const me = await createClient({ url: s.url, key: s.key }).me();
+  const admin = (await Keys.list(s.deps.db, s.deps.defaultTenant)).find(
+    (k) => k.name === "admin (first start)",
+  )!;
+  expect(me).toEqual({
+    tenantId: s.deps.defaultTenant,
+    role: "admin",
+    keyId: admin.id,
+    keyName: "admin (first start)",
+    auth: "key",
+  });
+  const other = await Tenant.ensure(s.deps.db, "me-other");
+  const { id, key } = await Keys.create(s.deps.db, other, "dashboard viewer", "viewer");
+  expect((await s.api("/api/v1/me", { key })).body).toEqual({
+    tenantId: other,
+    role: "viewer",
+    keyId: id,
+    keyName: "dashboard viewer",
+    auth: "key",
+  });
+  expect((await s.api("/api/v1/me", { key: null })).status).toBe(401);
+  expect((await s.api("/api/v1/me", { key: "io_000000000000_" + "A".repeat(43) })).status).toBe(401);
+});
+
+test("GET /me without keys (dev mode) says so, with the principal that mode sets", async () => {
+  const dev = await serve({ engine: { enabled: false } as never, config: { devNoAuth: true } });
+  try {
+    const r = await dev.api("/api/v1/me", { key: null });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      tenantId: dev.deps.defaultTenant,
+      role: "admin",
+      keyId: null,
+      keyName: null,
+      auth: "off",
+    });
+  } finally {
+    await dev.stop();
+  }
 });

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type TestServer, create, serve, settle } from "./harness.ts";
 import { start } from "../src/server.ts";
@@ -55,10 +58,42 @@ test("unknown routes get a JSON 404, and every answer carries a request id", asy
   expect(mine.headers.get("x-request-id")).toBe("abc-123");
 });
 
-test("the status page is served at /", async () => {
-  const html = await (await fetch(s.url)).text();
-  expect(html).toContain("Industrial Orchestrator");
-  expect(html).toContain("/api/v1/sessions/stats");
+test("the Control Room is served from its build: assets cached for good, pages fall back to index.html", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "io-dash-"));
+  mkdirSync(path.join(dir, "assets"));
+  writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>Control Room</title>");
+  writeFileSync(path.join(dir, "assets", "app-abc.js"), "console.log(1)");
+  writeFileSync(path.join(tmpdir(), "io-secret.txt"), "not for the web");
+  const d = await serve({ config: { dashboardDir: dir } });
+  try {
+    const page = await fetch(`${d.url}/sessions/123`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+    expect(await page.text()).toContain("Control Room");
+    const js = await fetch(`${d.url}/assets/app-abc.js`);
+    expect(js.headers.get("content-type")).toContain("text/javascript");
+    expect(js.headers.get("cache-control")).toContain("immutable");
+    // A missing asset is a 404, not the app; a path out of the build is never read; the API keeps its 404s.
+    expect((await fetch(`${d.url}/assets/gone.js`)).status).toBe(404);
+    const out = await fetch(`${d.url}/%2e%2e/io-secret.txt`);
+    expect(await out.text()).not.toContain("not for the web");
+    expect((await fetch(`${d.url}/%E0%A4%A`)).status).toBe(404);
+    expect((await d.api("/api/v1/nothing")).body.error.code).toBe("not_found");
+  } finally {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("without a build, every page says how to make one", async () => {
+  const d = await serve({ config: { dashboardDir: path.join(tmpdir(), "io-no-such-build") } });
+  try {
+    const r = await fetch(`${d.url}/agents`);
+    expect(r.status).toBe(503);
+    expect(await r.text()).toContain("npm run build");
+  } finally {
+    await d.stop();
+  }
 });
 
 test("built-in agents are listed with their test-double labels: the scripted agent, one per OpenCode profile", async () => {

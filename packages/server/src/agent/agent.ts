@@ -55,6 +55,9 @@ export type AgentEvent =
       status: "pending" | "running" | "completed" | "error";
       title?: string;
       error?: string;
+      /** The call's arguments, and (completed) what it returned; bounded by the adapter. */
+      input?: unknown;
+      output?: string;
     }
   | { type: "reasoning"; text: string }
   | { type: "todo"; todos: { content: string; status: string; priority?: string }[] }

@@ -13,10 +13,11 @@ import * as Agents from "../registry/routes.ts";
 import * as Eap from "../agent/eap/routes.ts";
 import * as A2a from "../agent/a2a/routes.ts";
 import * as Streams from "../event/stream.ts";
+import * as AttentionRoutes from "../attention/routes.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
 import * as Ops from "./ops.ts";
-import { statusPage } from "./status-page.ts";
+import * as Dashboard from "./dashboard.ts";
 
 export function create(deps: Deps): App {
   const app: App = new OpenAPIHono<Env>({
@@ -84,6 +85,7 @@ export function create(deps: Deps): App {
   OpencodeRoutes.routes(app, deps);
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);
+  AttentionRoutes.routes(app, deps);
   Ops.routes(app, deps);
 
   Agents.routes(app, deps);
@@ -100,7 +102,7 @@ export function create(deps: Deps): App {
     },
     security: [{ apiKey: [] }],
   });
-  app.get("/", (c) => c.html(statusPage));
+  Dashboard.routes(app, deps);
 
   app.notFound((c) =>
     c.json(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404),

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CreateKey, Key, NewKey } from "@orchestrator/sdk";
+import { CreateKey, Key, Me, NewKey } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { MiddlewareHandler } from "hono";
 import type { App, Deps, Env } from "../api/deps.ts";
@@ -17,6 +17,23 @@ export function routes(app: App, deps: Deps): void {
   };
   app.use("/api/v1/keys", adminOnly);
   app.use("/api/v1/keys/*", adminOnly);
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/me",
+      tags,
+      summary: "Who the presented key is: its tenant, role and name (any role may ask; a sign-in check)",
+      responses: { 200: json(Me, "the key's principal"), ...errors },
+    }),
+    async (c) => {
+      const { tenantId, role, keyId } = c.get("principal");
+      // The middleware set the principal from a live key, so the key row is there to name it.
+      const keyName = keyId ? (await Keys.get(deps.db, tenantId, keyId)).name : null;
+      const auth = deps.config.devNoAuth ? ("off" as const) : ("key" as const);
+      return c.json({ tenantId, role, keyId, keyName, auth }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { CheckpointItem, Fork } from "@orchestrator/sdk";
+import { type CheckpointItem, type Fork, rewindable } from "@orchestrator/sdk";
 import type { z } from "zod";
 import type { Db } from "../db/db.ts";
 import { AppError } from "../error.ts";
@@ -63,7 +63,6 @@ async function find(
 }
 
 /** Statuses a session may be rewound in: nothing runs it, and it can run again (resume or retry). */
-const rewindable = ["paused", "failed", "timeout", "stopped", "cancelled", "orphaned", "partially_completed"];
 
 /**
  * Rewind a session to a checkpoint: its worktree now (git reset), its conversation on the next run (the

@@ -101,6 +101,8 @@ export const sessions = pgTable(
     checkpoint: jsonb("checkpoint"),
     lastSeq: integer("last_seq").notNull().default(0),
     deletedAt: ts("deleted_at"),
+    /** When a person marked the ended session reviewed (the attention queue); a retry clears it. */
+    reviewedAt: ts("reviewed_at"),
   },
   (t) => [
     check("sessions_status", sql.raw(`status in (${statuses})`)),
@@ -118,6 +120,10 @@ export const sessions = pgTable(
       .on(t.agentId)
       .where(sql`status in ('running','degraded','waiting')`),
     index("sessions_parent").on(t.parentId),
+    // The overview's per-minute activity reads the last hour of starts and ends; the attention queue
+    // reads the newest ends.
+    index("sessions_tenant_started").on(t.tenantId, t.startedAt),
+    index("sessions_tenant_ended").on(t.tenantId, t.endedAt),
     index("sessions_tags").using("gin", t.tags),
   ],
 );

@@ -5,8 +5,10 @@ import {
   AgentCreate,
   AgentList,
   AgentPatch,
+  AgentPreview,
   AgentQuery,
   Diagnostics,
+  Eap,
   vocabulary,
 } from "@orchestrator/sdk";
 import type { App, Deps } from "../api/deps.ts";
@@ -89,6 +91,19 @@ export function routes(app: App, deps: Deps): void {
 
   app.openapi(
     createRoute({
+      method: "post",
+      path: "/api/v1/agents/preview",
+      tags,
+      summary:
+        "What registering this A2A agent would create (same body, same checks of the card); saves nothing",
+      request: body(AgentCreate),
+      responses: { 200: json(AgentPreview, "the agent as it would be registered"), ...errors },
+    }),
+    async (c) => c.json(await A2a.preview(deps, tenant(c), c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
       method: "get",
       path: "/api/v1/agents/{id}",
       tags,
@@ -142,6 +157,29 @@ export function routes(app: App, deps: Deps): void {
         );
       const graceful = c.req.valid("query").graceful === "true";
       return c.json(await Life.deregister(deps.store, row, graceful, "deleted through the API"), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/agents/{id}/token/rotate",
+      tags,
+      summary:
+        "Replace an EAP agent's token and signing secret for it (a lost token); the old ones stop working at once",
+      request: { params: Id },
+      responses: { 200: json(Eap.Rotated, "the new token and secret, shown once"), ...errors },
+    }),
+    async (c) => {
+      admin(c, "rotating an agent's token");
+      const row = await Store.get(deps.db, tenant(c), c.req.valid("param").id);
+      if (row.kind !== "eap" || !row.tenantId)
+        throw new AppError("invalid_transition", `${row.name} is not an EAP agent: it has no token`, {
+          id: row.id,
+          kind: row.kind,
+        });
+      const { token, secret } = await Store.rotate(deps.db, row, deps.clock.now());
+      return c.json({ agent_id: row.id, auth_token: token, signing_secret: secret }, 200);
     },
   );
 

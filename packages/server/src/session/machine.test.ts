@@ -1,6 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { Status } from "@orchestrator/sdk";
-import { type Event, type EventType, type State, Invalid, allowed, backoff, next } from "./machine.ts";
+import { Action, Status } from "@orchestrator/sdk";
+import {
+  type Event,
+  type EventType,
+  type State,
+  Invalid,
+  actions,
+  allowed,
+  backoff,
+  next,
+} from "./machine.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const policy = { retryBaseMs: 1000, retryCapMs: 8000 };
@@ -43,6 +52,27 @@ describe("session state machine", () => {
         else expect(() => at({ status }, event)).toThrow(Invalid);
       }
     }
+  });
+
+  test("the actions listed for a status are exactly those next() carries out, attempts spent or not", () => {
+    for (const status of Status.options) {
+      for (const attempt of [0, 1, 3]) {
+        for (const action of Action.options) {
+          const listed = actions(status).includes(action);
+          const run = () => at({ status, attempt }, samples[action]);
+          if (listed) expect(run, `${action} in ${status}`).not.toThrow();
+          else expect(run, `${action} in ${status}`).toThrow(Invalid);
+        }
+      }
+    }
+    expect(actions("pending")).toEqual(["start", "cancel"]);
+    expect(actions("running")).toEqual(["cancel", "stop", "pause"]);
+    expect(actions("completed")).toEqual([]);
+    expect(actions("failed")).toEqual(["retry"]);
+  });
+
+  test("a retry clears the review mark, so a run that ends again is looked at again", () => {
+    expect(at({ status: "failed" }, samples.retry)).toMatchObject({ reviewedAt: null });
   });
 
   test("a claim leases the session, counts the attempt, bumps the fence and sets the deadline once", () => {

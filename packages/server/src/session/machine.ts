@@ -1,4 +1,4 @@
-import type { Status } from "@orchestrator/sdk";
+import { Action, type Status } from "@orchestrator/sdk";
 
 /**
  * The session state machine: one pure function over one table.
@@ -65,6 +65,8 @@ export interface Patch {
   startedAt?: Date | null;
   deadline?: Date | null;
   endedAt?: Date | null;
+  /** Cleared by a retry: a run that ends again needs a fresh look. */
+  reviewedAt?: null;
   result?: unknown;
   error?: { code: string; message: string; retryable?: boolean } | null;
 }
@@ -94,6 +96,13 @@ const table: Record<Status, EventType[]> = {
 
 /** Events accepted in a status: what a 409 lists. */
 export const allowed = (status: Status): EventType[] => table[status];
+
+/**
+ * The actions a person may take in a status. Each action is the event of the same name, and `next` puts
+ * no condition on those events beyond the table (retry included: the attempt budget only bounds automatic
+ * retries), so an action listed here is one its POST would carry out. machine.test.ts checks both ways.
+ */
+export const actions = (status: Status): Action[] => Action.options.filter((a) => table[status].includes(a));
 
 export const isLeased = (status: Status): boolean => (leasedStates as readonly string[]).includes(status);
 
@@ -209,6 +218,7 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
         startedAt: null,
         deadline: null,
         endedAt: null,
+        reviewedAt: null,
         result: null,
         error: null,
       };

@@ -1,11 +1,24 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { Create, EventPage, ListQuery, Page, Reason, Session, Stats, Update } from "@orchestrator/sdk";
+import {
+  CancelMany,
+  CancelResults,
+  Create,
+  EventPage,
+  ListQuery,
+  Page,
+  Reason,
+  Session,
+  Stats,
+  Update,
+} from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { App, Deps } from "../api/deps.ts";
 import * as Events from "../event/log.ts";
 import type { Event } from "./machine.ts";
 import { type Row, toPublic } from "./row.ts";
 import * as Store from "./store.ts";
+import * as Bulk from "./bulk.ts";
+import { stats } from "./stats.ts";
 import * as Projects from "../project/store.ts";
 import * as Agents from "../registry/store.ts";
 import { checkBase, inspect } from "../workspace/worktree.ts";
@@ -62,11 +75,27 @@ export function routes(app: App, deps: Deps): void {
       method: "get",
       path: "/api/v1/sessions/stats",
       tags,
-      responses: { 200: json(Stats, "counts by status"), ...errors },
+      responses: { 200: json(Stats, "counts by status, and starts and ends per minute"), ...errors },
     }),
     async (c) => {
       await Store.settle(deps.store, tenant(c));
-      return c.json(await Store.stats(deps.db, tenant(c)), 200);
+      return c.json(await stats(deps.db, tenant(c), deps.clock.now()), 200);
+    },
+  );
+
+  // A fixed segment, like /stats: it has no POST /{id} to be mistaken for, and is registered before them.
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/sessions/cancel",
+      tags,
+      summary: "Cancel many sessions; each gets its own result (one that cannot be cancelled says why)",
+      request: body(CancelMany),
+      responses: { 200: json(CancelResults, "one result per id, in order"), ...errors },
+    }),
+    async (c) => {
+      const { ids, reason } = c.req.valid("json");
+      return c.json(await Bulk.cancel(deps.store, tenant(c), ids, reason), 200);
     },
   );
 
@@ -139,6 +168,22 @@ export function routes(app: App, deps: Deps): void {
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/sessions/{id}/review",
+      tags,
+      summary: "Mark an ended session reviewed: it leaves the attention queue (again: no change)",
+      request: { params: Id },
+      responses: { 200: json(Session, "the session, reviewed"), ...errors },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const by = p.keyId ? `key:${p.keyId}` : "dev";
+      return c.json(toPublic(await Store.review(deps.store, p.tenantId, c.req.valid("param").id, by)), 200);
+    },
+  );
 
   app.openapi(
     createRoute({

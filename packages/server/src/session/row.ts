@@ -1,6 +1,6 @@
 import { Priority, type Session } from "@orchestrator/sdk";
 import { toDate, toIso } from "../time.ts";
-import type { State } from "./machine.ts";
+import { type State, actions } from "./machine.ts";
 
 /** A sessions row as the server sees it: the public Session plus what only the engine needs. */
 export interface Row extends Session {
@@ -49,6 +49,9 @@ export function fromRow(r: Record<string, unknown>): Row {
     error: (r.error as Session["error"]) ?? null,
     checkpoint: (r.checkpoint as Session["checkpoint"]) ?? null,
     lastSeq: Number(r.last_seq),
+    // Derived, not stored: what the status allows now.
+    actions: actions(r.status as Session["status"]),
+    reviewedAt: toIso(r.reviewed_at),
     fence: Number(r.fence),
   };
 }

@@ -1,16 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import {
-  Create,
-  ListQuery,
-  type Page,
-  type Stats,
-  Status,
-  type Update,
-  priorityRank,
-  terminal,
-} from "@orchestrator/sdk";
+import { Create, ListQuery, type Page, type Update, priorityRank, terminal } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, leaseLost, notFound } from "../error.ts";
 import * as Log from "../event/log.ts";
@@ -127,14 +118,6 @@ export async function list(q: Q, tenantId: string, query: z.output<typeof ListQu
   };
 }
 
-export async function stats(q: Q, tenantId: string): Promise<Stats> {
-  const rows = await q.rows<{ status: string; n: number }>(sql`
-    select status, count(*)::int as n from sessions where tenant_id = ${tenantId} and deleted_at is null group by status`);
-  const byStatus = Object.fromEntries(Status.options.map((s) => [s, 0])) as Stats["byStatus"];
-  for (const r of rows) byStatus[r.status as keyof Stats["byStatus"]] = Number(r.n);
-  return { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus };
-}
-
 export async function update(ctx: Ctx, tenantId: string, id: string, patch: Update): Promise<Row> {
   return ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
@@ -170,6 +153,33 @@ export async function remove(ctx: Ctx, tenantId: string, id: string): Promise<vo
     if (!terminal.includes(row.status)) await apply(ctx, tx, row, { type: "cancel", reason: "deleted" }, {});
     const set = [sql`deleted_at = ${ctx.now().toISOString()}`];
     await Log.write(tx, { tenantId, sessionId: id, type: "session.deleted", at: ctx.now(), data: {}, set });
+  });
+}
+
+/**
+ * Mark an ended session reviewed: it leaves the attention queue. Marking it again changes nothing and logs
+ * nothing; a session that has not ended cannot be reviewed.
+ */
+export async function review(ctx: Ctx, tenantId: string, id: string, by: string): Promise<Row> {
+  return ctx.db.tx(async (tx) => {
+    const row = await lock(tx, id, tenantId);
+    if (!terminal.includes(row.status))
+      throw new AppError(
+        "invalid_transition",
+        `session ${id} is ${row.status}; only a session that has ended can be marked reviewed`,
+        { status: row.status },
+      );
+    if (row.reviewedAt) return row;
+    const at = ctx.now();
+    const after = await Log.write(tx, {
+      tenantId,
+      sessionId: id,
+      type: "session.reviewed",
+      at,
+      data: { by },
+      set: [sql`reviewed_at = ${at.toISOString()}`],
+    });
+    return fromRow(after!);
   });
 }
 
@@ -314,6 +324,7 @@ function assignments(p: Patch): SQL[] {
   if (p.startedAt !== undefined) set("started_at", at(p.startedAt));
   if (p.deadline !== undefined) set("deadline", at(p.deadline));
   if (p.endedAt !== undefined) set("ended_at", at(p.endedAt));
+  if (p.reviewedAt !== undefined) set("reviewed_at", p.reviewedAt);
   if (p.result !== undefined) out.push(sql`result = ${json(p.result)}::jsonb`);
   if (p.error !== undefined) out.push(sql`error = ${json(p.error)}::jsonb`);
   return out;

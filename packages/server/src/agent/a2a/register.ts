@@ -1,5 +1,6 @@
 import { AgentCard } from "@a2a-js/sdk";
-import { type AgentCreate, fromWords } from "@orchestrator/sdk";
+import { type AgentCreate, type AgentPreview, fromWords } from "@orchestrator/sdk";
+import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Deps } from "../../api/deps.ts";
 import { AppError } from "../../error.ts";
@@ -47,16 +48,20 @@ export function skillsToCapabilities(skills: { id: string; tags?: string[] }[]):
   return [...out];
 }
 
+/** What registering a card would insert, read and checked: the card as fetched, and the row it makes. */
+export interface Plan {
+  card: AgentCard;
+  json: Record<string, unknown>;
+  version: "1.0" | "0.3";
+  row: Omit<Parameters<typeof insert>[2], "tenantId">;
+}
+
 /**
- * Register an A2A agent by its Agent Card: fetch it through the SSRF guard, check it offers a JSON-RPC
- * interface we speak, map its skills to capabilities, and keep the card. A2A agents have no heartbeat:
- * they count as online, and the breaker takes them out of routing when their calls keep failing.
+ * Read an A2A agent's card for registration: fetch it through the SSRF guard, check it offers a JSON-RPC
+ * interface we speak, and map its skills to capabilities. Saves nothing; registering and previewing both
+ * start here, so a card one refuses the other refuses the same way.
  */
-export async function register(
-  deps: Deps,
-  tenantId: string,
-  input: z.output<typeof AgentCreate>,
-): Promise<AgentRow> {
+export async function read(deps: Deps, input: z.output<typeof AgentCreate>): Promise<Plan> {
   const allow = Guard.allowlist(deps.config.agents.allowHosts);
   await Guard.check(input.cardUrl, allow, "body.cardUrl");
   let json: Record<string, unknown>;
@@ -80,21 +85,90 @@ export async function register(
   const capabilities = input.capabilities ?? skillsToCapabilities(card.skills);
   if (!capabilities.length)
     throw bad("body.capabilities", "the card's skills map to no capability: give capabilities");
-  return insert(deps.db, deps.clock.now(), {
-    tenantId,
-    name: input.name ?? card.name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100),
-    kind: "a2a",
-    label: `A2A agent (${at.version})`,
-    version: card.version || "0.0.0",
-    description: card.description.slice(0, 500),
-    capabilities,
-    capacity: input.capacity,
-    mode: null,
-    endpoint: at.url,
-    tokenHash: null,
-    secret: null,
-    ttlMs: 0,
-    card: json,
-    metadata: { protocolVersion: at.version, cardUrl: input.cardUrl },
-  });
+  return {
+    card,
+    json,
+    version: at.version,
+    row: {
+      name: input.name ?? card.name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100),
+      kind: "a2a",
+      label: `A2A agent (${at.version})`,
+      version: card.version || "0.0.0",
+      description: card.description.slice(0, 500),
+      capabilities,
+      capacity: input.capacity,
+      mode: null,
+      endpoint: at.url,
+      tokenHash: null,
+      secret: null,
+      ttlMs: 0,
+      card: json,
+      metadata: { protocolVersion: at.version, cardUrl: input.cardUrl },
+    },
+  };
+}
+
+/**
+ * Register an A2A agent by its Agent Card, keeping the card. A2A agents have no heartbeat: they count as
+ * online, and the breaker takes them out of routing when their calls keep failing.
+ */
+export async function register(
+  deps: Deps,
+  tenantId: string,
+  input: z.output<typeof AgentCreate>,
+): Promise<AgentRow> {
+  const plan = await read(deps, input);
+  return insert(deps.db, deps.clock.now(), { tenantId, ...plan.row });
+}
+
+/** Every interface a card offers: A2A 1.0's list, or a 0.3 card's main URL and additional interfaces. */
+export function transports(
+  json: Record<string, unknown>,
+): { url: string; binding: string; version: string }[] {
+  const list = (json.supportedInterfaces as Record<string, unknown>[] | undefined) ?? [];
+  if (list.length)
+    return list.map((i) => ({
+      url: String(i.url ?? ""),
+      binding: String(i.protocolBinding ?? "JSONRPC"),
+      version: String(i.protocolVersion ?? ""),
+    }));
+  const version = String(json.protocolVersion ?? "");
+  const main =
+    typeof json.url === "string"
+      ? [{ url: json.url, binding: String(json.preferredTransport ?? "JSONRPC"), version }]
+      : [];
+  const more = ((json.additionalInterfaces as Record<string, unknown>[] | undefined) ?? []).map((i) => ({
+    url: String(i.url ?? ""),
+    binding: String(i.transport ?? ""),
+    version,
+  }));
+  // A 0.3 card usually repeats its main interface among the additional ones.
+  return [...main, ...more.filter((m) => !main.some((x) => x.url === m.url && x.binding === m.binding))];
+}
+
+/** What registering would create, from the same reading of the card; nothing is saved. */
+export async function preview(
+  deps: Deps,
+  tenantId: string,
+  input: z.output<typeof AgentCreate>,
+): Promise<AgentPreview> {
+  const { card, json, version, row } = await read(deps, input);
+  // The same test as the unique index agents_name: one live agent of a name per tenant.
+  const taken = await deps.db.rows(sql`
+    select 1 from agents where tenant_id = ${tenantId} and name = ${row.name} and deleted_at is null`);
+  return {
+    name: row.name,
+    nameTaken: taken.length > 0,
+    description: row.description,
+    version: row.version,
+    label: row.label,
+    url: row.endpoint!,
+    protocolVersion: version,
+    capabilities: row.capabilities,
+    capacity: row.capacity,
+    skills: card.skills.map((s) => ({ id: s.id, name: s.name, description: s.description, tags: s.tags })),
+    transports: transports(json),
+    streaming: card.capabilities?.streaming ?? false,
+    pushNotifications: card.capabilities?.pushNotifications ?? false,
+  };
 }

@@ -134,7 +134,14 @@ export class Mapper {
         callId: part.callID,
         status,
         ...(part.state?.title ? { title: part.state.title } : {}),
-        ...(part.state?.error ? { error: part.state.error } : {}),
+        ...(part.state?.error ? { error: clip(String(part.state.error)) } : {}),
+        // Input once the call is running (it is complete by then), output once it completed.
+        ...(status !== "pending" && part.state?.input !== undefined
+          ? { input: bounded(part.state.input) }
+          : {}),
+        ...(status === "completed" && typeof part.state?.output === "string"
+          ? { output: clip(part.state.output) }
+          : {}),
       },
     ];
   }
@@ -155,6 +162,18 @@ export class Mapper {
     }
     return { events: [] };
   }
+}
+
+/**
+ * Tool input and output go into the session log for the Glass Box, bounded: a file dump or a long build log
+ * is cut to its first 8 KiB, saying so, so one tool call cannot bloat the log.
+ */
+const limit = 8192;
+const clip = (t: string) =>
+  t.length > limit ? `${t.slice(0, limit)}\n… (${t.length - limit} more characters)` : t;
+function bounded(input: unknown): unknown {
+  const text = JSON.stringify(input);
+  return text === undefined || text.length <= limit ? input : { truncated: clip(text) };
 }
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);

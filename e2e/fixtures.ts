@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test as base, expect, type Page } from "@playwright/test";
+
+/**
+ * A real server per test file, started the way a newcomer starts it (`orchestrator serve`), on a free port
+ * and a fresh PGlite directory, with short heartbeats so agents go offline within seconds. Its admin key
+ * is read from what it prints.
+ */
+export interface Server {
+  url: string;
+  key: string;
+  grpc: string | null;
+  dir: string;
+  api<T = any>(p: string, init?: { method?: string; json?: unknown }): Promise<{ status: number; body: T }>;
+}
+
+export const ttlMs = 3000;
+
+async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "io-e2e-"));
+  mkdirSync(path.join(dir, "data"));
+  const child: ChildProcess = spawn(process.execPath, ["packages/cli/bin/orchestrator.js", "serve"], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ORCHESTRATOR_DATA_DIR: path.join(dir, "data"),
+      ORCHESTRATOR_REPO_ROOTS: dir,
+      ORCHESTRATOR_AGENT_HEARTBEAT_MS: "1000",
+      ORCHESTRATOR_AGENT_TTL_MS: String(ttlMs),
+      ORCHESTRATOR_POLL_MS: "100",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stderr!.on("data", (d) => process.stderr.write(d));
+  const ready = new Promise<{ url: string; key: string; grpc: string | null }>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const key = /\n\s+(io_[A-Za-z0-9_-]+)\n/.exec(out)?.[1];
+      const grpc = /EAP gRPC\s+(\S+)/.exec(out)?.[1] ?? null;
+      if (url && key) resolve({ url, key, grpc });
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}:\n${out}`)));
+    setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
+  });
+  const { url, key, grpc } = await ready;
+  const api: Server["api"] = async (p, init = {}) => {
+    const res = await fetch(url + p, {
+      method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(init.json === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const gone = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+      child.kill("SIGKILL");
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { server: { url, key, grpc, dir, api }, stop };
+}
+
+export const test = base.extend<{ signedIn: Page }, { server: Server }>({
+  server: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const { server, stop } = await start();
+      await use(server);
+      await stop();
+    },
+    { scope: "worker", timeout: 90_000 },
+  ],
+  /** A page already signed in: the key is where the sign-in form puts it. */
+  signedIn: async ({ page, server }, use) => {
+    await page.addInitScript((k) => localStorage.setItem("orchestrator.key", k), server.key);
+    await use(page);
+  },
+});
+export { expect };
+
+/** Poll the API until the session is in one of these states. */
+export async function settle(s: Server, id: string, states: string[], ms = 60_000): Promise<any> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await s.api(`/api/v1/sessions/${id}`);
+    if (states.includes(r.body.status)) return r.body;
+    if (Date.now() > end) throw new Error(`session ${id} is ${r.body.status}, not ${states.join("/")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Screenshots kept as CI artefacts (test-results/screenshots). */
+export const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join("test-results", "screenshots", `${name}.png`), fullPage: true });

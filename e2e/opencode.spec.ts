@@ -1,0 +1,65 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect, settle, shot, test } from "./fixtures.ts";
+
+// A real OpenCode with the demo model (a scripted fake LLM, not an AI) on a real git repository.
+function repo(dir: string): string {
+  const r = path.join(dir, `repo-${Date.now()}`);
+  mkdirSync(r);
+  writeFileSync(path.join(r, "README.md"), "# demo\n\nhello\n");
+  const git = (...a: string[]) => execFileSync("git", ["-C", r, ...a]);
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init");
+  return r;
+}
+const prompt = (steps: unknown[]) => `Do it.\nFAKE_SCRIPT: ${JSON.stringify(steps)}`;
+
+test("approve a permission request from the timeline, then open the finished session's diff", async ({
+  signedIn: page,
+  server,
+}) => {
+  const { body } = await server.api("/api/v1/sessions", {
+    json: {
+      title: "supervised edit",
+      profile: "demo-supervised",
+      workspace: { repo: repo(server.dir) },
+      prompt: prompt([
+        {
+          tool: "bash",
+          args: { command: "printf 'hello\\nworld\\n' > notes.txt", description: "write notes" },
+        },
+        { tool: "edit", args: { filePath: "README.md", oldString: "hello", newString: "hello, reviewer" } },
+        { text: "wrote notes.txt and edited the README" },
+      ]),
+    },
+  });
+  expect(body.id, JSON.stringify(body)).toBeTruthy();
+  await page.goto(`${server.url}/sessions/${body.id}`);
+  const ask = page.locator("[data-approval][data-state=pending]");
+  await expect(ask).toBeVisible({ timeout: 90_000 });
+  await expect(ask).toContainText("notes.txt");
+  await expect(page.locator(".page-head [data-status=waiting]")).toBeVisible();
+  // The shell counts it as needing a person.
+  await expect(page.locator(".nav .count")).toBeVisible();
+  await shot(page, "approval");
+  await ask.getByRole("button", { name: "Once" }).click();
+  await expect(page.locator("[data-approval][data-state=answered]")).toContainText("answered: once");
+
+  await settle(server, body.id, ["completed", "failed"], 90_000);
+  await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+  const diff = page.locator("#diff-t").locator("xpath=ancestor::section");
+  await expect(page.locator("#diff-t")).toContainText("2 files");
+  await page.getByRole("button", { name: /notes\.txt/ }).click();
+  await expect(page.locator("[data-file='notes.txt']")).toContainText("world");
+  await page.getByRole("button", { name: /README\.md/ }).click();
+  await expect(page.locator("[data-file='README.md'] .ln-add")).toContainText("hello, reviewer");
+  await page.getByRole("button", { name: "Split" }).click();
+  await expect(page.locator("[data-file='README.md'] table.split")).toBeVisible();
+  await expect(diff.locator("td.ln-del")).toContainText("hello");
+  // A tool call opens to its input and output.
+  await page.getByTestId("timeline").locator("[data-kind=tool] summary").first().click();
+  await expect(page.getByTestId("timeline").locator("[data-kind=tool]").first()).toContainText("Input");
+  await shot(page, "diff");
+});

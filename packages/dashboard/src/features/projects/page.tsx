@@ -1,0 +1,220 @@
+import { CreateProject, type Project, type Status } from "@orchestrator/sdk";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { useAuth } from "../../app/auth.tsx";
+import { StatusBadge } from "../../ui/badge.tsx";
+import { Button } from "../../ui/button.tsx";
+import { Card, Empty, PageHead } from "../../ui/card.tsx";
+import { Dialog } from "../../ui/dialog.tsx";
+import { Field } from "../../ui/field.tsx";
+import { Problem, issueFor } from "../../ui/problem.tsx";
+import { Ago } from "../../ui/time.tsx";
+
+/** Registered repositories; pick one to see its worktrees and the session each belongs to. */
+export function Page() {
+  const { client } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const [adding, setAdding] = useState(false);
+  const projects = useQuery({ queryKey: ["projects"], queryFn: () => client.projects.list() });
+  const picked = projects.data?.find((p) => p.name === params.get("p")) ?? projects.data?.[0];
+  return (
+    <>
+      <PageHead title="Projects" sub="Repositories sessions work on, each session in its own git worktree.">
+        <Button variant="primary" onClick={() => setAdding(true)}>
+          + Register repository
+        </Button>
+      </PageHead>
+      {projects.error ? <Problem error={projects.error} /> : null}
+      {projects.data?.length === 0 && (
+        <Empty>No projects yet: register a git repository to give sessions a workspace</Empty>
+      )}
+      {picked && (
+        <div className="grid-2" style={{ gridTemplateColumns: "minmax(240px, 1fr) minmax(0, 2fr)" }}>
+          <Card title="Repositories" id="repos" pad={false}>
+            <ul className="feed">
+              {projects.data?.map((p) => (
+                <li key={p.id}>
+                  <button
+                    className="chip grow"
+                    style={{ textAlign: "left", textTransform: "none" }}
+                    aria-pressed={p.id === picked.id}
+                    onClick={() => setParams({ p: p.name }, { replace: true })}
+                  >
+                    {p.name}
+                    <div className="muted" style={{ fontWeight: 400 }}>
+                      {p.path}
+                    </div>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Worktrees p={picked} />
+        </div>
+      )}
+      <AddProject open={adding} onClose={() => setAdding(false)} onAdded={(p) => setParams({ p: p.name })} />
+    </>
+  );
+}
+
+function Worktrees({ p }: { p: Project }) {
+  const { client } = useAuth();
+  const wt = useQuery({
+    queryKey: ["projects", p.name, "worktrees"],
+    queryFn: () => client.projects.worktrees(p.name),
+    refetchInterval: 5_000,
+  });
+  return (
+    <Card title={`${p.name} · worktrees`} id="worktrees" pad={false}>
+      <div className="body">
+        <dl className="kv">
+          <dt>path</dt>
+          <dd>
+            <code>{p.path}</code>
+          </dd>
+          <dt>base</dt>
+          <dd>{p.baseBranch}</dd>
+          <dt>setup</dt>
+          <dd>{p.setup ? <code>{p.setup}</code> : <span className="muted">none</span>}</dd>
+          <dt>retention</dt>
+          <dd>{p.retentionHours} h after a session ends (branches are kept)</dd>
+          <dt>registered</dt>
+          <dd>
+            <Ago at={p.createdAt} />
+          </dd>
+        </dl>
+      </div>
+      {wt.error ? <Problem error={wt.error} /> : null}
+      <div className="scroll-x">
+        <table className="t">
+          <thead>
+            <tr>
+              <th>Session</th>
+              <th>Status</th>
+              <th>Branch</th>
+              <th>Worktree</th>
+            </tr>
+          </thead>
+          <tbody>
+            {wt.data?.map((w) => (
+              <tr key={w.sessionId}>
+                <td>
+                  <Link to={`/sessions/${w.sessionId}`}>{w.sessionId.slice(0, 8)}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={w.status as Status} />
+                </td>
+                <td>
+                  <code>{w.branch}</code>
+                </td>
+                <td className={w.exists ? "" : "muted"}>
+                  {w.exists ? <code>{w.path}</code> : "removed (branch kept)"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {wt.data?.length === 0 && <div className="body muted">No session has worked here yet.</div>}
+    </Card>
+  );
+}
+
+function AddProject({
+  open,
+  onClose,
+  onAdded,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onAdded: (p: Project) => void;
+}) {
+  const { client } = useAuth();
+  const qc = useQueryClient();
+  const [f, setF] = useState({ name: "", path: "", baseBranch: "", setup: "" });
+  const [tried, setTried] = useState(false);
+  const body = {
+    name: f.name.trim(),
+    path: f.path.trim(),
+    ...(f.baseBranch.trim() ? { baseBranch: f.baseBranch.trim() } : {}),
+    ...(f.setup.trim() ? { setup: f.setup.trim() } : {}),
+  };
+  const parsed = CreateProject.safeParse(body);
+  const add = useMutation({
+    mutationFn: () => client.projects.create(body),
+    onSuccess: (p) => {
+      void qc.invalidateQueries({ queryKey: ["projects"] });
+      setF({ name: "", path: "", baseBranch: "", setup: "" });
+      setTried(false);
+      onAdded(p);
+      onClose();
+    },
+  });
+  const err = (k: string) =>
+    issueFor(add.error, k) ??
+    (tried && !parsed.success ? parsed.error.issues.find((i) => i.path[0] === k)?.message : undefined);
+  const close = () => {
+    add.reset();
+    onClose();
+  };
+  return (
+    <Dialog
+      open={open}
+      onClose={close}
+      title="Register a repository"
+      footer={
+        <>
+          <Button onClick={close}>Cancel</Button>
+          <Button variant="primary" type="submit" form="add-project" disabled={add.isPending}>
+            {add.isPending ? "Registering…" : "Register"}
+          </Button>
+        </>
+      }
+    >
+      <form
+        id="add-project"
+        className="stack"
+        style={{ gap: 12 }}
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTried(true);
+          if (parsed.success) add.mutate();
+        }}
+      >
+        <Field label="Name" error={err("name")} hint="lower-case letters, digits and . _ : -">
+          <input
+            value={f.name}
+            onChange={(e) => setF({ ...f, name: e.target.value })}
+            placeholder="my-service"
+          />
+        </Field>
+        <Field
+          label="Path on the server"
+          error={err("path")}
+          hint="The repository's top directory, under the server's allowed roots."
+        >
+          <input
+            value={f.path}
+            onChange={(e) => setF({ ...f, path: e.target.value })}
+            placeholder="/srv/repos/my-service"
+          />
+        </Field>
+        <Field label="Base branch" error={err("baseBranch")} hint="Empty: the branch checked out now.">
+          <input value={f.baseBranch} onChange={(e) => setF({ ...f, baseBranch: e.target.value })} />
+        </Field>
+        <Field
+          label="Setup command"
+          error={err("setup")}
+          hint="Run in each new worktree, e.g. npm ci (optional)."
+        >
+          <input value={f.setup} onChange={(e) => setF({ ...f, setup: e.target.value })} />
+        </Field>
+        {add.error && !["name", "path", "baseBranch", "setup"].some((k) => issueFor(add.error, k)) ? (
+          <Problem error={add.error} />
+        ) : null}
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,137 @@
+import {
+  type FilePatch,
+  type Hunk,
+  type Line,
+  type Session,
+  WorkspaceResult,
+  parsePatch,
+  splitRows,
+} from "@orchestrator/sdk";
+import { useMemo, useState } from "react";
+import { Button } from "../../ui/button.tsx";
+import { Card } from "../../ui/card.tsx";
+
+/** What the session changed: a file list, and each file's patch in a unified or a split view. */
+export function DiffView({ s }: { s: Session }) {
+  const result = WorkspaceResult.safeParse(s.result);
+  const files = useMemo(
+    () => (result.success ? parsePatch(result.data.diff.patch) : []),
+    [result.success, result.data?.diff.patch],
+  );
+  const [view, setView] = useState<"unified" | "split">("unified");
+  const [open, setOpen] = useState<string | null>(null);
+  if (!result.success) return null;
+  const d = result.data.diff;
+  const shown = files.find((f) => f.file === open) ?? files[0];
+  return (
+    <Card
+      title={`Changes · ${d.files.length} files · +${d.additions} −${d.deletions}`}
+      id="diff"
+      pad={false}
+      action={
+        <div className="row" role="group" aria-label="Diff view">
+          {result.data.branch && <code className="muted">{result.data.branch}</code>}
+          <Button size="sm" aria-pressed={view === "unified"} onClick={() => setView("unified")}>
+            Unified
+          </Button>
+          <Button size="sm" aria-pressed={view === "split"} onClick={() => setView("split")}>
+            Split
+          </Button>
+        </div>
+      }
+    >
+      {d.files.length === 0 ? (
+        <div className="body muted">The session changed no files.</div>
+      ) : (
+        <div className="diff">
+          <ul className="diff-files" aria-label="Changed files">
+            {d.files.map((f) => (
+              <li key={f.file}>
+                <button
+                  className="chip"
+                  aria-pressed={shown?.file === f.file}
+                  onClick={() => setOpen(f.file)}
+                  style={{ width: "100%", textAlign: "left", textTransform: "none" }}
+                >
+                  {f.file} <span className="tone-run">+{f.additions}</span>{" "}
+                  <span className="tone-bad">−{f.deletions}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="diff-body">{shown && <FileDiff f={shown} view={view} />}</div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function FileDiff({ f, view }: { f: FilePatch; view: "unified" | "split" }) {
+  return (
+    <div data-file={f.file}>
+      <div className="label" style={{ padding: "8px 10px" }}>
+        {f.status} · {f.from && f.to && f.from !== f.to ? `${f.from} → ${f.to}` : f.file}
+      </div>
+      {f.binary && (
+        <div className="muted" style={{ padding: 10 }}>
+          binary file
+        </div>
+      )}
+      {f.hunks.map((h, i) => (view === "unified" ? <Unified key={i} h={h} /> : <Split key={i} h={h} />))}
+    </div>
+  );
+}
+
+const mark = { add: "+", del: "-", context: " " } as const;
+
+function Unified({ h }: { h: Hunk }) {
+  return (
+    <table className="code-t">
+      <tbody>
+        <tr className="hunk">
+          <td colSpan={3}>{h.header}</td>
+        </tr>
+        {h.lines.map((l, i) => (
+          <tr key={i} className={`ln-${l.kind}`}>
+            <td className="no">{l.old ?? ""}</td>
+            <td className="no">{l.new ?? ""}</td>
+            <td className="src">
+              {mark[l.kind]}
+              {l.text}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Split({ h }: { h: Hunk }) {
+  const cell = (l: Line | null, side: "old" | "new") =>
+    l ? (
+      <>
+        <td className="no">{l[side]}</td>
+        <td className={`src ln-${l.kind}`}>{l.text}</td>
+      </>
+    ) : (
+      <>
+        <td className="no" />
+        <td className="src ln-none" />
+      </>
+    );
+  return (
+    <table className="code-t split">
+      <tbody>
+        <tr className="hunk">
+          <td colSpan={4}>{h.header}</td>
+        </tr>
+        {splitRows(h).map((r, i) => (
+          <tr key={i}>
+            {cell(r.left, "old")}
+            {cell(r.right, "new")}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

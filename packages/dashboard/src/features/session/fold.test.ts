@@ -1,0 +1,83 @@
+import type { Event } from "@orchestrator/sdk";
+import { expect, test } from "vitest";
+import { apply, empty } from "./fold.ts";
+
+let seq = 0;
+const ev = (type: string, data: Record<string, unknown> = {}): Event => ({
+  id: ++seq,
+  sessionId: "00000000-0000-4000-8000-000000000000",
+  seq,
+  type,
+  at: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+  data,
+});
+
+test("a tool call is one entry that follows its status, and keeps its input and output", () => {
+  seq = 0;
+  const m = apply(empty(), [
+    ev("agent.tool", { tool: "bash", callId: "c1", status: "pending" }),
+    ev("agent.message", { text: "thinking" }),
+    ev("agent.tool", {
+      tool: "bash",
+      callId: "c1",
+      status: "running",
+      input: { command: "ls" },
+      title: "ls",
+    }),
+    ev("agent.tool", { tool: "bash", callId: "c1", status: "completed", output: "a\nb" }),
+  ]);
+  expect(m.items.map((i) => i.kind)).toEqual(["tool", "message"]);
+  expect(m.items[0]).toMatchObject({
+    status: "completed",
+    input: { command: "ls" },
+    output: "a\nb",
+    title: "ls",
+  });
+  expect(m.items[0]!.kind === "tool" && m.items[0]!.steps.map((s) => s.status)).toEqual([
+    "pending",
+    "running",
+    "completed",
+  ]);
+});
+
+test("an approval entry changes in place when it is answered; the claim's routing decision is kept", () => {
+  seq = 0;
+  const m = empty();
+  apply(m, [
+    ev("session.status", {
+      from: "queued",
+      to: "running",
+      event: "claim",
+      attempt: 1,
+      agent: { name: "demo" },
+      runnersUp: [{ name: "b", score: 0.2 }],
+      why: "demo scored 0.6",
+    }),
+    ev("approval.requested", { approvalId: "a1", kind: "permission", request: { title: "bash: ls" } }),
+  ]);
+  const before = m.items[1];
+  apply(m, [ev("approval.answered", { approvalId: "a1", answer: { reply: "once" } })]);
+  expect(m.items).toHaveLength(2);
+  expect(m.items[1]).toMatchObject({ kind: "approval", state: "answered", answer: { reply: "once" } });
+  // A new object, so the memoised row re-renders; the old one is untouched.
+  expect(m.items[1]).not.toBe(before);
+  expect(before).toMatchObject({ state: "pending" });
+  expect(m.route).toEqual({ agent: "demo", why: "demo scored 0.6", runnersUp: [{ name: "b", score: 0.2 }] });
+});
+
+test("events already folded are skipped, and a jump in seq is counted as a gap", () => {
+  seq = 0;
+  const a = [ev("agent.message", { text: "1" }), ev("agent.message", { text: "2" })];
+  const m = apply(empty(), a);
+  apply(m, a); // a replay overlapping what was delivered
+  expect(m.count).toBe(2);
+  expect(m.gaps).toBe(0);
+  seq++; // one event never arrives
+  apply(m, [ev("agent.message", { text: "4" })]);
+  expect(m).toMatchObject({ count: 3, gaps: 1, lastSeq: 4 });
+  apply(m, [
+    ev("agent.usage", { input: 10, output: 5, reasoning: 0, cost: 0.01 }),
+    ev("agent.usage", { input: 1, output: 1, reasoning: 0, cost: 0 }),
+  ]);
+  expect(m.usage).toEqual({ input: 11, output: 6, reasoning: 0, cost: 0.01 });
+});

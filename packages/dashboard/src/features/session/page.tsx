@@ -1,0 +1,64 @@
+import { useQuery } from "@tanstack/react-query";
+import { useParams } from "react-router";
+import { useAuth } from "../../app/auth.tsx";
+import { Card, PageHead } from "../../ui/card.tsx";
+import { Problem } from "../../ui/problem.tsx";
+import { Checkpoints } from "./checkpoints.tsx";
+import { DiffView } from "./diff.tsx";
+import { Header } from "./header.tsx";
+import { useLog } from "./log.ts";
+import { Metrics } from "./metrics.tsx";
+import { Timeline } from "./timeline.tsx";
+
+/** The Glass Box: one session, its header and actions, the live timeline, metrics, checkpoints and diff. */
+export function Page() {
+  const { id = "" } = useParams();
+  const { client } = useAuth();
+  const session = useQuery({ queryKey: ["session", id], queryFn: () => client.sessions.get(id) });
+  const log = useLog(id);
+  const s = session.data;
+  if (session.error)
+    return (
+      <>
+        <PageHead title="Session" />
+        <Problem error={session.error} />
+      </>
+    );
+  if (!s) return <div className="skeleton" style={{ height: 200 }} aria-busy="true" />;
+  return (
+    <>
+      <Header s={s} route={log.model.route} />
+      <div className="grid-2">
+        <div className="stack">
+          <Timeline model={log.model} version={log.version} state={log.state} sessionId={s.id} />
+          <DiffView s={s} />
+        </div>
+        <div className="stack">
+          <Metrics s={s} events={log.model.lastSeq} />
+          {s.error && (
+            <Card title="Error" id="error">
+              <div className="tone-bad">
+                <b>{s.error.code}</b>: {s.error.message}
+              </div>
+              {s.error.retryable !== undefined && (
+                <div className="muted">retryable: {String(s.error.retryable)}</div>
+              )}
+            </Card>
+          )}
+          <Card title="Prompt" id="prompt">
+            <div className="tl-text" style={{ maxHeight: 240, overflow: "auto" }}>
+              {s.prompt}
+            </div>
+            {s.workspace && (
+              <div className="muted" style={{ marginTop: 8 }}>
+                workspace <code>{s.workspace.repo}</code>
+                {s.workspace.ref && ` @ ${s.workspace.ref}`}
+              </div>
+            )}
+          </Card>
+          <Checkpoints s={s} />
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,141 @@
+import type { Status } from "@orchestrator/sdk";
+import { StatusBadge } from "../../ui/badge.tsx";
+import { clock } from "../../ui/time.tsx";
+import { ApprovalRow } from "./approval.tsx";
+import type { Item } from "./fold.ts";
+
+const levelTone: Record<string, string> = { error: "bad", warn: "hold", info: "done", debug: "idle" };
+const toolTone: Record<string, string> = {
+  pending: "idle",
+  running: "queue",
+  completed: "run",
+  error: "bad",
+};
+
+/** One timeline entry. Rows are memoised by item, and an item object only changes when its event does. */
+export function Row({ item, sessionId }: { item: Item; sessionId: string }) {
+  return (
+    <div className={`tl tl-${item.kind}`} data-kind={item.kind} data-seq={item.key}>
+      <time className="tl-at" dateTime={item.at}>
+        {clock(item.at)}
+      </time>
+      <div className="tl-body">
+        <Body item={item} sessionId={sessionId} />
+      </div>
+    </div>
+  );
+}
+
+function Body({ item, sessionId }: { item: Item; sessionId: string }) {
+  switch (item.kind) {
+    case "status": {
+      const retry = item.to === "queued" && item.from !== "pending" && item.from !== "paused";
+      return (
+        <div>
+          <div className="row">
+            <StatusBadge status={item.to as Status} />
+            <span className="muted">
+              ← {item.from.replace(/_/g, " ")} · {item.event}
+              {item.attempt > 0 && ` · attempt ${item.attempt}`}
+            </span>
+            {retry && <span className="badge tone-hold">retry</span>}
+          </div>
+          {item.route && (
+            <div className="muted" style={{ marginTop: 2 }}>
+              → {item.route.agent}
+              {item.route.why && `: ${item.route.why}`}
+              {item.route.runnersUp.length > 0 &&
+                ` · runners-up ${item.route.runnersUp.map((r) => `${r.name} ${r.score}`).join(", ")}`}
+            </div>
+          )}
+          {item.reason && <div className="muted">{item.reason}</div>}
+          {item.error && (
+            <div className="tone-bad">
+              {item.error.code}: {item.error.message}
+            </div>
+          )}
+        </div>
+      );
+    }
+    case "message":
+      return <div className="tl-text">{item.text}</div>;
+    case "reasoning":
+      return (
+        <details>
+          <summary className="muted">reasoning</summary>
+          <div className="tl-text muted">{item.text}</div>
+        </details>
+      );
+    case "log":
+      return (
+        <div className="tl-text">
+          <b className={`tone-${levelTone[item.level] ?? "idle"}`}>[{item.level.toUpperCase()}]</b>{" "}
+          {item.text}
+        </div>
+      );
+    case "tool":
+      return (
+        <details className="tl-tool">
+          <summary>
+            <span className={`badge tone-${toolTone[item.status] ?? "idle"}`}>{item.status}</span>{" "}
+            <b>{item.tool}</b> <span className="muted">{item.title}</span>
+          </summary>
+          <div className="stack" style={{ gap: 6, marginTop: 6 }}>
+            {item.input !== undefined && (
+              <div>
+                <div className="label">Input</div>
+                <pre className="code">{JSON.stringify(item.input, null, 2)}</pre>
+              </div>
+            )}
+            {item.output !== undefined && (
+              <div>
+                <div className="label">Output</div>
+                <pre className="code">{item.output}</pre>
+              </div>
+            )}
+            {item.error && <pre className="code tone-bad">{item.error}</pre>}
+            <div className="muted">
+              {item.steps.map((s) => `${clock(s.at)} ${s.status}`).join(" → ")} · call {item.callId}
+            </div>
+          </div>
+        </details>
+      );
+    case "approval":
+      return <ApprovalRow item={item} sessionId={sessionId} />;
+    case "checkpoint":
+      return <div className="tone-done">◆ checkpoint #{item.seq}</div>;
+    case "progress":
+      return (
+        <div className="row">
+          <span className="muted">progress</span>
+          <div className="bar" style={{ width: 160 }}>
+            <span style={{ width: `${item.total ? (100 * item.done) / item.total : 0}%` }} />
+          </div>
+          {item.done}/{item.total}
+        </div>
+      );
+    case "todo":
+      return (
+        <ul style={{ margin: 0, paddingLeft: 18 }}>
+          {item.todos.map((t, i) => (
+            <li key={i} className={t.status === "completed" ? "muted" : ""}>
+              [{t.status === "completed" ? "x" : t.status === "in_progress" ? "~" : " "}] {t.content}
+            </li>
+          ))}
+        </ul>
+      );
+    case "artifact":
+      return (
+        <details>
+          <summary>artifact {item.name}</summary>
+          <pre className="code">{item.content}</pre>
+        </details>
+      );
+    case "other":
+      return (
+        <div className="muted">
+          {item.type} <code>{JSON.stringify(item.data)}</code>
+        </div>
+      );
+  }
+}

@@ -1,0 +1,17 @@
+import { expect, test } from "vitest";
+import { delay, socketUrl } from "./live.ts";
+
+test("the socket URL follows the page's scheme and carries the cursor and the key", () => {
+  expect(socketUrl({ url: "https://io.example/", key: "io_k", session: "abc" }, 42)).toBe(
+    "wss://io.example/ws/sessions/abc?after=42&access_token=io_k",
+  );
+  expect(socketUrl({ url: "http://127.0.0.1:7420" }, undefined)).toBe("ws://127.0.0.1:7420/ws/sessions");
+});
+
+test("reconnect delays double from 250 ms to 5 s, jittered by a quarter either way", () => {
+  expect(delay(0, () => 0.5)).toBe(250);
+  expect(delay(2, () => 0.5)).toBe(1000);
+  expect(delay(10, () => 0.5)).toBe(5000);
+  expect(delay(0, () => 0)).toBe(188);
+  expect(delay(10, () => 0.999)).toBeLessThanOrEqual(6250);
+});
