@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { SdkAgent } from "../packages/server/test/a2a-agent.ts";
 import { expect, shot, test, ttlMs } from "./fixtures.ts";
 
 test("register an EAP agent: the token shows once, the SDK example connects with it, its card goes online, then offline when killed", async ({
@@ -66,4 +67,47 @@ test("register an EAP agent: the token shows once, the SDK example connects with
   await expect(page.locator("#beats-t")).toContainText("Heartbeats");
   await expect(page.getByRole("table")).toContainText("echo this");
   await shot(page, "agent-diagnostics");
+});
+
+test("connect an A2A agent by its card: previewed before saving, then listed and given work", async ({
+  signedIn: page,
+  server,
+}) => {
+  const remote = new SdkAgent();
+  const cardUrl = await remote.start({ streaming: true, skills: [{ id: "echo", tags: ["testing"] }] });
+  try {
+    await page.goto(`${server.url}/agents`);
+    await page.getByRole("button", { name: "+ Connect agent" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "A2A agent (agent card)" }).click();
+    // A card that is not there is refused in place, naming the problem.
+    await dialog.getByLabel("Agent card URL").fill(`${remote.url}/nothing.json`);
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    await expect(dialog.getByRole("alert").or(dialog.locator(".field .err"))).toBeVisible();
+    await expect(dialog.getByRole("button", { name: "Register" })).toBeDisabled();
+
+    await dialog.getByLabel("Agent card URL").fill(cardUrl);
+    await dialog.getByRole("button", { name: "Preview" }).click();
+    const preview = dialog.locator("[data-preview]");
+    await expect(preview).toContainText("sdk-echo");
+    await expect(preview).toContainText("v1.2.3");
+    await expect(preview).toContainText("testing");
+    // Nothing is saved by a preview.
+    expect((await server.api("/api/v1/agents?kind=a2a")).body.items).toHaveLength(0);
+    await shot(page, "a2a-preview");
+    await dialog.getByRole("button", { name: "Register" }).click();
+    await expect(dialog).toBeHidden();
+    const card = page.locator("[data-agent=sdk-echo]");
+    await expect(card).toHaveAttribute("data-status", "online");
+
+    const caps = (await server.api("/api/v1/agents?kind=a2a")).body.items[0].capabilities;
+    const s = await server.api("/api/v1/sessions", {
+      json: { title: "to a2a", prompt: "hello a2a", capabilities: caps },
+    });
+    await page.goto(`${server.url}/sessions/${s.body.id}`);
+    await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+    await expect(page.getByTestId("timeline")).toContainText("hello a2a");
+  } finally {
+    remote.stop();
+  }
 });

@@ -32,6 +32,8 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
       ORCHESTRATOR_AGENT_HEARTBEAT_MS: "1000",
       ORCHESTRATOR_AGENT_TTL_MS: String(ttlMs),
       ORCHESTRATOR_POLL_MS: "100",
+      // The scripted A2A agent of the tests listens on loopback, which the SSRF guard refuses otherwise.
+      ORCHESTRATOR_AGENT_ALLOW_HOSTS: "127.0.0.1",
       LOG_LEVEL: "warn",
       DATABASE_URL: "",
     },
@@ -48,7 +50,8 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
       if (url && key) resolve({ url, key, grpc });
     });
     child.once("exit", (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-    setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
+    const t = setTimeout(() => reject(new Error(`server did not start in 120 s:\n${out}`)), 120_000);
+    child.stdout!.on("data", () => out.includes("io_") && clearTimeout(t));
   });
   const { url, key, grpc } = await ready;
   const api: Server["api"] = async (p, init = {}) => {
@@ -83,7 +86,7 @@ export const test = base.extend<{ signedIn: Page }, { server: Server }>({
       await use(server);
       await stop();
     },
-    { scope: "worker", timeout: 90_000 },
+    { scope: "worker", timeout: 150_000 },
   ],
   /** A page already signed in: the key is where the sign-in form puts it. */
   signedIn: async ({ page, server }, use) => {

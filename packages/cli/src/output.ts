@@ -125,6 +125,7 @@ export function describe(e: Event): string {
     case "session.deleted":
       return "";
     case "agent.message":
+    case "agent.delta":
       return str(d.text);
     case "agent.log":
       return `[${str(d.level)}] ${str(d.text)}`;

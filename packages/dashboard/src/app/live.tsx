@@ -11,20 +11,15 @@ import { useAuth } from "./auth.tsx";
 interface Live {
   state: LiveState;
   detail?: string;
-  /** The newest events, newest first (the overview's activity feed). */
-  recent: Event[];
   reconnect(): void;
 }
-const Ctx = createContext<Live>({ state: "connecting", recent: [], reconnect() {} });
+const Ctx = createContext<Live>({ state: "connecting", reconnect() {} });
 export const useLive = () => useContext(Ctx);
-
-const keep = 50;
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const { client, key } = useAuth();
   const qc = useQueryClient();
   const [state, setState] = useState<{ state: LiveState; detail?: string }>({ state: "connecting" });
-  const [recent, setRecent] = useState<Event[]>([]);
   const w = useRef<ReturnType<typeof watch> | null>(null);
 
   useEffect(() => {
@@ -35,14 +30,17 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       stale = undefined;
       const batch = pending;
       pending = [];
-      setRecent((r) => [...batch.reverse(), ...r].slice(0, keep));
-      const ids = new Set(batch.map((e) => e.sessionId));
-      void qc.invalidateQueries({ queryKey: ["sessions"] });
-      void qc.invalidateQueries({ queryKey: ["stats"] });
-      void qc.invalidateQueries({ queryKey: ["attention"] });
-      if (batch.some((e) => e.type.startsWith("approval.")))
-        void qc.invalidateQueries({ queryKey: ["approvals"] });
-      for (const id of ids) void qc.invalidateQueries({ queryKey: ["session", id] });
+      // Lists, counts and the attention queue change with a session's state or an approval, not with
+      // what an agent says; a session's own row also carries its usage.
+      const moves = batch.filter((e) => e.type.startsWith("session.") || e.type.startsWith("approval."));
+      if (moves.length) {
+        void qc.invalidateQueries({ queryKey: ["sessions"] });
+        void qc.invalidateQueries({ queryKey: ["stats"] });
+        void qc.invalidateQueries({ queryKey: ["attention"] });
+      }
+      const rows = [...moves, ...batch.filter((e) => e.type === "agent.usage")];
+      for (const id of new Set(rows.map((e) => e.sessionId)))
+        void qc.invalidateQueries({ queryKey: ["session", id] });
     };
     w.current = watch({
       url: client.url,
@@ -64,9 +62,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   }, [client, key, qc]);
 
   return (
-    <Ctx.Provider value={{ ...state, recent, reconnect: () => w.current?.reconnect() }}>
-      {children}
-    </Ctx.Provider>
+    <Ctx.Provider value={{ ...state, reconnect: () => w.current?.reconnect() }}>{children}</Ctx.Provider>
   );
 }
 

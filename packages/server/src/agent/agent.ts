@@ -44,7 +44,10 @@ export interface RunInput {
 }
 
 export type AgentEvent =
-  | { type: "message"; text: string }
+  /** `part`: the streamed text part it completes (its `delta` pieces came first). */
+  | { type: "message"; text: string; part?: string }
+  /** A piece of text as it is written; the `message` with the same part has the whole. */
+  | { type: "delta"; part: string; text: string }
   | { type: "log"; level: "info" | "warn" | "error"; text: string }
   | { type: "progress"; done: number; total: number }
   | { type: "artifact"; name: string; content: string }

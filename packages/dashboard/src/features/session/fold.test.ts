@@ -81,3 +81,22 @@ test("events already folded are skipped, and a jump in seq is counted as a gap",
   ]);
   expect(m.usage).toEqual({ input: 11, output: 6, reasoning: 0, cost: 0.01 });
 });
+
+test("streamed text grows one entry, and the final message replaces it with the whole text", () => {
+  seq = 0;
+  const m = apply(empty(), [
+    ev("agent.delta", { part: "p1", text: "Hel" }),
+    ev("agent.tool", { tool: "read", callId: "c9", status: "running" }),
+    ev("agent.delta", { part: "p1", text: "lo" }),
+  ]);
+  expect(m.items[0]).toMatchObject({ kind: "message", text: "Hello", streaming: true });
+  apply(m, [
+    ev("agent.message", { part: "p1", text: "Hello, world" }),
+    ev("agent.message", { text: "another" }),
+  ]);
+  expect(m.items.map((i) => (i.kind === "message" ? `${i.text}${i.streaming ? "…" : ""}` : i.kind))).toEqual([
+    "Hello, world",
+    "tool",
+    "another",
+  ]);
+});

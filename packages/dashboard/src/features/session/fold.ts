@@ -18,7 +18,7 @@ export type Item =
       error?: { code: string; message: string };
       route?: Route;
     }
-  | { kind: "message"; key: string; at: string; text: string }
+  | { kind: "message"; key: string; at: string; text: string; streaming?: boolean }
   | { kind: "reasoning"; key: string; at: string; text: string }
   | { kind: "log"; key: string; at: string; level: string; text: string }
   | {
@@ -113,9 +113,27 @@ export function apply(m: Model, events: readonly Event[]): Model {
         });
         break;
       }
-      case "agent.message":
-        m.items.push({ kind: "message", key, at, text: str(d.text) });
+      case "agent.delta":
+      case "agent.message": {
+        // Streamed text: pieces grow one entry, and the final message replaces it with the whole text.
+        const id = d.part ? `msg:${str(d.part)}` : null;
+        const i = id === null ? undefined : m.index.get(id);
+        const prev = i === undefined ? undefined : m.items[i];
+        const piece = e.type === "agent.delta";
+        if (prev?.kind === "message")
+          m.items[i!] = { ...prev, text: piece ? prev.text + str(d.text) : str(d.text), streaming: piece };
+        else {
+          if (id !== null) m.index.set(id, m.items.length);
+          m.items.push({
+            kind: "message",
+            key,
+            at,
+            text: str(d.text),
+            ...(piece ? { streaming: true } : {}),
+          });
+        }
         break;
+      }
       case "agent.reasoning":
         m.items.push({ kind: "reasoning", key, at, text: str(d.text) });
         break;

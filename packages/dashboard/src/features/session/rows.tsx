@@ -58,7 +58,16 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
       );
     }
     case "message":
-      return <div className="tl-text">{item.text}</div>;
+      return (
+        <div className="tl-text" data-streaming={item.streaming || undefined}>
+          {item.text}
+          {item.streaming && (
+            <span className="cursor" aria-hidden="true">
+              ▍
+            </span>
+          )}
+        </div>
+      );
     case "reasoning":
       return (
         <details>

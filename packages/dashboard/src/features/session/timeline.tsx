@@ -89,6 +89,7 @@ export function Timeline({
         tabIndex={0}
         aria-label="Session events"
         onWheel={(e) => e.deltaY < 0 && setFollow(false)}
+        onKeyDown={(e) => ["ArrowUp", "PageUp", "Home"].includes(e.key) && setFollow(false)}
         onScroll={(e) => {
           const el = e.currentTarget;
           if (el.scrollHeight - el.scrollTop - el.clientHeight < 4 && !follow) setFollow(true);

@@ -81,3 +81,27 @@ test("permission and question requests become approval requests; an abort we ask
   expect(m.failure).toBe("APIError: bad key");
   expect(m.next(ev("session.idle", {})).idle).toBe(true);
 });
+
+test("text streams in pieces at most every 250 ms per part, and the final message carries the whole", () => {
+  let now = 1000;
+  const m = new Mapper("s1", 3, () => now);
+  const delta = (d: string) => ev("message.part.delta", { partID: "p1", field: "text", delta: d });
+  const out: unknown[] = [];
+  const take = (e: ReturnType<typeof ev>) => out.push(...m.next(e).events.filter((x) => x.type !== "alive"));
+  take(delta("ignored: the part is not known as text yet"));
+  take(ev("message.part.updated", { part: { id: "p1", type: "text", text: "" } }));
+  take(delta("Hel"));
+  now += 100;
+  take(delta("lo, "));
+  now += 200;
+  take(delta("world"));
+  take(
+    ev("message.part.updated", { part: { id: "p1", type: "text", text: "Hello, world", time: { end: 1 } } }),
+  );
+  take(delta("late piece of a finished part"));
+  expect(out).toEqual([
+    { type: "delta", part: "p1", text: "Hel" },
+    { type: "delta", part: "p1", text: "lo, world" },
+    { type: "message", text: "Hello, world", part: "p1" },
+  ]);
+});

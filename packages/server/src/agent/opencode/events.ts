@@ -29,14 +29,18 @@ export class Mapper {
   failure: string | null = null;
   lastMessage: string | null = null;
   private tools = new Map<string, ToolStatus>();
+  /** Text parts being written: what arrived since the last piece was sent on, and when that was. */
+  private writing = new Map<string, { pending: string; at: number }>();
   private steps = 0;
   private degraded = false;
   private readonly session: string;
   private readonly maxRetries: number;
+  private readonly now: () => number;
 
-  constructor(session: string, maxRetries: number) {
+  constructor(session: string, maxRetries: number, now: () => number = Date.now) {
     this.session = session;
     this.maxRetries = maxRetries;
+    this.now = now;
   }
 
   next(e: OcEvent): Step {
@@ -45,12 +49,15 @@ export class Mapper {
     const part = p.part;
     switch (e.type) {
       case "message.part.delta":
-        return { events: [{ type: "alive" }] };
+        return { events: this.delta(p) };
       case "message.part.updated":
         if (part?.type === "tool") return { events: this.tool(part) };
+        if (part?.type === "text" && !part.time?.end && part.id && !this.writing.has(part.id))
+          this.writing.set(part.id, { pending: "", at: 0 });
         if (part?.type === "text" && part.time?.end && part.text) {
           this.text = part.text;
-          return { events: [{ type: "message", text: part.text }] };
+          this.writing.delete(part.id);
+          return { events: [{ type: "message", text: part.text, ...(part.id ? { part: part.id } : {}) }] };
         }
         if (part?.type === "reasoning" && part.time?.end && part.text)
           return { events: [{ type: "reasoning", text: part.text }] };
@@ -123,6 +130,23 @@ export class Mapper {
     }
   }
 
+  /**
+   * Text streams into the log in pieces: the first at once, then at most one per `pieceMs` per part, so a
+   * long answer shows as it is written without an event per token. The final `message` carries the whole
+   * text (and the part id), so readers that ignore pieces lose nothing.
+   */
+  private delta(p: Loose): AgentEvent[] {
+    const w = this.writing.get(p.partID);
+    if (!w || p.field !== "text" || typeof p.delta !== "string") return [{ type: "alive" }];
+    w.pending += p.delta;
+    const now = this.now();
+    if (now - w.at < pieceMs || !w.pending) return [{ type: "alive" }];
+    const text = w.pending;
+    w.pending = "";
+    w.at = now;
+    return [{ type: "delta", part: p.partID, text }];
+  }
+
   private tool(part: Loose): AgentEvent[] {
     const status = part.state?.status as ToolStatus;
     if (this.tools.get(part.callID) === status) return [];
@@ -175,5 +199,7 @@ function bounded(input: unknown): unknown {
   const text = JSON.stringify(input);
   return text === undefined || text.length <= limit ? input : { truncated: clip(text) };
 }
+
+const pieceMs = 250;
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
