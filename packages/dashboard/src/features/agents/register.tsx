@@ -5,6 +5,7 @@ import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
+import { Form, formErrors } from "../../ui/form.tsx";
 import { Problem, issueFor } from "../../ui/problem.tsx";
 import { Copy, Secret } from "./secret.tsx";
 
@@ -77,16 +78,11 @@ function EapForm({
     },
   });
   const [tried, setTried] = useState(false);
-  const err = (f: string) =>
-    issueFor(reg.error, f) ??
-    (tried && !parsed.success ? parsed.error.issues.find((i) => i.path[0] === f)?.message : undefined);
+  const errors = formErrors(reg.error, parsed, () => tried);
+  const err = errors.at;
   return (
-    <form
-      className="stack"
-      style={{ gap: 12 }}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
+    <Form
+      onSubmit={() => {
         setTried(true);
         if (parsed.success) reg.mutate();
       }}
@@ -134,8 +130,7 @@ function EapForm({
       <Field label="Capacity" error={err("capacity")} hint="Sessions it may hold at once.">
         <input inputMode="numeric" value={capacity} onChange={(e) => setCapacity(e.target.value)} />
       </Field>
-      {reg.error &&
-      !["name", "capabilities", "endpoint_url", "capacity", "mode"].some((f) => issueFor(reg.error, f)) ? (
+      {errors.general(["name", "capabilities", "endpoint_url", "capacity", "mode"]) ? (
         <Problem error={reg.error} />
       ) : null}
       <div className="row" style={{ justifyContent: "flex-end" }}>
@@ -143,7 +138,7 @@ function EapForm({
           {reg.isPending ? "Registering…" : "Register agent"}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }
 
@@ -239,12 +234,8 @@ function A2aForm({ onDone }: { onDone: () => void }) {
   const p = preview.data;
   const fieldErr = issueFor(preview.error, "cardUrl") ?? issueFor(save.error, "cardUrl");
   return (
-    <form
-      className="stack"
-      style={{ gap: 12 }}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
+    <Form
+      onSubmit={() => {
         save.reset();
         preview.mutate();
       }}
@@ -314,6 +305,6 @@ function A2aForm({ onDone }: { onDone: () => void }) {
           {save.isPending ? "Saving…" : "Register"}
         </Button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -8,7 +8,8 @@ import { Button } from "../../ui/button.tsx";
 import { Card, Empty, PageHead } from "../../ui/card.tsx";
 import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
-import { Problem, issueFor } from "../../ui/problem.tsx";
+import { Form, formErrors } from "../../ui/form.tsx";
+import { Problem } from "../../ui/problem.tsx";
 import { Ago } from "../../ui/time.tsx";
 
 /** Registered repositories; pick one to see its worktrees and the session each belongs to. */
@@ -151,9 +152,8 @@ function AddProject({
       onClose();
     },
   });
-  const err = (k: string) =>
-    issueFor(add.error, k) ??
-    (tried && !parsed.success ? parsed.error.issues.find((i) => i.path[0] === k)?.message : undefined);
+  const errors = formErrors(add.error, parsed, () => tried);
+  const err = errors.at;
   const close = () => {
     add.reset();
     onClose();
@@ -172,13 +172,9 @@ function AddProject({
         </>
       }
     >
-      <form
+      <Form
         id="add-project"
-        className="stack"
-        style={{ gap: 12 }}
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setTried(true);
           if (parsed.success) add.mutate();
         }}
@@ -211,10 +207,8 @@ function AddProject({
         >
           <input value={f.setup} onChange={(e) => setF({ ...f, setup: e.target.value })} />
         </Field>
-        {add.error && !["name", "path", "baseBranch", "setup"].some((k) => issueFor(add.error, k)) ? (
-          <Problem error={add.error} />
-        ) : null}
-      </form>
+        {errors.general(["name", "path", "baseBranch", "setup"]) ? <Problem error={add.error} /> : null}
+      </Form>
     </Dialog>
   );
 }

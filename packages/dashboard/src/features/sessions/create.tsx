@@ -6,7 +6,8 @@ import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
-import { Problem, issueFor } from "../../ui/problem.tsx";
+import { Form as FormBox, formErrors } from "../../ui/form.tsx";
+import { Problem } from "../../ui/problem.tsx";
 
 interface Form {
   title: string;
@@ -62,12 +63,9 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
   });
 
   const parsed = toBody(f);
-  const local = (field: string) =>
-    touched.has(field) && !parsed.success
-      ? parsed.error.issues.find((i) => i.path[0] === field)?.message
-      : undefined;
   // A server error for a field wins over the local check: it is what the server will keep saying.
-  const err = (field: string, as = field) => issueFor(create.error, as) ?? local(as);
+  const errors = formErrors(create.error, parsed, (field) => touched.has(field));
+  const err = (field: string, as = field) => errors.at(as);
   const set = <K extends keyof Form>(k: K, v: Form[K]) => {
     setF({ ...f, [k]: v });
     setTouched(new Set(touched).add(k === "minutes" ? "maxDurationSec" : k));
@@ -80,11 +78,15 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
     create.reset();
     onClose();
   };
-  const general =
-    create.error &&
-    !["title", "prompt", "maxDurationSec", "capabilities", "profile", "project", "priority"].some((k) =>
-      issueFor(create.error, k),
-    );
+  const general = errors.general([
+    "title",
+    "prompt",
+    "maxDurationSec",
+    "capabilities",
+    "profile",
+    "project",
+    "priority",
+  ]);
 
   return (
     <Dialog
@@ -100,16 +102,7 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
         </>
       }
     >
-      <form
-        id="create-session"
-        className="stack"
-        style={{ gap: 12 }}
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
+      <FormBox id="create-session" onSubmit={submit}>
         <Field label="Title" error={err("title")}>
           <input value={f.title} onChange={(e) => set("title", e.target.value)} maxLength={200} />
         </Field>
@@ -207,7 +200,7 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
           </div>
         </div>
         {general ? <Problem error={create.error} /> : null}
-      </form>
+      </FormBox>
     </Dialog>
   );
 }
