@@ -69,7 +69,8 @@ function check(m: Method, events: Event[], last: number): void {
     throw new Error(`${m}: replay returned ${events.length} events, not seq 1..${last} in order`);
 }
 
-async function pages(a: Api, id: string): Promise<Event[]> {
+/** Every event of a session, as JSON pages of 1,000. */
+export async function pages(a: Api, id: string): Promise<Event[]> {
   const out: Event[] = [];
   for (;;) {
     const after = out.at(-1)?.seq ?? 0;

@@ -1,10 +1,12 @@
 // All benchmarks, on each database, then one summary table against the targets.
-//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead,agents] [--json=results.json]
+//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead,agents,dashboard] [--json=results.json]
 // PostgreSQL is DATABASE_URL if set (scratch databases are created in it), else a throwaway cluster.
-// overhead (a real OpenCode) runs once, on in-memory PGlite, when --db includes pglite.
+// overhead (a real OpenCode) runs once, on in-memory PGlite, when --db includes pglite; so does dashboard
+// (a real Chromium against `orchestrator serve` on PGlite).
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import * as Agents from "./agents.ts";
+import * as Dashboard from "./dashboard.ts";
 import * as Fanout from "./fanout.ts";
 import * as Overhead from "./overhead.ts";
 import * as Replay from "./replay.ts";
@@ -15,7 +17,9 @@ import { median, ms, table } from "./lib/stats.ts";
 import { type Kind, flags, targets } from "./lib/target.ts";
 
 const f = flags();
-const only = new Set((f.map.get("only") ?? "throughput,fanout,replay,start,overhead,agents").split(","));
+const only = new Set(
+  (f.map.get("only") ?? "throughput,fanout,replay,start,overhead,agents,dashboard").split(","),
+);
 const t = targets(f.kinds, undefined, f.pglite);
 const cpu = os.cpus()[0]?.model ?? "unknown";
 console.log(
@@ -32,6 +36,7 @@ const results: {
   start?: Start.Result[];
   overhead?: Overhead.Result[];
   agents?: Agents.Result[];
+  dashboard?: Dashboard.Result[];
 } = {};
 const started = performance.now();
 try {
@@ -42,6 +47,8 @@ try {
   if (only.has("overhead") && t.kinds.includes("pglite"))
     results.overhead = await Overhead.main(t, Overhead.defaults);
   if (only.has("agents")) results.agents = await Agents.main(t, Agents.defaults);
+  if (only.has("dashboard") && t.kinds.includes("pglite"))
+    results.dashboard = await Dashboard.main(t, Dashboard.defaults);
 } finally {
   await t.close();
 }
@@ -198,6 +205,53 @@ if (results.agents) {
       (v) => ms(v, 0),
     );
   }
+}
+if (results.dashboard) {
+  // One run, in the PGlite column, like overhead.
+  const r = results.dashboard[0]!;
+  const pglite = (v: number) => t.kinds.map((k) => (k === "pglite" ? v : undefined));
+  const first = median(r.detail.runs.map((x) => x.first));
+  const fr = r.stream.frames;
+  add(
+    "dashboard: first page JavaScript, gzipped",
+    "≤ 300 KB",
+    pglite(r.shipped.gzip),
+    (v) => `${(v / 1000).toFixed(0)} KB`,
+    (v) => v <= 300_000,
+  );
+  add(
+    `  session of ${r.detail.events.toLocaleString("en")} events: first row painted (median)`,
+    "< 1 s",
+    pglite(first),
+    (v) => ms(v, 0),
+    (v) => v < 1000,
+  );
+  add(
+    `  … all ${r.detail.events.toLocaleString("en")} events rendered (median)`,
+    "",
+    pglite(median(r.detail.runs.map((x) => x.all))),
+    (v) => ms(v, 0),
+  );
+  add(
+    `  frames over 50 ms while streaming ${r.stream.rate.toFixed(0)} events/s (${fr.kind === "longtask" ? "long tasks" : "LoAF"} + rAF gaps)`,
+    "0",
+    pglite(fr.long + fr.over50),
+    () => `${fr.long} + ${fr.over50}`,
+    (v) => v === 0,
+  );
+  const sf = r.stream.steady;
+  add(
+    "  … leaving out the first second after the first row",
+    "",
+    pglite(sf.long + sf.over50),
+    () => `${sf.long} + ${sf.over50}`,
+  );
+  add(
+    "  … longest frame (LoAF) / longest and p99 rAF interval",
+    "",
+    pglite(fr.longest),
+    (v) => `${ms(v, 0)} / ${ms(fr.intervals.max, 0)} / ${ms(fr.intervals.p99, 0)}`,
+  );
 }
 console.log("summary");
 console.log(table(rows));

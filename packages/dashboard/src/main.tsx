@@ -17,6 +17,9 @@ const page = (load: () => Promise<{ Page: React.ComponentType }>) => async () =>
   Component: (await load()).Page,
 });
 
+// A session link opened cold: fetch its page's code while the app starts and signs in, not after.
+if (/^\/sessions\/./.test(window.location.pathname)) void import("./features/session/page.tsx");
+
 const router = createBrowserRouter([
   {
     element: <Shell />,

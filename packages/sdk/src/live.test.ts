@@ -3,9 +3,11 @@ import { delay, socketUrl } from "./live.ts";
 
 test("the socket URL follows the page's scheme and carries the cursor and the key", () => {
   expect(socketUrl({ url: "https://io.example/", key: "io_k", session: "abc" }, 42)).toBe(
-    "wss://io.example/ws/sessions/abc?after=42&access_token=io_k",
+    "wss://io.example/ws/sessions/abc?batch=1&after=42&access_token=io_k",
   );
-  expect(socketUrl({ url: "http://127.0.0.1:7420" }, undefined)).toBe("ws://127.0.0.1:7420/ws/sessions");
+  expect(socketUrl({ url: "http://127.0.0.1:7420" }, undefined)).toBe(
+    "ws://127.0.0.1:7420/ws/sessions?batch=1",
+  );
 });
 
 test("reconnect delays double from 250 ms to 5 s, jittered by a quarter either way", () => {

@@ -75,3 +75,20 @@ test("a tenant watch sees events of every session from when it opened; a bad key
   bad.close();
   expect(states).not.toContain("live");
 });
+
+test("with ?batch=1 a socket carries arrays of events: a replay is a few messages, not one per event", async () => {
+  const { id } = await create(s, { prompt: "emit 600 x\nsucceed", capabilities: ["scripted"] });
+  const done = await settle(s, id, ["completed"]);
+  const ws = new WebSocket(
+    `${s.url.replace("http", "ws")}/ws/sessions/${id}?batch=1&after=0&access_token=${s.key}`,
+  );
+  const messages: unknown[][] = [];
+  ws.on("message", (m) => messages.push(JSON.parse(String(m))));
+  await expect.poll(() => messages.flat().length).toBe(done.lastSeq);
+  ws.close();
+  expect(messages.every(Array.isArray)).toBe(true);
+  expect(messages.length).toBeLessThan(10);
+  expect(messages.flat().map((e: any) => e.seq)).toEqual(
+    Array.from({ length: done.lastSeq }, (_, i) => i + 1),
+  );
+});

@@ -73,6 +73,8 @@ test("the Control Room is served from its build: assets cached for good, pages f
     const js = await fetch(`${d.url}/assets/app-abc.js`);
     expect(js.headers.get("content-type")).toContain("text/javascript");
     expect(js.headers.get("cache-control")).toContain("immutable");
+    expect(js.headers.get("content-encoding")).toBe("gzip"); // fetch asked for it, and undid it
+    expect(await js.text()).toBe("console.log(1)");
     // A missing asset is a 404, not the app; a path out of the build is never read; the API keeps its 404s.
     expect((await fetch(`${d.url}/assets/gone.js`)).status).toBe(404);
     const out = await fetch(`${d.url}/%2e%2e/io-secret.txt`);

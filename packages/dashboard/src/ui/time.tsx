@@ -40,4 +40,11 @@ export function Ago({ at, prefix = "" }: { at: string | null | undefined; prefix
   );
 }
 
-export const clock = (at: string) => new Date(at).toLocaleTimeString([], { hour12: false });
+// One formatter, made once: toLocaleTimeString with options builds a new one on every call.
+const hms = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+export const clock = (at: string) => hms.format(new Date(at));

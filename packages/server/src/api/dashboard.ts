@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import type { App, Deps } from "./deps.ts";
 
 const types: Record<string, string> = {
@@ -46,14 +47,30 @@ The API is up: <a style="color:#60a5fa" href="/docs">/docs</a>.</p><p>Looked in 
     // normalize() resolved any "..": a file outside the build is never read.
     if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
       const hashed = rel.startsWith("assets" + path.sep);
-      return c.body(readFileSync(file), 200, {
+      const headers: Record<string, string> = {
         "content-type": types[path.extname(file)] ?? "application/octet-stream",
         "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
-      });
+        vary: "accept-encoding",
+      };
+      if (compressible.test(file) && /\bgzip\b/.test(c.req.header("accept-encoding") ?? ""))
+        return c.body(gzipped(file), 200, { ...headers, "content-encoding": "gzip" });
+      return c.body(readFileSync(file), 200, headers);
     }
     if (rel.startsWith("assets" + path.sep)) return next(); // a missing asset is a 404, not the app
     return c.body(readFileSync(index), 200, { "content-type": types[".html"]!, "cache-control": "no-cache" });
   });
+}
+
+/** Text assets go out gzipped (a third of the bytes), compressed once per file and build. */
+const compressible = /\.(js|css|html|map|json|svg)$/;
+const zipped = new Map<string, { mtime: number; body: Uint8Array<ArrayBuffer> }>();
+function gzipped(file: string): Uint8Array<ArrayBuffer> {
+  const mtime = statSync(file).mtimeMs;
+  const hit = zipped.get(file);
+  if (hit?.mtime === mtime) return hit.body;
+  const body = new Uint8Array(gzipSync(readFileSync(file), { level: 9 }));
+  zipped.set(file, { mtime, body });
+  return body;
 }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -24,13 +24,21 @@ export function Page() {
         <Problem error={session.error} />
       </>
     );
-  if (!s) return <div className="skeleton" style={{ height: 200 }} aria-busy="true" />;
+  // The timeline does not wait for the session row: on a cold open its replay is usually first.
+  const timeline = <Timeline model={log.model} version={log.version} state={log.state} sessionId={id} />;
+  if (!s)
+    return (
+      <>
+        <div className="page-head skeleton" style={{ height: 96 }} aria-busy="true" />
+        {timeline}
+      </>
+    );
   return (
     <>
       <Header s={s} route={log.model.route} />
       <div className="grid-2">
         <div className="stack">
-          <Timeline model={log.model} version={log.version} state={log.state} sessionId={s.id} />
+          {timeline}
           <DiffView s={s} />
         </div>
         <div className="stack">

@@ -33,6 +33,9 @@ export function Timeline({
     estimateSize: () => 44,
     overscan: 8,
     getItemKey: (i) => items[i]!.key,
+    // Scroll updates render with the next batch instead of synchronously inside each scroll event: while a
+    // replay follows the end, a synchronous render per scroll made frames of 100+ ms.
+    useFlushSync: false,
   });
   useEffect(() => {
     if (follow && items.length) v.scrollToIndex(items.length - 1, { align: "end" });
