@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
@@ -110,3 +110,16 @@ export async function settle(s: Server, id: string, states: string[], ms = 60_00
 /** Screenshots kept as CI artefacts (test-results/screenshots). */
 export const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join("test-results", "screenshots", `${name}.png`), fullPage: true });
+
+/** A git repository with one commit of these files, in the server's allowed root. */
+export function gitRepo(s: Server, name: string, files: Record<string, string>): string {
+  const dir = path.join(s.dir, name);
+  mkdirSync(dir);
+  for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+  const git = (...a: string[]) =>
+    execFileSync("git", ["-C", dir, "-c", "user.email=t@e", "-c", "user.name=t", ...a]);
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-qm", "init");
+  return dir;
+}

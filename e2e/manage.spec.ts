@@ -1,7 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { expect, settle, shot, test } from "./fixtures.ts";
+import { expect, gitRepo, settle, shot, test } from "./fixtures.ts";
 
 test("bulk cancel from the sessions table: only what can be cancelled is, each with its result", async ({
   signedIn: page,
@@ -36,12 +33,7 @@ test("bulk cancel from the sessions table: only what can be cancelled is, each w
 });
 
 test("the create dialog shows the server's refusal in place", async ({ signedIn: page, server }) => {
-  const repo = path.join(server.dir, "gone-repo");
-  mkdirSync(repo);
-  execFileSync("git", ["-C", repo, "init", "-q", "-b", "main"]);
-  writeFileSync(path.join(repo, "a.txt"), "a\n");
-  execFileSync("git", ["-C", repo, "add", "."]);
-  execFileSync("git", ["-C", repo, "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "a"]);
+  const repo = gitRepo(server, "gone-repo", { "a.txt": "a\n" });
   expect((await server.api("/api/v1/projects", { json: { name: "soon-gone", path: repo } })).status).toBe(
     201,
   );
@@ -62,12 +54,7 @@ test("register a repository, run a session in it, and see its worktree", async (
   signedIn: page,
   server,
 }) => {
-  const repo = path.join(server.dir, "proj-repo");
-  mkdirSync(repo);
-  execFileSync("git", ["-C", repo, "init", "-q", "-b", "main"]);
-  writeFileSync(path.join(repo, "README.md"), "# p\n");
-  execFileSync("git", ["-C", repo, "add", "."]);
-  execFileSync("git", ["-C", repo, "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "p"]);
+  const repo = gitRepo(server, "proj-repo", { "README.md": "# p\n" });
   await page.goto(`${server.url}/projects`);
   await page.getByRole("button", { name: "+ Register repository" }).click();
   const dialog = page.getByRole("dialog");

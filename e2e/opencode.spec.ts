@@ -1,19 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { expect, settle, shot, test } from "./fixtures.ts";
+import { expect, gitRepo, settle, shot, test } from "./fixtures.ts";
 
 // A real OpenCode with the demo model (a scripted fake LLM, not an AI) on a real git repository.
-function repo(dir: string): string {
-  const r = path.join(dir, `repo-${Date.now()}`);
-  mkdirSync(r);
-  writeFileSync(path.join(r, "README.md"), "# demo\n\nhello\n");
-  const git = (...a: string[]) => execFileSync("git", ["-C", r, ...a]);
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init");
-  return r;
-}
 const prompt = (steps: unknown[]) => `Do it.\nFAKE_SCRIPT: ${JSON.stringify(steps)}`;
 
 test("approve a permission request from the timeline, then open the finished session's diff", async ({
@@ -24,7 +11,7 @@ test("approve a permission request from the timeline, then open the finished ses
     json: {
       title: "supervised edit",
       profile: "demo-supervised",
-      workspace: { repo: repo(server.dir) },
+      workspace: { repo: gitRepo(server, "repo", { "README.md": "# demo\n\nhello\n" }) },
       prompt: prompt([
         {
           tool: "bash",

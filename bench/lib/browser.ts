@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { root } from "./child.ts";
+import { chromium as flags } from "../../e2e/chromium.ts";
 
 /**
  * `vite build` of packages/dashboard into `out`, not into packages/dashboard/dist: someone else may be
@@ -73,17 +74,5 @@ export async function serve(dir: string, dashboardDir: string): Promise<Served> 
   };
 }
 
-/** The flags e2e uses (playwright.config.ts): no sandbox in the VM, no GPU, nothing phoning home mid-run. */
-export const launch = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+/** Chromium as the browser tests start it (e2e/chromium.ts). */
+export const launch = (): Promise<Browser> => chromium.launch(flags);

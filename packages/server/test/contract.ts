@@ -15,6 +15,7 @@ export interface Subject {
 
 const kinds = new Set([
   "message",
+  "delta",
   "log",
   "progress",
   "artifact",
@@ -61,6 +62,12 @@ export function contract(name: string, subject: () => Subject): void {
     const { events, error } = await drain(s.agent, s.task(id(), 3, 0));
     expect(error).toBeNull();
     expect(events.every((e) => kinds.has(e.type))).toBe(true);
+    // Streamed pieces of a text part start its final message (the tail may come only with the message).
+    for (const m of events) {
+      if (m.type !== "message" || !m.part) continue;
+      const pieces = events.filter((e) => e.type === "delta" && e.part === m.part);
+      expect(m.text.startsWith(pieces.map((e) => (e.type === "delta" ? e.text : "")).join(""))).toBe(true);
+    }
     expect(events.filter((e) => e.type === "result")).toHaveLength(1);
     expect(events.at(-1)?.type).toBe("result");
     expect(s.done(events)).toEqual([1, 2, 3]);

@@ -92,3 +92,20 @@ test("with ?batch=1 a socket carries arrays of events: a replay is a few message
     Array.from({ length: done.lastSeq }, (_, i) => i + 1),
   );
 });
+
+test("a subscriber that arrives while the tenant's last one leaves is still woken (a reconnect race)", async () => {
+  const hub = s.deps.hub;
+  const tenantId = s.deps.defaultTenant;
+  const a = await hub.subscribe({ tenantId }, () => {});
+  const got: Event[] = [];
+  // B's subscribe awaits the database for its start while A, the tenant's only other subscriber, leaves.
+  const b = hub.subscribe({ tenantId }, (events) => void got.push(...events));
+  a.close();
+  const sub = await b;
+  const { id } = await create(s, { prompt: "emit 3 x\nsucceed", capabilities: ["scripted"] });
+  await settle(s, id, ["completed"]);
+  await expect
+    .poll(() => got.filter((e) => e.sessionId === id).length, { timeout: 5_000 })
+    .toBeGreaterThan(3);
+  sub.close();
+});

@@ -127,19 +127,17 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
 
   return {
     async subscribe(want, send, onError) {
-      let t = tenants.get(want.tenantId);
-      if (!t) {
-        t = {
-          head: await Events.head(db, want.tenantId),
-          ring: [],
-          subs: new Set(),
-          fetching: false,
-          dirty: false,
-        };
-        tenants.set(want.tenantId, tenants.get(want.tenantId) ?? t);
-        t = tenants.get(want.tenantId)!;
-      }
       const sub: Sub = { want, pos: await start(want), send, busy: false, again: false, closed: false };
+      // The tenant is looked up and the subscriber added with no await in between: the last subscriber of
+      // a tenant leaving drops the tenant, and a subscriber added to a dropped tenant would never be woken
+      // again (a client reconnecting while its old socket closed stalled that way).
+      let t = tenants.get(want.tenantId);
+      while (!t) {
+        const head = await Events.head(db, want.tenantId);
+        if (!tenants.has(want.tenantId))
+          tenants.set(want.tenantId, { head, ring: [], subs: new Set(), fetching: false, dirty: false });
+        t = tenants.get(want.tenantId);
+      }
       if (onError) errors.set(sub, onError);
       t.subs.add(sub);
       void wake(want.tenantId);
