@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { chromium } from "./e2e/chromium.ts";
+import { chromium } from "./e2e/config.ts";
 
 /**
  * Browser tests of the Control Room: Debian's Chromium (never `playwright install`, which downloads a

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { SdkAgent } from "../packages/server/test/a2a-agent.ts";
 import { expect, shot, test, ttlMs } from "./fixtures.ts";
+import { childEnv } from "./config.ts";
 
 test("register an EAP agent: the token shows once, the SDK example connects with it, its card goes online, then offline when killed", async ({
   signedIn: page,
@@ -33,7 +34,7 @@ test("register an EAP agent: the token shows once, the SDK example connects with
   writeFileSync(creds, JSON.stringify({ agentId, token, secret }), { mode: 0o600 });
   const agent: ChildProcess = spawn("npx", ["tsx", "examples/echo-agent/index.ts"], {
     env: {
-      ...process.env,
+      ...childEnv,
       ORCHESTRATOR_URL: server.url,
       EAP_CREDENTIALS: creds,
       EAP_MODE: "pull",

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
+import { childEnv } from "./config.ts";
 
 /**
  * A real server per test file, started the way a newcomer starts it (`orchestrator serve`), on a free port
@@ -24,7 +25,7 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
   mkdirSync(path.join(dir, "data"));
   const child: ChildProcess = spawn(process.execPath, ["packages/cli/bin/orchestrator.js", "serve"], {
     env: {
-      ...process.env,
+      ...childEnv,
       PORT: "0",
       HOST: "127.0.0.1",
       ORCHESTRATOR_DATA_DIR: path.join(dir, "data"),

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { root } from "./child.ts";
-import { chromium as flags } from "../../e2e/chromium.ts";
+import { chromium as flags } from "../../e2e/config.ts";
 
 /**
  * `vite build` of packages/dashboard into `out`, not into packages/dashboard/dist: someone else may be
@@ -74,5 +74,5 @@ export async function serve(dir: string, dashboardDir: string): Promise<Served> 
   };
 }
 
-/** Chromium as the browser tests start it (e2e/chromium.ts). */
+/** Chromium as the browser tests start it (e2e/config.ts). */
 export const launch = (): Promise<Browser> => chromium.launch(flags);

@@ -25,7 +25,6 @@ export function useAuth(): Auth {
   if (!a) throw new Error("useAuth outside <AuthGate>");
   return a;
 }
-export const useClient = () => useAuth().client;
 
 export function AuthGate({ children }: { children: ReactNode }) {
   const [state, setState] = useState<{ key?: string; me?: Me; checking: boolean; error?: unknown }>({

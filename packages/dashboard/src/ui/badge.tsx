@@ -1,5 +1,5 @@
 import type { Status } from "@orchestrator/sdk";
-import { label, live, tone, type Tone } from "./status.ts";
+import { label, live, tone } from "./status.ts";
 
 export function StatusBadge({ status }: { status: Status }) {
   return (
@@ -8,8 +8,4 @@ export function StatusBadge({ status }: { status: Status }) {
       {label(status)}
     </span>
   );
-}
-
-export function Badge({ tone: t = "idle", children }: { tone?: Tone; children: React.ReactNode }) {
-  return <span className={`badge tone-${t}`}>{children}</span>;
 }

@@ -1,4 +1,4 @@
-import { ApiError, Eap, vocabulary } from "@orchestrator/sdk";
+import { Eap, vocabulary } from "@orchestrator/sdk";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useAuth } from "../../app/auth.tsx";
@@ -157,16 +157,10 @@ function Credentials({
 }) {
   const url = window.location.origin;
   const creds = JSON.stringify({ agentId: r.agent_id, token: r.auth_token, secret: r.signing_secret });
-  const snippet = `import { Agent } from "@orchestrator/agent-sdk";
+  const snippet = `import { Agent, fromEnv } from "@orchestrator/agent-sdk";
 
-const agent = new Agent({
-  url: "${url}",
-  name: ${JSON.stringify(name)},
-  capabilities: ${JSON.stringify(capabilities)},
-  mode: "${mode}",
-  // the token and secret shown above, kept out of the code
-  credentials: { agentId: "${r.agent_id}", token: process.env.EAP_TOKEN!, secret: process.env.EAP_SECRET },
-});
+// Run with the line above: fromEnv reads ORCHESTRATOR_URL, EAP_MODE and EAP_CREDENTIALS (agent.json).
+const agent = new Agent(fromEnv({ name: ${JSON.stringify(name)}, capabilities: ${JSON.stringify(capabilities)} }));
 agent.handle(async (task, ctx) => {
   await ctx.message(\`working on: \${task.input}\`);
   return { output: { done: true } };
@@ -290,9 +284,7 @@ function A2aForm({ onDone }: { onDone: () => void }) {
           </div>
         </section>
       )}
-      {save.error && !(save.error instanceof ApiError && issueFor(save.error, "cardUrl")) ? (
-        <Problem error={save.error} />
-      ) : null}
+      {save.error && !issueFor(save.error, "cardUrl") ? <Problem error={save.error} /> : null}
       <div className="row" style={{ justifyContent: "flex-end" }}>
         <Button type="submit" disabled={!cardUrl.trim() || preview.isPending}>
           {preview.isPending ? "Fetching card…" : "Preview"}
