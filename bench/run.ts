@@ -220,7 +220,7 @@ if (results.dashboard) {
     (v) => v <= 300_000,
   );
   add(
-    `  session of ${r.detail.events.toLocaleString("en")} events: first row painted (median)`,
+    `  session of ${r.detail.events.toLocaleString("en")} events, cold link: first row painted (median)`,
     "< 1 s",
     pglite(first),
     (v) => ms(v, 0),
@@ -233,18 +233,25 @@ if (results.dashboard) {
     (v) => ms(v, 0),
   );
   add(
+    "  … opened from the sessions list: first row painted, from the click (median)",
+    "< 1 s",
+    pglite(median(r.detail.warm.map((x) => x.first))),
+    (v) => ms(v, 0),
+    (v) => v < 1000,
+  );
+  add(
     `  frames over 50 ms while streaming ${r.stream.rate.toFixed(0)} events/s (${fr.kind === "longtask" ? "long tasks" : "LoAF"} + rAF gaps)`,
     "0",
     pglite(fr.long + fr.over50),
     () => `${fr.long} + ${fr.over50}`,
     (v) => v === 0,
   );
-  const sf = r.stream.steady;
+  const lf = r.stream.load;
   add(
-    "  … leaving out the first second after the first row",
+    "  … while that page loaded, before the stream",
     "",
-    pglite(sf.long + sf.over50),
-    () => `${sf.long} + ${sf.over50}`,
+    pglite(lf.long + lf.over50),
+    () => `${lf.long} + ${lf.over50}`,
   );
   add(
     "  … longest frame (LoAF) / longest and p99 rAF interval",

@@ -8,6 +8,8 @@ export interface Recorded {
   all: number;
   /** Renders of the timeline that changed its event count: how many batches the events were folded in. */
   renders: number;
+  /** [time of the frame that painted it, the timeline's event count], at each change of that count. */
+  counts: [number, number][];
   /** [rAF timestamp, ms since the previous rAF]. */
   frames: [number, number][];
   /** Long frames: [start, duration, what took the time: the longest script, and the rendering after it]. */
@@ -24,7 +26,7 @@ export interface Recorded {
  * Long frames and rAF intervals are recorded throughout.
  */
 function recorder(target: number) {
-  const b: Recorded = { first: NaN, all: NaN, renders: 0, frames: [], long: [], kind: "" };
+  const b: Recorded = { first: NaN, all: NaN, renders: 0, counts: [], frames: [], long: [], kind: "" };
   (window as unknown as { bench: Recorded }).bench = b;
   const atFrame = (set: (t: number) => void) => requestAnimationFrame(() => set(performance.now()));
   let first = false;
@@ -39,6 +41,7 @@ function recorder(target: number) {
     if (!now || now === events) return;
     events = now;
     b.renders++;
+    atFrame((t) => b.counts.push([t, Number(now)]));
     if (target > 0 && Number(now) >= target) {
       seen.disconnect();
       atFrame((t) => (b.all = t));
@@ -79,13 +82,17 @@ function recorder(target: number) {
   requestAnimationFrame(tick);
 }
 
-/** A fresh context each time (empty cache, as a first visit), signed in the way the sign-in form does it. */
+/**
+ * A page in a fresh context (empty cache, as a first visit), or in `ctx` (whose cache earlier pages
+ * filled), signed in the way the sign-in form does it.
+ */
 export async function open(
   browser: Browser,
   key: string,
   target: number,
+  reuse?: BrowserContext,
 ): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const ctx = reuse ?? (await browser.newContext({ viewport: { width: 1280, height: 860 } }));
   const page = await ctx.newPage();
   await page.addInitScript((k) => localStorage.setItem("orchestrator.key", k), key);
   // tsx (esbuild's keepNames) wraps the recorder's inner functions in `__name(fn, "name")`, which the

@@ -1,5 +1,5 @@
 import { ApiError, type Client, createClient } from "@orchestrator/sdk";
-import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import { type ReactNode, createContext, useCallback, useContext, useMemo, useState } from "react";
 import { Button } from "../ui/button.tsx";
 import { Field } from "../ui/field.tsx";
 import { Problem } from "../ui/problem.tsx";
@@ -16,9 +16,9 @@ interface Auth {
   signOut(): void;
 }
 
-const storeKey = "orchestrator.key";
 const Ctx = createContext<Auth | null>(null);
-const base = () => window.location.origin;
+const storeKey = "orchestrator.key";
+const connect = (key: string | undefined) => createClient({ url: window.location.origin, key });
 
 export function useAuth(): Auth {
   const a = useContext(Ctx);
@@ -26,29 +26,44 @@ export function useAuth(): Auth {
   return a;
 }
 
-export function AuthGate({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<{ key?: string; me?: Me; checking: boolean; error?: unknown }>({
-    checking: true,
-  });
+interface State {
+  key?: string;
+  me?: Me;
+  checking: boolean;
+  error?: unknown;
+}
 
-  const check = useCallback(async (key: string | undefined, remember: boolean) => {
+/**
+ * The stored key's check, which main.tsx awaits before its first render: the first render is then the
+ * signed-in app (or the form), not a sign-in form that vanishes a moment later.
+ * A server running without auth (development) lets us in without a key.
+ */
+export async function resume(): Promise<State> {
+  const key = localStorage.getItem(storeKey) ?? undefined;
+  try {
+    return { key, me: await connect(key).me(), checking: false };
+  } catch (error) {
+    // A stored key that stopped working, or none at all, lands on the form without an error; a server
+    // that could not be reached says so there, and the key is kept for when it is back.
+    const refused = error instanceof ApiError && error.status === 401;
+    if (refused) localStorage.removeItem(storeKey);
+    return { checking: false, error: refused ? undefined : error };
+  }
+}
+
+export function AuthGate({ initial, children }: { initial: State; children: ReactNode }) {
+  const [state, setState] = useState<State>(initial);
+
+  const check = useCallback(async (key: string) => {
     setState((s) => ({ ...s, checking: true, error: undefined }));
     try {
-      const me = await createClient({ url: base(), key }).me();
-      if (remember && key) localStorage.setItem(storeKey, key);
+      const me = await connect(key).me();
+      localStorage.setItem(storeKey, key);
       setState({ key, me, checking: false });
     } catch (error) {
-      if (!remember) localStorage.removeItem(storeKey);
-      // A stored key that stopped working, or none at all, lands on the sign-in form without an error.
-      const quiet = !remember && error instanceof ApiError && error.status === 401;
-      setState({ checking: false, error: quiet ? undefined : error });
+      setState({ checking: false, error });
     }
   }, []);
-
-  // A stored key is tried first; a server running without auth (development) lets us in without one.
-  useEffect(() => {
-    void check(localStorage.getItem(storeKey) ?? undefined, false);
-  }, [check]);
 
   const signOut = useCallback(() => {
     localStorage.removeItem(storeKey);
@@ -57,11 +72,11 @@ export function AuthGate({ children }: { children: ReactNode }) {
 
   const { key, me } = state;
   const value = useMemo<Auth | null>(
-    () => (me ? { client: createClient({ url: base(), key }), key, me, signOut } : null),
+    () => (me ? { client: connect(key), key, me, signOut } : null),
     [key, me, signOut],
   );
   if (value) return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
-  return <SignIn busy={state.checking} error={state.error} onKey={(k) => void check(k, true)} />;
+  return <SignIn busy={state.checking} error={state.error} onKey={(k) => void check(k)} />;
 }
 
 function SignIn({ busy, error, onKey }: { busy: boolean; error: unknown; onKey: (key: string) => void }) {

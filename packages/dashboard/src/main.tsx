@@ -5,8 +5,8 @@ import { ApiError } from "@orchestrator/sdk";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { RouterProvider, createBrowserRouter } from "react-router";
-import { AuthGate } from "./app/auth.tsx";
+import { type RouteObject, RouterProvider, createBrowserRouter, matchRoutes } from "react-router";
+import { AuthGate, resume } from "./app/auth.tsx";
 import { NotFound } from "./app/errors.tsx";
 import { LiveProvider } from "./app/live.tsx";
 import { Shell } from "./app/shell.tsx";
@@ -17,10 +17,10 @@ const page = (load: () => Promise<{ Page: React.ComponentType }>) => async () =>
   Component: (await load()).Page,
 });
 
-// A session link opened cold: fetch its page's code while the app starts and signs in, not after.
-if (/^\/sessions\/./.test(window.location.pathname)) void import("./features/session/page.tsx");
+// Signed in (or not) before the first render (see resume()), asked at once.
+const signedIn = resume();
 
-const router = createBrowserRouter([
+const routes: RouteObject[] = [
   {
     element: <Shell />,
     children: [
@@ -33,7 +33,16 @@ const router = createBrowserRouter([
       { path: "*", element: <NotFound /> },
     ],
   },
-]);
+];
+
+// The page a link opened is loaded while the sign-in is checked, before the first render, so the router
+// shows it at once: not the shell, then a wait, then the page.
+for (const { route } of matchRoutes(routes, window.location) ?? [])
+  if (typeof route.lazy === "function") {
+    Object.assign(route, await route.lazy());
+    route.lazy = undefined;
+  }
+const router = createBrowserRouter(routes);
 
 const queries = new QueryClient({
   defaultOptions: {
@@ -45,10 +54,11 @@ const queries = new QueryClient({
   },
 });
 
+const initial = await signedIn;
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queries}>
-      <AuthGate>
+      <AuthGate initial={initial}>
         <LiveProvider>
           <RouterProvider router={router} />
         </LiveProvider>
