@@ -6,11 +6,12 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { type RouteObject, RouterProvider, createBrowserRouter, matchRoutes } from "react-router";
-import { AuthGate, resume } from "./app/auth.tsx";
+import { AuthGate, resume, storedKey } from "./app/auth.tsx";
 import { NotFound } from "./app/errors.tsx";
 import { LiveProvider } from "./app/live.tsx";
 import { Shell } from "./app/shell.tsx";
 import { Overview } from "./features/overview/page.tsx";
+import { preopen } from "./features/session/log.ts";
 
 // Pages other than the overview load when first opened, so the first page ships only what it needs.
 const page = (load: () => Promise<{ Page: React.ComponentType }>) => async () => ({
@@ -42,6 +43,11 @@ for (const { route } of matchRoutes(routes, window.location) ?? [])
     Object.assign(route, await route.lazy());
     route.lazy = undefined;
   }
+// A session link opened cold: its log starts replaying now, while the app signs in and renders, not once
+// its page has rendered. Not earlier: the server answers one thing at a time, and the page's code
+// is worth more first.
+const cold = /^\/sessions\/([^/]+)\/?$/.exec(window.location.pathname)?.[1];
+if (cold) preopen(window.location.origin, storedKey(), decodeURIComponent(cold));
 const router = createBrowserRouter(routes);
 
 const queries = new QueryClient({

@@ -20,4 +20,25 @@ export const Event = z
   .meta({ id: "SessionEvent" });
 export type Event = z.infer<typeof Event>;
 
+/**
+ * The shape of an event, checked field by field without zod: for hot paths such as a browser replaying a
+ * 10,000-event log, where `Event.safeParse` per event (its uuid and datetime patterns included) was a
+ * large share of the replay. It checks every field's type, not the id and time formats; the server
+ * writes events from `Event`, and `Event.parse` remains the full check.
+ */
+export function isEvent(x: unknown): x is Event {
+  if (typeof x !== "object" || x === null) return false;
+  const e = x as Record<string, unknown>;
+  return (
+    Number.isInteger(e.id) &&
+    Number.isInteger(e.seq) &&
+    typeof e.sessionId === "string" &&
+    typeof e.type === "string" &&
+    typeof e.at === "string" &&
+    typeof e.data === "object" &&
+    e.data !== null &&
+    !Array.isArray(e.data)
+  );
+}
+
 export const EventPage = z.object({ items: z.array(Event) }).meta({ id: "SessionEventPage" });

@@ -18,6 +18,8 @@ interface Auth {
 
 const Ctx = createContext<Auth | null>(null);
 const storeKey = "orchestrator.key";
+/** The key this browser signed in with last, if any. */
+export const storedKey = () => localStorage.getItem(storeKey) ?? undefined;
 const connect = (key: string | undefined) => createClient({ url: window.location.origin, key });
 
 export function useAuth(): Auth {
@@ -39,7 +41,7 @@ interface State {
  * A server running without auth (development) lets us in without a key.
  */
 export async function resume(): Promise<State> {
-  const key = localStorage.getItem(storeKey) ?? undefined;
+  const key = storedKey();
   try {
     return { key, me: await connect(key).me(), checking: false };
   } catch (error) {
