@@ -31,11 +31,40 @@ export interface Options {
   binary?: string;
 }
 
+// Homes on which a server has started: its database exists and is migrated.
+const settled = new Set<string>();
+const first = new Map<string, Promise<Opencode>>();
+
 /**
  * Start `opencode serve` on loopback with a random password and wait until it answers its health check.
  * A cold start takes 3–6 s here, so the default readiness budget is 60 s.
+ *
+ * The first server on a home creates and migrates OpenCode's database there, and two doing that at once
+ * collide: a pool growing on a fresh home once failed in CI with "Failed query: CREATE TABLE `workspace`
+ * … Unexpected error". So a start waits while another is the first on its home; after that, any number
+ * start side by side.
  */
 export async function start(opts: Options): Promise<Opencode> {
+  while (!settled.has(opts.home)) {
+    const busy = first.get(opts.home);
+    if (busy) {
+      await busy.catch(() => {}); // it failed: the next in line goes first
+      continue;
+    }
+    const p = launch(opts);
+    first.set(opts.home, p);
+    try {
+      const oc = await p;
+      settled.add(opts.home);
+      return oc;
+    } finally {
+      first.delete(opts.home);
+    }
+  }
+  return launch(opts);
+}
+
+async function launch(opts: Options): Promise<Opencode> {
   const port = await freePort();
   const password = randomBytes(24).toString("base64url");
   const xdg = (k: string) => {
