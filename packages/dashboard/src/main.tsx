@@ -6,7 +6,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { type RouteObject, RouterProvider, createBrowserRouter, matchRoutes } from "react-router";
-import { AuthGate, resume, storedKey } from "./app/auth.tsx";
+import { AuthGate, connect, resume } from "./app/auth.tsx";
 import { NotFound } from "./app/errors.tsx";
 import { LiveProvider } from "./app/live.tsx";
 import { Shell } from "./app/shell.tsx";
@@ -17,9 +17,6 @@ import { preopen } from "./features/session/log.ts";
 const page = (load: () => Promise<{ Page: React.ComponentType }>) => async () => ({
   Component: (await load()).Page,
 });
-
-// Signed in (or not) before the first render (see resume()), asked at once.
-const signedIn = resume();
 
 const routes: RouteObject[] = [
   {
@@ -36,20 +33,6 @@ const routes: RouteObject[] = [
   },
 ];
 
-// The page a link opened is loaded while the sign-in is checked, before the first render, so the router
-// shows it at once: not the shell, then a wait, then the page.
-for (const { route } of matchRoutes(routes, window.location) ?? [])
-  if (typeof route.lazy === "function") {
-    Object.assign(route, await route.lazy());
-    route.lazy = undefined;
-  }
-// A session link opened cold: its log starts replaying now, while the app signs in and renders, not once
-// its page has rendered. Not earlier: the server answers one thing at a time, and the page's code
-// is worth more first.
-const cold = /^\/sessions\/([^/]+)\/?$/.exec(window.location.pathname)?.[1];
-if (cold) preopen(window.location.origin, storedKey(), decodeURIComponent(cold));
-const router = createBrowserRouter(routes);
-
 const queries = new QueryClient({
   defaultOptions: {
     queries: {
@@ -60,7 +43,28 @@ const queries = new QueryClient({
   },
 });
 
+// Before the first render, and all at once: the sign-in check (see resume()), the code of the page the
+// link opened (so the router shows it at once, not the shell, then a wait, then the page), and for a
+// session link its row (so that render shows the page, not a skeleton one more render fills;
+// prefetchQuery never throws: on an error the page's own query asks again and shows it).
+const signedIn = resume();
+const id = sessionLink(window.location.pathname);
+const row = signedIn.then((s) =>
+  id && s.me
+    ? queries.prefetchQuery({ queryKey: ["session", id], queryFn: () => connect(s.key).sessions.get(id) })
+    : undefined,
+);
+for (const { route } of matchRoutes(routes, window.location) ?? [])
+  if (typeof route.lazy === "function") {
+    Object.assign(route, await route.lazy());
+    route.lazy = undefined;
+  }
+const router = createBrowserRouter(routes);
 const initial = await signedIn;
+// A session link's log too: its first page is in hand for the first render, and its socket continues
+// after it. Not before the page's code: the server answers one thing at a time, and the code comes first.
+await Promise.all([row, id && initial.me && preopen(connect(initial.key), initial.key, id)]);
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queries}>
@@ -72,3 +76,13 @@ createRoot(document.getElementById("root")!).render(
     </QueryClientProvider>
   </StrictMode>,
 );
+
+/** The session id of a session page's path; a malformed escape is no session (the page then says so). */
+function sessionLink(path: string): string | undefined {
+  const raw = /^\/sessions\/([^/]+)\/?$/.exec(path)?.[1];
+  try {
+    return raw && decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError, ErrorBody } from "./error.ts";
-import { Event, EventPage } from "./event.ts";
+import { Event, isEvent } from "./event.ts";
 import {
   type Action,
   CancelResults,
@@ -45,6 +45,8 @@ const WorktreeList = z.object({ items: z.array(Worktree) });
 const ApprovalList = z.object({ items: z.array(Approval) });
 const CheckpointList = z.object({ items: z.array(CheckpointItem) });
 const Capabilities = z.object({ groups: z.record(z.string(), z.array(z.string())) });
+// A page of events, each checked by its shape (isEvent): a replay reads thousands.
+const EventItems = z.object({ items: z.array(z.custom<Event>(isEvent, "not an event")) });
 const Deregistered = z.object({ status: z.enum(["draining", "deregistered"]), tasks: z.number() });
 
 export interface FollowOptions {
@@ -231,7 +233,7 @@ export function createClient(opts: ClientOptions) {
     },
     events: {
       list: async (id: string, q: { after?: number; limit?: number } = {}) =>
-        (await call(EventPage, "GET", `${at(id)}/events${search(q)}`)).items,
+        (await call(EventItems, "GET", `${at(id)}/events${search(q)}`)).items,
       follow,
     },
     agents: {

@@ -19,8 +19,9 @@ interface Auth {
 const Ctx = createContext<Auth | null>(null);
 const storeKey = "orchestrator.key";
 /** The key this browser signed in with last, if any. */
-export const storedKey = () => localStorage.getItem(storeKey) ?? undefined;
-const connect = (key: string | undefined) => createClient({ url: window.location.origin, key });
+const storedKey = () => localStorage.getItem(storeKey) ?? undefined;
+/** An SDK client of this server with `key`. */
+export const connect = (key: string | undefined) => createClient({ url: window.location.origin, key });
 
 export function useAuth(): Auth {
   const a = useContext(Ctx);

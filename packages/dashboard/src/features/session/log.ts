@@ -1,4 +1,4 @@
-import { type Event, type LiveState, type Watch, watch } from "@orchestrator/sdk";
+import { type Client, type Event, type LiveState, type Watch, watch } from "@orchestrator/sdk";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useAuth } from "../../app/auth.tsx";
@@ -14,18 +14,24 @@ interface Early {
 }
 const early = new Map<string, Early>();
 
+/** The first page of a log opened before its page renders: enough to fill the screen many times. */
+const firstPage = 500;
+
 /**
- * Opens a session's log before its page has rendered: main.tsx calls this for a session link opened
- * cold, so the replay is under way while the app signs in and renders, and useLog takes it over. One
- * not taken over within 10 s (its key was refused, or the page never showed) is closed.
+ * Opens a session's log before its page has rendered: main.tsx awaits this for a session link opened
+ * cold, with the rest the first render needs. Its first page comes over HTTP (one request, where the
+ * socket's first message waits for its handshake and for the main thread), then a socket continues after
+ * it; useLog takes both over. One not taken over within 10 s (the page never showed) is closed.
  */
-export function preopen(url: string, key: string | undefined, id: string): void {
+export async function preopen(client: Client, key: string | undefined, id: string): Promise<void> {
   const e: Early = { key, state: "connecting", events: [], watch: undefined as unknown as Watch };
+  // A failure here is the socket's to report (and retry), as when the page opens its own.
+  e.events = await client.events.list(id, { after: 0, limit: firstPage }).catch(() => []);
   e.watch = watch({
-    url,
+    url: client.url,
     key,
     session: id,
-    after: 0,
+    after: e.events.at(-1)?.seq ?? 0,
     onEvent: (ev) => (e.take ? e.take(ev) : e.events.push(ev)),
     onState: (s) => {
       e.state = s;
@@ -49,20 +55,28 @@ export function useLog(id: string) {
   const { client, key } = useAuth();
   const qc = useQueryClient();
   const model = useRef<Model>(empty());
+  const of = useRef("");
+  // A session's first render starts from what a preopen has received, so a cold link's first render
+  // already shows rows. Only read here (a render may be thrown away); the effect takes the log over.
+  if (of.current !== id) {
+    of.current = id;
+    model.current = empty();
+    const pre = early.get(id);
+    if (pre && pre.key === key) apply(model.current, pre.events);
+  }
   const [version, setVersion] = useState(0);
   const [state, setState] = useState<LiveState>("connecting");
   const w = useRef<Watch | null>(null);
 
   useEffect(() => {
-    model.current = empty();
-    setVersion((v) => v + 1);
+    const m = model.current;
     let pending: Event[] = [];
     let frame = 0;
     const flush = () => {
       frame = 0;
       const batch = pending;
       pending = [];
-      apply(model.current, batch);
+      apply(m, batch);
       setVersion((v) => v + 1);
       // The row (status, lease, usage, actions) changes with these; the list of checkpoints with the last.
       if (batch.some((e) => e.type.startsWith("session.") || e.type.startsWith("approval.")))
@@ -74,14 +88,23 @@ export function useLog(id: string) {
     };
     const pre = early.get(id);
     if (pre && pre.key === key) {
-      // Opened before the page rendered (see preopen): take over its socket and what it has received.
+      // Opened before the page rendered (see preopen): take over its socket, and what it has received
+      // since the render read it (the fold skips what it already holds).
       early.delete(id);
       Object.assign(pre, { take, onState: setState });
       setState(pre.state);
-      pre.events.forEach(take);
+      pre.events.filter((e) => e.seq > m.lastSeq).forEach(take);
       w.current = pre.watch;
     } else
-      w.current = watch({ url: client.url, key, session: id, after: 0, onEvent: take, onState: setState });
+      // After what the model holds: nothing on a first open; on a new key, no event twice.
+      w.current = watch({
+        url: client.url,
+        key,
+        session: id,
+        after: m.lastSeq,
+        onEvent: take,
+        onState: setState,
+      });
     return () => {
       cancelAnimationFrame(frame);
       w.current?.close();

@@ -30,7 +30,9 @@ export function Timeline({
   const v = useVirtualizer({
     count: items.length,
     getScrollElement: () => box.current,
-    estimateSize: () => 44,
+    // A row of one line is 33 px (most are): an estimate that is right spares a correction, and a scroll
+    // adjustment that forces a layout, per row mounted while the timeline follows its end.
+    estimateSize: () => 33,
     overscan: 8,
     getItemKey: (i) => items[i]!.key,
     // Scroll updates render with the next batch instead of synchronously inside each scroll event: while a
