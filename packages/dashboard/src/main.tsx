@@ -45,25 +45,29 @@ const queries = new QueryClient({
 
 // Before the first render, and all at once: the sign-in check (see resume()), the code of the page the
 // link opened (so the router shows it at once, not the shell, then a wait, then the page), and for a
-// session link its row (so that render shows the page, not a skeleton one more render fills;
-// prefetchQuery never throws: on an error the page's own query asks again and shows it).
+// session link its row and the first page of its log (so that render shows the page with rows, not a
+// skeleton more renders fill). Neither throws: on an error the page asks again and shows it.
 const signedIn = resume();
 const id = sessionLink(window.location.pathname);
-const row = signedIn.then((s) =>
-  id && s.me
-    ? queries.prefetchQuery({ queryKey: ["session", id], queryFn: () => connect(s.key).sessions.get(id) })
-    : undefined,
-);
-for (const { route } of matchRoutes(routes, window.location) ?? [])
-  if (typeof route.lazy === "function") {
+const code = Promise.all(
+  (matchRoutes(routes, window.location) ?? []).map(async ({ route }) => {
+    if (typeof route.lazy !== "function") return;
     Object.assign(route, await route.lazy());
     route.lazy = undefined;
-  }
+  }),
+);
+const session = signedIn.then((s) => {
+  if (!id || !s.me) return;
+  const client = connect(s.key);
+  return Promise.all([
+    queries.prefetchQuery({ queryKey: ["session", id], queryFn: () => client.sessions.get(id) }),
+    preopen(client, s.key, id, code),
+  ]);
+});
+await code;
 const router = createBrowserRouter(routes);
 const initial = await signedIn;
-// A session link's log too: its first page is in hand for the first render, and its socket continues
-// after it. Not before the page's code: the server answers one thing at a time, and the code comes first.
-await Promise.all([row, id && initial.me && preopen(connect(initial.key), initial.key, id)]);
+await session;
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

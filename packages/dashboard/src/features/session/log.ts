@@ -23,10 +23,18 @@ const firstPage = 500;
  * socket's first message waits for its handshake and for the main thread), then a socket continues after
  * it; useLog takes both over. One not taken over within 10 s (the page never showed) is closed.
  */
-export async function preopen(client: Client, key: string | undefined, id: string): Promise<void> {
+export async function preopen(
+  client: Client,
+  key: string | undefined,
+  id: string,
+  code: Promise<unknown>,
+): Promise<void> {
   const e: Early = { key, state: "connecting", events: [], watch: undefined as unknown as Watch };
   // A failure here is the socket's to report (and retry), as when the page opens its own.
   e.events = await client.events.list(id, { after: 0, limit: firstPage }).catch(() => []);
+  // The socket's replay of the rest waits for the page's code: on PGlite the server answers one request
+  // at a time, and a replay under way delayed that code.
+  await code;
   e.watch = watch({
     url: client.url,
     key,
