@@ -20,8 +20,8 @@ export interface Recorded {
 /**
  * Runs in the page before its own scripts (addInitScript), so every time is the browser's own clock from
  * navigation start. A MutationObserver sees the first timeline row and the timeline's `data-events`
- * reaching `target` as the DOM changes, and takes the time in the next requestAnimationFrame: the frame
- * that paints that DOM (`painted()` adds the rest of the frame when it was a long one). Not a task after
+ * reaching `target` as the DOM changes, and takes the time in the next requestAnimationFrame (for the
+ * first row, the first one that shows it inside the timeline's box): the frame that paints that DOM (`painted()` adds the rest of the frame when it was a long one). Not a task after
  * the frame: during a replay the WebSocket's message tasks queue ahead of it and it ran up to 300 ms late.
  * Long frames and rAF intervals are recorded throughout.
  */
@@ -31,11 +31,23 @@ function recorder(target: number) {
   const atFrame = (set: (t: number) => void) => requestAnimationFrame(() => set(performance.now()));
   let first = false;
   let events = "";
+  // A row in the DOM may still sit outside the timeline's scroll box (a virtualised list can mount the
+  // rows at its end before its box has scrolled there): the first row counts in the frame that shows it
+  // inside that box. The check runs in rAF, where the frame's layout is due anyway.
+  const shown = (tl: Element) => {
+    const box = tl.getBoundingClientRect();
+    return Array.from(tl.querySelectorAll(".tl-row")).some((r) => {
+      const e = r.getBoundingClientRect();
+      return e.height > 0 && e.bottom > box.top && e.top < box.bottom;
+    });
+  };
+  const watchFirst = (tl: Element) =>
+    requestAnimationFrame((t) => (shown(tl) ? (b.first = t) : watchFirst(tl)));
   const seen = new MutationObserver(() => {
     const tl = document.querySelector("[data-testid=timeline]");
     if (!first && tl?.querySelector(".tl-row")) {
       first = true;
-      atFrame((t) => (b.first = t));
+      watchFirst(tl);
     }
     const now = tl?.getAttribute("data-events");
     if (!now || now === events) return;

@@ -38,6 +38,11 @@ export function Timeline({
     // Scroll updates render with the next batch instead of synchronously inside each scroll event: while a
     // replay follows the end, a synchronous render per scroll made frames of 100+ ms.
     useFlushSync: false,
+    // A log opened with events already in it (a cold link's first page) mounts the rows at its end in the
+    // first render, where it will follow, instead of the rows at its top and then, after a scroll, the end
+    // ones. The height is `.timeline`'s in base.css, before the box exists to measure.
+    initialRect: { width: 0, height: Math.min(window.innerHeight * 0.68, 760) },
+    initialOffset: () => (follow ? items.length * 33 : 0),
   });
   useEffect(() => {
     if (follow && items.length) v.scrollToIndex(items.length - 1, { align: "end" });
