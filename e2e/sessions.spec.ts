@@ -113,3 +113,37 @@ test("a WebSocket cut mid-stream resumes with no missing and no duplicated event
   await expect(timeline).toHaveAttribute("data-events", String(last));
   await expect(timeline).toHaveAttribute("data-gaps", "0");
 });
+
+test("a session link opened cold asks for its first requests once, before the app has run, and shows its end", async ({
+  signedIn: page,
+  server,
+}) => {
+  const prompt = `emit 600 line\nsucceed`;
+  const { body } = await server.api("/api/v1/sessions", {
+    json: { title: "cold link", prompt, capabilities: ["scripted"] },
+  });
+  await settle(server, body.id, ["completed"]);
+  const last = (await server.api(`/api/v1/sessions/${body.id}`)).body.lastSeq;
+  const asked: string[] = [];
+  page.on("request", (r) => asked.push(new URL(r.url()).pathname + new URL(r.url()).search));
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => {
+    const url = new URL(ws.url());
+    if (url.pathname.endsWith(body.id)) sockets.push(url.searchParams.get("after") ?? "");
+  });
+
+  await page.goto(`${server.url}/sessions/${body.id}`);
+  const timeline = page.getByTestId("timeline");
+  await expect(timeline).toHaveAttribute("data-events", String(last));
+  // Following: the newest rows are in view, the oldest are not mounted.
+  await expect(timeline).toContainText("line 600/600");
+  await expect(timeline).not.toContainText("line 1/600");
+  // index.html's inline script asked for these; the app took its answers instead of asking again.
+  const count = (p: string) => asked.filter((a) => a === p).length;
+  expect(count("/api/v1/me")).toBe(1);
+  expect(count(`/api/v1/sessions/${body.id}/events?after=0&limit=500`)).toBe(1);
+  expect(asked.filter((a) => a.includes("/events")).length).toBe(1);
+  // The log's socket continues after that first page, and the page's code was asked for once.
+  expect(sockets).toEqual(["500"]);
+  expect(asked.filter((a) => /\/assets\/page-.*\.js$/.test(a)).length).toBe(1);
+});

@@ -7,6 +7,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { type RouteObject, RouterProvider, createBrowserRouter, matchRoutes } from "react-router";
 import { AuthGate, connect, resume } from "./app/auth.tsx";
+import { forgetEarly } from "./app/early.ts";
 import { NotFound } from "./app/errors.tsx";
 import { LiveProvider } from "./app/live.tsx";
 import { Shell } from "./app/shell.tsx";
@@ -68,6 +69,7 @@ await code;
 const router = createBrowserRouter(routes);
 const initial = await signedIn;
 await session;
+forgetEarly();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

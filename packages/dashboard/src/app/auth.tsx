@@ -3,6 +3,7 @@ import { type ReactNode, createContext, useCallback, useContext, useMemo, useSta
 import { Button } from "../ui/button.tsx";
 import { Field } from "../ui/field.tsx";
 import { Problem } from "../ui/problem.tsx";
+import { primed } from "./early.ts";
 
 /**
  * Sign-in with an API key. The key is kept in this browser's localStorage and sent as a Bearer header
@@ -17,11 +18,13 @@ interface Auth {
 }
 
 const Ctx = createContext<Auth | null>(null);
+// index.html's inline script reads it too.
 const storeKey = "orchestrator.key";
 /** The key this browser signed in with last, if any. */
 const storedKey = () => localStorage.getItem(storeKey) ?? undefined;
-/** An SDK client of this server with `key`. */
-export const connect = (key: string | undefined) => createClient({ url: window.location.origin, key });
+/** An SDK client of this server with `key`; it takes the answers index.html asked for early (early.ts). */
+export const connect = (key: string | undefined) =>
+  createClient({ url: window.location.origin, key, fetch: primed(key) });
 
 export function useAuth(): Auth {
   const a = useContext(Ctx);

@@ -14,7 +14,10 @@ interface Early {
 }
 const early = new Map<string, Early>();
 
-/** The first page of a log opened before its page renders: enough to fill the screen many times. */
+/**
+ * The first page of a log opened before its page renders: enough to fill the screen many times.
+ * index.html's inline script asks for the same page.
+ */
 const firstPage = 500;
 
 /**
