@@ -12,6 +12,7 @@ import { Problem } from "../../ui/problem.tsx";
 import { agentTone } from "../../ui/status.ts";
 import { Ago, clock, span } from "../../ui/time.tsx";
 import { Secret } from "./secret.tsx";
+import { count } from "../../ui/count.ts";
 
 /** One agent up close: heartbeats, load, success and latency, breaker transitions, recent sessions. */
 export function Page() {
@@ -101,7 +102,7 @@ function View({ d }: { d: Diagnostics }) {
                 <span>{d.load.at(-1) && clock(d.load.at(-1)!.at)}</span>
               </div>
             </Card>
-            <Card title={`Latency and outcome · last ${ended.length} attempts`} id="latency">
+            <Card title={`Latency and outcome · last ${count(ended.length, "attempt")}`} id="latency">
               {ended.length ? (
                 <>
                   <Line
@@ -211,8 +212,15 @@ function View({ d }: { d: Diagnostics }) {
   );
 }
 
+/** A history entry's data as `to offline · by heartbeat TTL`: its fields, strings bare, the rest as JSON. */
 const summary = (v: unknown) => {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
+  const plain = (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x));
+  const s =
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.entries(v)
+          .map(([k, x]) => `${k} ${plain(x)}`)
+          .join(" · ")
+      : plain(v);
   return s && s.length > 120 ? `${s.slice(0, 117)}…` : (s ?? "");
 };
 
@@ -313,8 +321,8 @@ function Actions({ d }: { d: Diagnostics }) {
         }
       >
         <p style={{ margin: 0 }}>
-          It finishes the {a.load} sessions it holds, takes no new ones, and is then removed; its token stops
-          working.
+          It finishes the {count(a.load, "session")} it holds, takes no new ones, and is then removed; its
+          token stops working.
         </p>
       </Dialog>
       <Dialog open={token !== null} onClose={() => setToken(null)} title="New credentials: shown once">

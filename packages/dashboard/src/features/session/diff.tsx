@@ -10,6 +10,7 @@ import {
 import { useMemo, useState } from "react";
 import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
+import { count } from "../../ui/count.ts";
 
 /** What the session changed: a file list, and each file's patch in a unified or a split view. */
 export function DiffView({ s }: { s: Session }) {
@@ -25,7 +26,7 @@ export function DiffView({ s }: { s: Session }) {
   const shown = files.find((f) => f.file === open) ?? files[0];
   return (
     <Card
-      title={`Changes · ${d.files.length} files · +${d.additions} −${d.deletions}`}
+      title={`Changes · ${count(d.files.length, "file")} · +${d.additions} −${d.deletions}`}
       id="diff"
       pad={false}
       action={

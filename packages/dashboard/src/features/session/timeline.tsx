@@ -5,6 +5,7 @@ import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
 import type { Item, Model } from "./fold.ts";
 import { Row } from "./rows.tsx";
+import { count } from "../../ui/count.ts";
 
 const kinds = ["message", "tool", "status", "approval", "log", "reasoning", "other"] as const;
 
@@ -51,7 +52,7 @@ export function Timeline({
   return (
     <Card
       pad={false}
-      title={`Timeline · ${model.items.length} entries · seq ${model.lastSeq}`}
+      title={`Timeline · ${count(model.items.length, "entry", "entries")} · seq ${model.lastSeq}`}
       id="timeline"
       action={
         <div className="row">

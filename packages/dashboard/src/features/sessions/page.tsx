@@ -11,6 +11,7 @@ import { Problem } from "../../ui/problem.tsx";
 import { label, statuses, tone } from "../../ui/status.ts";
 import { Ago } from "../../ui/time.tsx";
 import { CreateSession } from "./create.tsx";
+import { count } from "../../ui/count.ts";
 
 const pageSize = 25;
 const sorts: Record<string, string> = {
@@ -256,7 +257,7 @@ export function Page() {
       <Dialog
         open={confirm}
         onClose={() => setConfirm(false)}
-        title={`Cancel ${cancellable.length} sessions?`}
+        title={`Cancel ${count(cancellable.length, "session")}?`}
         footer={
           <>
             <Button onClick={() => setConfirm(false)}>Keep them</Button>
