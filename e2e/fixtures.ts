@@ -80,6 +80,22 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
 }
 
 export const test = base.extend<{ signedIn: Page }, { server: Server }>({
+  /** Every page runs under the server's Content-Security-Policy: anything it refuses fails the test. */
+  page: async ({ page }, use) => {
+    const refused: string[] = [];
+    await page.addInitScript(() =>
+      document.addEventListener("securitypolicyviolation", (e) =>
+        console.error(
+          `CSP refused ${e.effectiveDirective}: ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`,
+        ),
+      ),
+    );
+    page.on("console", (m) => {
+      if (/^CSP refused|Content Security Policy/.test(m.text())) refused.push(m.text());
+    });
+    await use(page);
+    expect(refused, "what the page's Content-Security-Policy refused").toEqual([]);
+  },
   server: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -61,7 +62,11 @@ test("unknown routes get a JSON 404, and every answer carries a request id", asy
 test("the Control Room is served from its build: assets cached for good, pages fall back to index.html", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "io-dash-"));
   mkdirSync(path.join(dir, "assets"));
-  writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>Control Room</title>");
+  const inline = "window.early = 1;";
+  writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><title>Control Room</title><script>${inline}</script><script type="module" src="/assets/app-abc.js"></script>`,
+  );
   writeFileSync(path.join(dir, "assets", "app-abc.js"), "console.log(1)");
   writeFileSync(path.join(tmpdir(), "io-secret.txt"), "not for the web");
   const d = await serve({ config: { dashboardDir: dir } });
@@ -70,11 +75,19 @@ test("the Control Room is served from its build: assets cached for good, pages f
     expect(page.status).toBe(200);
     expect(page.headers.get("cache-control")).toBe("no-cache");
     expect(await page.text()).toContain("Control Room");
+    // Script only from here and the page's own inline script, by its hash; no framing by other sites.
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const hash = createHash("sha256").update(inline).digest("base64");
+    expect(csp).toContain(`script-src 'self' 'sha256-${hash}';`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect((await fetch(`${d.url}/index.html`)).headers.get("content-security-policy")).toBe(csp);
     const js = await fetch(`${d.url}/assets/app-abc.js`);
     expect(js.headers.get("content-type")).toContain("text/javascript");
     expect(js.headers.get("cache-control")).toContain("immutable");
     expect(js.headers.get("content-encoding")).toBe("gzip"); // fetch asked for it, and undid it
     expect(await js.text()).toBe("console.log(1)");
+    expect(js.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(js.headers.get("content-security-policy")).toBeNull();
     // A missing asset is a 404, not the app; a path out of the build is never read; the API keeps its 404s.
     expect((await fetch(`${d.url}/assets/gone.js`)).status).toBe(404);
     const out = await fetch(`${d.url}/%2e%2e/io-secret.txt`);

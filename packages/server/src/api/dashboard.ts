@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -45,32 +46,63 @@ The API is up: <a style="color:#60a5fa" href="/docs">/docs</a>.</p><p>Looked in 
     }
     const file = path.join(root, rel);
     // normalize() resolved any "..": a file outside the build is never read.
-    if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
-      const hashed = rel.startsWith("assets" + path.sep);
-      const headers: Record<string, string> = {
-        "content-type": types[path.extname(file)] ?? "application/octet-stream",
-        "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
-        vary: "accept-encoding",
-      };
-      if (compressible.test(file) && /\bgzip\b/.test(c.req.header("accept-encoding") ?? ""))
-        return c.body(gzipped(file), 200, { ...headers, "content-encoding": "gzip" });
-      return c.body(readFileSync(file), 200, headers);
-    }
-    if (rel.startsWith("assets" + path.sep)) return next(); // a missing asset is a 404, not the app
-    return c.body(readFileSync(index), 200, { "content-type": types[".html"]!, "cache-control": "no-cache" });
+    const found = rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile();
+    if (!found && rel.startsWith("assets" + path.sep)) return next(); // a missing asset is a 404, not the app
+    // Any other path that is not a file is a page of the app: index.html.
+    const served = found ? file : index;
+    const hashed = rel.startsWith("assets" + path.sep);
+    const headers: Record<string, string> = {
+      "content-type": types[path.extname(served)] ?? "application/octet-stream",
+      "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
+      vary: "accept-encoding",
+      "x-content-type-options": "nosniff",
+      ...(served.endsWith(".html") ? guard(served) : {}),
+    };
+    if (compressible.test(served) && /\bgzip\b/.test(c.req.header("accept-encoding") ?? ""))
+      return c.body(gzipped(served), 200, { ...headers, "content-encoding": "gzip" });
+    return c.body(readFileSync(served), 200, headers);
   });
+}
+
+/**
+ * A page's security headers. The browser keeps an admin key in localStorage, so script runs only from
+ * this origin, plus the page's own inline scripts by hash (index.html's early requests); nothing loads
+ * from elsewhere, and no other site may frame the page. Styles stay open to inline `style=` in markup.
+ */
+function guard(file: string): Record<string, string> {
+  const hashes = [...read(file).matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`,
+  );
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(" ")}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return { "content-security-policy": csp, "referrer-policy": "no-referrer", "x-frame-options": "DENY" };
 }
 
 /** Text assets go out gzipped (a third of the bytes), compressed once per file and build. */
 const compressible = /\.(js|css|html|map|json|svg)$/;
-const zipped = new Map<string, { mtime: number; body: Uint8Array<ArrayBuffer> }>();
-function gzipped(file: string): Uint8Array<ArrayBuffer> {
-  const mtime = statSync(file).mtimeMs;
-  const hit = zipped.get(file);
-  if (hit?.mtime === mtime) return hit.body;
-  const body = new Uint8Array(gzipSync(readFileSync(file), { level: 9 }));
-  zipped.set(file, { mtime, body });
-  return body;
+const gzipped = cached((file) => new Uint8Array(gzipSync(readFileSync(file), { level: 9 })));
+const read = cached((file) => readFileSync(file, "utf8"));
+
+/** `make(file)`, computed again only when the file's mtime changes (a new build). */
+function cached<T>(make: (file: string) => T): (file: string) => T {
+  const seen = new Map<string, { mtime: number; value: T }>();
+  return (file) => {
+    const mtime = statSync(file).mtimeMs;
+    const hit = seen.get(file);
+    if (hit?.mtime === mtime) return hit.value;
+    const value = make(file);
+    seen.set(file, { mtime, value });
+    return value;
+  };
 }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
