@@ -47,13 +47,13 @@ The API is up: <a style="color:#60a5fa" href="/docs">/docs</a>.</p><p>Looked in 
     const file = path.join(root, rel);
     // normalize() resolved any "..": a file outside the build is never read.
     const found = rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile();
-    if (!found && rel.startsWith("assets" + path.sep)) return next(); // a missing asset is a 404, not the app
+    const asset = rel.startsWith("assets" + path.sep);
+    if (!found && asset) return next(); // a missing asset is a 404, not the app
     // Any other path that is not a file is a page of the app: index.html.
     const served = found ? file : index;
-    const hashed = rel.startsWith("assets" + path.sep);
     const headers: Record<string, string> = {
       "content-type": types[path.extname(served)] ?? "application/octet-stream",
-      "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
+      "cache-control": asset ? "public, max-age=31536000, immutable" : "no-cache",
       vary: "accept-encoding",
       "x-content-type-options": "nosniff",
       ...(served.endsWith(".html") ? guard(served) : {}),
@@ -68,11 +68,12 @@ The API is up: <a style="color:#60a5fa" href="/docs">/docs</a>.</p><p>Looked in 
  * A page's security headers. The browser keeps an admin key in localStorage, so script runs only from
  * this origin, plus the page's own inline scripts by hash (index.html's early requests); nothing loads
  * from elsewhere, and no other site may frame the page. Styles stay open to inline `style=` in markup.
+ * Worked out once per build of the file.
  */
-function guard(file: string): Record<string, string> {
-  const hashes = [...read(file).matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
-    (m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`,
-  );
+const guard = cached((file): Record<string, string> => {
+  const hashes = [
+    ...readFileSync(file, "utf8").matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g),
+  ].map((m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`);
   const csp = [
     "default-src 'self'",
     `script-src 'self' ${hashes.join(" ")}`.trim(),
@@ -85,12 +86,11 @@ function guard(file: string): Record<string, string> {
     "frame-ancestors 'none'",
   ].join("; ");
   return { "content-security-policy": csp, "referrer-policy": "no-referrer", "x-frame-options": "DENY" };
-}
+});
 
 /** Text assets go out gzipped (a third of the bytes), compressed once per file and build. */
 const compressible = /\.(js|css|html|map|json|svg)$/;
 const gzipped = cached((file) => new Uint8Array(gzipSync(readFileSync(file), { level: 9 })));
-const read = cached((file) => readFileSync(file, "utf8"));
 
 /** `make(file)`, computed again only when the file's mtime changes (a new build). */
 function cached<T>(make: (file: string) => T): (file: string) => T {
