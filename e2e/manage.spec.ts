@@ -144,3 +144,24 @@ test("a built-in agent offers no drain, rotate or deregister, and says who chang
   });
   expect(r.status).toBe(403);
 });
+
+test("the register dialog says where this tenant's repositories may live, and refuses a path elsewhere", async ({
+  signedIn: page,
+  server,
+}) => {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${server.url}/projects`);
+    await page.getByRole("button", { name: "+ Register repository" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(`Repositories may live under ${server.dir}.`);
+    await shot(page, `project-register-${width}`);
+    await dialog.getByLabel("Name").fill("far");
+    await dialog.getByLabel("Path on the server").fill("/opt/far-away");
+    await dialog.getByRole("button", { name: "Register" }).click();
+    await expect(dialog.locator(".field .err")).toHaveText(
+      `/opt/far-away is outside the allowed roots (${server.dir})`,
+    );
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+  }
+});
