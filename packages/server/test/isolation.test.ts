@@ -333,3 +333,14 @@ function socket(url: string, ids: Ids): Promise<Answer> {
     });
   });
 }
+
+test("a built-in agent's measured performance counts only the asking tenant's attempts", async () => {
+  const scripted = (await s.api("/api/v1/agents?kind=scripted")).body.items[0];
+  expect(scripted.performance.completed).toBeGreaterThan(0); // tenant A's session ran on it
+  for (const view of [
+    (await s.api(`/api/v1/agents/${scripted.id}`, { key: b })).body,
+    (await s.api("/api/v1/agents?kind=scripted", { key: b })).body.items[0],
+    (await s.api(`/api/v1/agents/${scripted.id}/diagnostics`, { key: b })).body.agent,
+  ])
+    expect(view.performance).toMatchObject({ attempts: 0, completed: 0, failed: 0, cost: 0, tokens: 0 });
+});

@@ -29,7 +29,7 @@ export function routes(app: App, deps: Deps): void {
   const policy = { ...breakerDefaults, coolDownMs: deps.config.agents.breakerCoolDownMs };
   const one = async (tenantId: string, id: string) => {
     const row = await Store.get(deps.db, tenantId, id);
-    return (await toPublic(deps.db, [row], deps.clock.now(), policy))[0]!;
+    return (await toPublic(deps.db, tenantId, [row], deps.clock.now(), policy))[0]!;
   };
   const admin = (c: { get(k: "principal"): { role: string } }, what: string) => {
     if (c.get("principal").role !== "admin") throw new AppError("forbidden", `${what} needs an admin key`);
@@ -73,7 +73,7 @@ export function routes(app: App, deps: Deps): void {
           sql`select * from agents where ${sql.join(where, sql` and `)} order by tenant_id nulls first, name`,
         )
       ).map(Store.fromRow);
-      const items = await toPublic(deps.db, rows, deps.clock.now(), policy);
+      const items = await toPublic(deps.db, tenant(c), rows, deps.clock.now(), policy);
       return c.json({ items: q.status ? items.filter((a) => a.status === q.status) : items }, 200);
     },
   );
