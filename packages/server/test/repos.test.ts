@@ -1,8 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Fatal } from "../src/agent/agent.ts";
+import * as Opencode from "../src/agent/opencode/agent.ts";
+import * as Pool from "../src/agent/opencode/pool.ts";
+import { catalog } from "../src/agent/opencode/profile.ts";
+import { serverConfig } from "../src/agent/opencode/config.ts";
 import * as Keys from "../src/auth/key.ts";
 import * as Repos from "../src/tenant/repos.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
@@ -156,4 +161,54 @@ describe("a repository belongs to one tenant", () => {
       s.deps.db.rows(sql`insert into repositories (path, tenant_id) values (${row!.path}, ${bId})`),
     ).rejects.toThrow();
   });
+});
+
+test("a run refuses a workspace whose path no longer leads to the repository it was submitted with", async () => {
+  const dir = await gitRepo(path.join(onlyA, "swap"), { "s.txt": "s\n" });
+  const r = await session(s.key, dir);
+  expect(r.status).toBe(201);
+  // After the checks, someone puts another tenant's repository in its place.
+  renameSync(dir, path.join(onlyA, "swap-moved"));
+  symlinkSync(path.join(shared, "alpha"), dir);
+  const pool = Pool.create({
+    home: path.join(root, "oc"),
+    cwd: root,
+    max: 1,
+    perServer: 1,
+    config: (url) => serverConfig(url),
+  });
+  const agent = Opencode.create({
+    pool,
+    profiles: catalog([], s.deps.config.keys),
+    worktrees: path.join(root, "wt"),
+  });
+  try {
+    const run = agent.run(
+      {
+        sessionId: r.body.id,
+        title: "t",
+        prompt: "p",
+        attempt: 1,
+        checkpoint: null,
+        workspace: r.body.workspace,
+        project: null,
+        profile: null,
+        metadata: {},
+        ask: async () => {
+          throw new Fatal("no one asks here");
+        },
+      },
+      new AbortController().signal,
+    );
+    const err = await (async () => {
+      for await (const _ of run) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Fatal);
+    expect(err).toMatchObject({ code: "workspace_invalid" });
+    expect((err as Error).message).toBe(
+      `workspace.repo: ${dir} now resolves to ${path.join(shared, "alpha")}, not the repository the session was submitted with`,
+    );
+  } finally {
+    await pool.stop();
+  }
 });
