@@ -122,3 +122,46 @@ test("drain, rotate the token of, and deregister an agent from its page", async 
     await expect.poll(async () => (await server.api(`/api/v1/agents/${id}`)).status).toBe(404);
   }
 });
+
+test("a built-in agent offers no drain, rotate or deregister, and says who changes it", async ({
+  signedIn: page,
+  server,
+}) => {
+  const scripted = (await server.api("/api/v1/agents?kind=scripted")).body.items[0];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${server.url}/agents/${scripted.id}`);
+    await expect(page.getByTestId("builtin-note")).toContainText("shared by every tenant");
+    await expect(page.getByTestId("builtin-note")).toContainText("operator");
+    for (const name of ["Drain", "Undrain", "Rotate token", "Deregister"])
+      await expect(page.getByRole("button", { name })).toHaveCount(0);
+    await shot(page, `agent-builtin-${width}`);
+  }
+  // And the server refuses it to the tenant's admin key all the same.
+  const r = await server.api(`/api/v1/agents/${scripted.id}`, {
+    method: "PATCH",
+    json: { status: "draining" },
+  });
+  expect(r.status).toBe(403);
+});
+
+test("the register dialog says where this tenant's repositories may live, and refuses a path elsewhere", async ({
+  signedIn: page,
+  server,
+}) => {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${server.url}/projects`);
+    await page.getByRole("button", { name: "+ Register repository" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(`Repositories may live under ${server.dir}.`);
+    await shot(page, `project-register-${width}`);
+    await dialog.getByLabel("Name").fill("far");
+    await dialog.getByLabel("Path on the server").fill("/opt/far-away");
+    await dialog.getByRole("button", { name: "Register" }).click();
+    await expect(dialog.locator(".field .err")).toHaveText(
+      `/opt/far-away is outside the allowed roots (${server.dir})`,
+    );
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+  }
+});

@@ -45,8 +45,10 @@ describe("projects", { timeout: 60_000 }, () => {
       "NAME  BASE  RETENTION  PATH",
       `app   main  72h        ${repo}`,
     ]);
+    expect(ls.stdout.split("\n").at(-2)).toBe(`repositories may live under ${repos}`);
     const json = await run(["--json", "projects", "ls"], env);
     expect(JSON.parse(json.stdout).items.map((p: unknown) => Project.parse(p).name)).toEqual(["app"]);
+    expect(JSON.parse(json.stdout).repoRoots).toEqual([repos]);
 
     const created = await run(
       ["sessions", "create", "--title", "Later", "--prompt", "p", "--project", "app", "--hold"],

@@ -33,6 +33,11 @@ export const Me = z
     keyId: z.uuid().nullable(),
     keyName: z.string().nullable(),
     auth: z.enum(["key", "off"]),
+    repoRoots: z
+      .array(z.string())
+      .describe(
+        "the tenant's repository roots, set by the server's operator: projects and workspaces must lie under one",
+      ),
   })
   .meta({ id: "Me" });
 export type Me = z.infer<typeof Me>;

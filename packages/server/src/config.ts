@@ -25,8 +25,20 @@ export const Config = z
     devNoAuth: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
-    /** Repositories that sessions may work on must lie inside one of these directories. */
+    /** The default tenant's repository roots: its projects and workspaces must lie inside one of these. */
     repoRoots: z.array(z.string()).default([homedir(), tmpdir()]),
+    /**
+     * Settings of other tenants, by tenant name; only the operator sets them (docs/decisions/0009). A tenant
+     * not named here has no repository roots, so it can register no repository.
+     */
+    tenants: z
+      .record(
+        z.string().refine((name) => name !== "default", {
+          message: "the default tenant's repository roots are repoRoots (ORCHESTRATOR_REPO_ROOTS)",
+        }),
+        z.object({ repoRoots: z.array(z.string().min(1)).default([]) }).strict(),
+      )
+      .default({}),
     /** OpenCode retries a failing LLM without end; a session gives up after this many of its retries. */
     llmMaxRetries: z.coerce.number().int().min(0).max(100).default(3),
     /** Worktrees of ended sessions without a project are removed after this many hours. */

@@ -33,7 +33,11 @@ export async function serve(
   } else {
     out(`  model        ${real.map((p) => p.model).join(", ")} (keys from the environment)`);
   }
-  out(`  repos        sessions may work on repositories under ${config.repoRoots.join(", ")}`);
+  const others = Object.keys(config.tenants).length;
+  out(
+    `  repos        the default tenant's repositories live under ${config.repoRoots.join(", ") || "(none)"}` +
+      (others ? `; ${others} other tenant(s) have roots in the config file` : ""),
+  );
   if (config.devNoAuth) out("  auth         OFF (development mode, loopback only)");
   if (server.adminKey) {
     out("");

@@ -108,7 +108,6 @@ export async function start(opts: Options = {}): Promise<Server> {
       pool,
       profiles,
       worktrees,
-      roots: config.repoRoots,
       maxLlmRetries: config.llmMaxRetries,
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));

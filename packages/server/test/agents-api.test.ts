@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sql } from "drizzle-orm";
 import { ApiError, type Client, createClient } from "@orchestrator/sdk";
 import * as Keys from "../src/auth/key.ts";
+import * as Tenant from "../src/tenant/tenant.ts";
 import { type TestServer, serve } from "./harness.ts";
 import { SdkAgent } from "./a2a-agent.ts";
 
@@ -129,8 +130,8 @@ describe("managing agents through the client", () => {
     await expect(member.agents.rotate(reg.agent_id)).rejects.toMatchObject({ status: 403 });
     const scripted = (await client.agents.list({ kind: "scripted" }))[0]!;
     await expect(client.agents.rotate(scripted.id)).rejects.toMatchObject({
-      status: 409,
-      code: "invalid_transition",
+      status: 403,
+      code: "forbidden",
     });
     const err = await client.agents.rotate("00000000-0000-4000-8000-000000000000").catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
@@ -151,5 +152,46 @@ describe("managing agents through the client", () => {
     await expect(client.agents.get(id)).rejects.toMatchObject({ status: 404 });
     const groups = await client.capabilities.list();
     expect(groups.quality).toContain("code_review");
+  });
+});
+
+describe("built-in agents", () => {
+  test("no tenant's key may drain, change, deregister or rotate one: 403 saying who can", async () => {
+    const other = await Tenant.ensure(s.deps.db, "builtin-other");
+    const keys = [
+      s.key,
+      (await Keys.create(s.deps.db, s.deps.defaultTenant, "builtin-member", "member")).key,
+      (await Keys.create(s.deps.db, other, "builtin-admin", "admin")).key,
+    ];
+    const scripted = (await client.agents.list({ kind: "scripted" }))[0]!;
+    const before = await client.agents.get(scripted.id);
+    const at = `/api/v1/agents/${scripted.id}`;
+    for (const key of keys) {
+      const tries = [
+        await s.api(at, { method: "PATCH", key, json: { status: "draining" } }),
+        await s.api(at, { method: "PATCH", key, json: { capacity: 1, description: "mine now" } }),
+        await s.api(`${at}?graceful=false`, { method: "DELETE", key }),
+        await s.api(`${at}/token/rotate`, { method: "POST", key }),
+      ];
+      for (const r of tries.slice(0, 3)) {
+        expect(r.status).toBe(403);
+        expect(r.body.error).toMatchObject({
+          code: "forbidden",
+          details: { id: scripted.id, builtIn: true },
+        });
+        expect(r.body.error.message).toMatch(
+          /shared by every tenant.*only the server's operator.*configuration/,
+        );
+      }
+      expect(tries[3]!.status).toBe(403); // a member is refused for its role first
+    }
+    const after = await client.agents.get(scripted.id);
+    expect(after).toMatchObject({
+      status: before.status,
+      capacity: before.capacity,
+      description: before.description,
+    });
+    const history = await client.agents.diagnostics(scripted.id);
+    expect(history.history.filter((h) => h.type !== "registered")).toEqual([]);
   });
 });

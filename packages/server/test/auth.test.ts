@@ -116,6 +116,7 @@ test("GET /me names the presented key: its tenant, role and name", async () => {
     keyId: admin.id,
     keyName: "admin (first start)",
     auth: "key",
+    repoRoots: s.deps.config.repoRoots,
   });
   const other = await Tenant.ensure(s.deps.db, "me-other");
   const { id, key } = await Keys.create(s.deps.db, other, "dashboard viewer", "viewer");
@@ -125,6 +126,7 @@ test("GET /me names the presented key: its tenant, role and name", async () => {
     keyId: id,
     keyName: "dashboard viewer",
     auth: "key",
+    repoRoots: [], // no tenants.me-other.repoRoots in the server's configuration
   });
   expect((await s.api("/api/v1/me", { key: null })).status).toBe(401);
   expect((await s.api("/api/v1/me", { key: "io_000000000000_" + "A".repeat(43) })).status).toBe(401);
@@ -141,6 +143,7 @@ test("GET /me without keys (dev mode) says so, with the principal that mode sets
       keyId: null,
       keyName: null,
       auth: "off",
+      repoRoots: dev.deps.config.repoRoots,
     });
   } finally {
     await dev.stop();

@@ -56,7 +56,7 @@ describe("opencode agent", () => {
     perServer: 4,
     config: (url) => serverConfig(url),
   });
-  const agent = Opencode.create({ pool, profiles, worktrees: path.join(root, "worktrees"), roots: [repos] });
+  const agent = Opencode.create({ pool, profiles, worktrees: path.join(root, "worktrees") });
   beforeAll(() => gitRepo(repo, { "README.md": "contract\n" }), 30_000);
   afterAll(async () => {
     await pool.stop();

@@ -13,7 +13,10 @@ export function register(program: Command): void {
   projects
     .command("add")
     .argument("<name>", "a short name: lower-case letters, digits and . _ : -")
-    .argument("<path>", "the repository's top directory (inside the server's allowed roots)")
+    .argument(
+      "<path>",
+      "the repository's top directory, under one of the tenant's roots (`projects ls` names them)",
+    )
     .description("register a git repository as a project")
     .option("--base <branch>", "the branch new worktrees start from (default: the one checked out now)")
     .option("--setup <command>", "a shell command run in each new worktree (e.g. npm ci)")
@@ -41,14 +44,19 @@ export function register(program: Command): void {
   projects
     .command("ls")
     .alias("list")
-    .description("list projects")
+    .description("list projects, and where this tenant's repositories may live")
     .action(async (_o, cmd: Command) => {
       const { client, json } = context(cmd);
-      const items = await client.projects.list();
-      if (json) return Out.json({ items });
-      if (items.length === 0) return Out.print("no projects (add one with `orchestrator projects add`)");
+      const [items, { repoRoots }] = await Promise.all([client.projects.list(), client.me()]);
+      if (json) return Out.json({ items, repoRoots });
+      if (items.length === 0) Out.print("no projects (add one with `orchestrator projects add`)");
       const rows = items.map((p) => [p.name, p.baseBranch, `${p.retentionHours}h`, p.path]);
-      for (const l of Out.table(["NAME", "BASE", "RETENTION", "PATH"], rows)) Out.print(l);
+      if (rows.length) for (const l of Out.table(["NAME", "BASE", "RETENTION", "PATH"], rows)) Out.print(l);
+      Out.print(
+        repoRoots.length
+          ? `repositories may live under ${repoRoots.join(", ")}`
+          : "this tenant has no repository roots, so it can register no repository: the server's operator sets them",
+      );
     });
 
   projects

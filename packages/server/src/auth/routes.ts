@@ -4,6 +4,7 @@ import { AppError } from "../error.ts";
 import type { MiddlewareHandler } from "hono";
 import type { App, Deps, Env } from "../api/deps.ts";
 import * as Keys from "./key.ts";
+import * as Repos from "../tenant/repos.ts";
 import { body, errors, json } from "../api/doc.ts";
 
 const tags = ["API keys"];
@@ -23,7 +24,8 @@ export function routes(app: App, deps: Deps): void {
       method: "get",
       path: "/api/v1/me",
       tags,
-      summary: "Who the presented key is: its tenant, role and name (any role may ask; a sign-in check)",
+      summary:
+        "Who the presented key is: its tenant, role and name, and the tenant's repository roots (any role may ask)",
       responses: { 200: json(Me, "the key's principal"), ...errors },
     }),
     async (c) => {
@@ -31,7 +33,8 @@ export function routes(app: App, deps: Deps): void {
       // The middleware set the principal from a live key, so the key row is there to name it.
       const keyName = keyId ? (await Keys.get(deps.db, tenantId, keyId)).name : null;
       const auth = deps.config.devNoAuth ? ("off" as const) : ("key" as const);
-      return c.json({ tenantId, role, keyId, keyName, auth }, 200);
+      const repoRoots = await Repos.roots(deps, tenantId);
+      return c.json({ tenantId, role, keyId, keyName, auth, repoRoots }, 200);
     },
   );
 

@@ -153,6 +153,24 @@ export const projects = pgTable(
   (t) => [unique("projects_name").on(t.tenantId, t.name)],
 );
 
+/**
+ * Which tenant a repository belongs to: at most one (docs/decisions/0009). Claimed by the first project or
+ * ad-hoc workspace of a tenant on it and kept after (its session branches live in it). `path` is canonical:
+ * the real path of the git top level. The key stops two claims of one path; claims of nested paths are
+ * serialised by a table lock (tenant/repos.ts).
+ */
+export const repositories = pgTable(
+  "repositories",
+  {
+    path: text("path").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("repositories_tenant").on(t.tenantId)],
+);
+
 /** Requests from an agent that wait for a person: a permission to use a tool, or a question. */
 export const approvals = pgTable(
   "approvals",

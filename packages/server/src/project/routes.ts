@@ -6,6 +6,7 @@ import { CreateProject, Project, UpdateProject, Worktree } from "@orchestrator/s
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { branchFor, rootFor } from "../workspace/worktree.ts";
+import * as Repos from "../tenant/repos.ts";
 import * as Store from "./store.ts";
 
 const tags = ["Projects"];
@@ -19,13 +20,15 @@ export function routes(app: App, deps: Deps): void {
       method: "post",
       path: "/api/v1/projects",
       tags,
-      summary: "Register a git repository",
+      summary:
+        "Register a git repository under the tenant's repository roots (GET /api/v1/me says which) that no other tenant holds",
       request: body(CreateProject),
       responses: { 201: json(Project, "registered"), ...errors },
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const row = await Store.create(deps.db, tenant(c), input, deps.config.repoRoots, deps.clock.now());
+      const repo = await Repos.take(deps, tenant(c), input.path, input.baseBranch, Store.fields);
+      const row = await Store.create(deps.db, tenant(c), input, repo, deps.clock.now());
       return c.json(Store.toPublic(row), 201);
     },
   );

@@ -6,14 +6,15 @@ import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
 import { pgArray } from "../session/store.ts";
-import { inspect } from "../workspace/worktree.ts";
+import { type Repo, inspect } from "../workspace/worktree.ts";
 
 /** A project as the engine needs it to cut worktrees. */
 export interface Row extends Project {
   tenantId: string;
 }
 
-const body = { path: "body.path", branch: "body.baseBranch" };
+/** The request's names for a project's path and base branch, for error paths. */
+export const fields = { path: "body.path", branch: "body.baseBranch" };
 
 export function fromRow(r: Record<string, unknown>): Row {
   return {
@@ -32,15 +33,14 @@ export function fromRow(r: Record<string, unknown>): Row {
 
 export const toPublic = ({ tenantId: _t, ...p }: Row): Project => p;
 
-/** Register a repository after checking it (exists, a git top, inside the roots, the branch exists). */
+/** Register a repository the tenant has checked and claimed (`Repos.take` with the `fields` below). */
 export async function create(
   db: Db,
   tenantId: string,
   input: z.output<typeof CreateProject>,
-  roots: string[],
+  repo: Repo,
   now: Date,
 ): Promise<Row> {
-  const repo = await inspect(input.path, input.baseBranch, roots, body);
   const real = repo.path;
   const base = repo.base;
   // `on conflict do nothing` turns a duplicate name into no row, which we answer with a 409 by name.
@@ -82,7 +82,7 @@ export async function update(
   now: Date,
 ): Promise<Row> {
   const p = await get(db, tenantId, ref);
-  if (input.baseBranch !== undefined) await inspect(p.path, input.baseBranch, [p.path], body);
+  if (input.baseBranch !== undefined) await inspect(p.path, input.baseBranch, [p.path], fields);
   const rows = await db.rows(sql`
     update projects set
       base_branch = ${input.baseBranch ?? p.baseBranch},

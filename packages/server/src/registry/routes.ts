@@ -29,11 +29,16 @@ export function routes(app: App, deps: Deps): void {
   const policy = { ...breakerDefaults, coolDownMs: deps.config.agents.breakerCoolDownMs };
   const one = async (tenantId: string, id: string) => {
     const row = await Store.get(deps.db, tenantId, id);
-    return (await toPublic(deps.db, [row], deps.clock.now(), policy))[0]!;
+    return (await toPublic(deps.db, tenantId, [row], deps.clock.now(), policy))[0]!;
   };
   const admin = (c: { get(k: "principal"): { role: string } }, what: string) => {
-    if (c.get("principal").role !== "admin" && c.get("principal").role !== "lead")
-      throw new AppError("forbidden", `${what} needs an admin or lead key`);
+    if (c.get("principal").role !== "admin") throw new AppError("forbidden", `${what} needs an admin key`);
+  };
+  // The tenant's own agent, for a change: a built-in one serves every tenant, so no tenant may change it.
+  const own = async (tenantId: string, id: string) => {
+    const row = await Store.get(deps.db, tenantId, id);
+    if (!row.tenantId) throw builtIn(row);
+    return row;
   };
 
   app.openapi(
@@ -68,7 +73,7 @@ export function routes(app: App, deps: Deps): void {
           sql`select * from agents where ${sql.join(where, sql` and `)} order by tenant_id nulls first, name`,
         )
       ).map(Store.fromRow);
-      const items = await toPublic(deps.db, rows, deps.clock.now(), policy);
+      const items = await toPublic(deps.db, tenant(c), rows, deps.clock.now(), policy);
       return c.json({ items: q.status ? items.filter((a) => a.status === q.status) : items }, 200);
     },
   );
@@ -118,13 +123,13 @@ export function routes(app: App, deps: Deps): void {
       method: "patch",
       path: "/api/v1/agents/{id}",
       tags,
-      summary: "Change capacity, capabilities or description; drain it, or bring it back online",
+      summary:
+        "Change one of the tenant's agents (capacity, capabilities, description), drain it or bring it back; built-in agents: 403",
       request: { params: Id, ...body(AgentPatch) },
       responses: { 200: json(Agent, "updated"), ...errors },
     }),
     async (c) => {
-      const row = await Store.get(deps.db, tenant(c), c.req.valid("param").id);
-      if (!row.tenantId) admin(c, "changing a built-in agent");
+      const row = await own(tenant(c), c.req.valid("param").id);
       await Store.patch(deps.db, row, c.req.valid("json"), deps.clock.now());
       return c.json(await one(tenant(c), row.id), 200);
     },
@@ -135,7 +140,8 @@ export function routes(app: App, deps: Deps): void {
       method: "delete",
       path: "/api/v1/agents/{id}",
       tags,
-      summary: "Deregister an external agent: drain first (default) or hand its tasks back now",
+      summary:
+        "Deregister one of the tenant's agents: drain first (default) or hand its tasks back now; built-in agents: 403",
       request: {
         params: Id,
         query: z.object({ graceful: z.enum(["true", "false"]).default("true") }).strict(),
@@ -146,15 +152,7 @@ export function routes(app: App, deps: Deps): void {
       },
     }),
     async (c) => {
-      const row = await Store.get(deps.db, tenant(c), c.req.valid("param").id);
-      if (!row.tenantId)
-        throw new AppError(
-          "invalid_transition",
-          `${row.name} is built into the server; drain it with PATCH status`,
-          {
-            id: row.id,
-          },
-        );
+      const row = await own(tenant(c), c.req.valid("param").id);
       const graceful = c.req.valid("query").graceful === "true";
       return c.json(await Life.deregister(deps.store, row, graceful, "deleted through the API"), 200);
     },
@@ -172,8 +170,8 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       admin(c, "rotating an agent's token");
-      const row = await Store.get(deps.db, tenant(c), c.req.valid("param").id);
-      if (row.kind !== "eap" || !row.tenantId)
+      const row = await own(tenant(c), c.req.valid("param").id);
+      if (row.kind !== "eap")
         throw new AppError("invalid_transition", `${row.name} is not an EAP agent: it has no token`, {
           id: row.id,
           kind: row.kind,
@@ -194,6 +192,21 @@ export function routes(app: App, deps: Deps): void {
       responses: { 200: json(Diagnostics, "diagnostics"), ...errors },
     }),
     async (c) => c.json(await diagnostics(deps, tenant(c), c.req.valid("param").id, policy, one), 200),
+  );
+}
+
+/**
+ * Built-in agents (tenant_id null) serve every tenant: a drain, a capacity or a removal by one tenant would
+ * change what all the others get. There is no operator role yet, so no key may change them; the operator
+ * does, in the configuration the server starts from.
+ */
+function builtIn(row: Store.AgentRow): AppError {
+  return new AppError(
+    "forbidden",
+    `${row.name} is built into the server and shared by every tenant, so no tenant's key may change, drain, ` +
+      "remove or rotate it; only the server's operator changes built-in agents, in the server's configuration " +
+      "(environment variables or the ORCHESTRATOR_CONFIG file) and a restart",
+    { id: row.id, name: row.name, builtIn: true },
   );
 }
 

@@ -132,8 +132,18 @@ export async function performance(
   return out;
 }
 
-/** The public view of agents (one query per aspect, whatever the number of agents). */
-export async function toPublic(q: Q, rows: AgentRow[], now: Date, policy: Policy): Promise<Agent[]> {
+/**
+ * The public view of agents as a tenant sees them (one query per aspect, whatever the number of agents).
+ * Load, tier and breaker are the agent's own, shared by all who route to it; measured performance counts
+ * only the tenant's attempts: a built-in agent must not tell one tenant what another ran or spent.
+ */
+export async function toPublic(
+  q: Q,
+  tenantId: string,
+  rows: AgentRow[],
+  now: Date,
+  policy: Policy,
+): Promise<Agent[]> {
   if (!rows.length) return [];
   const ids = sql.join(
     rows.map((a) => sql`${a.id}::uuid`),
@@ -145,7 +155,7 @@ export async function toPublic(q: Q, rows: AgentRow[], now: Date, policy: Policy
       rows.map((a) => a.id),
     ),
     recent(q, sql`a.agent_id in (${ids})`),
-    performance(q, sql`agent_id in (${ids})`),
+    performance(q, sql`agent_id in (${ids}) and tenant_id = ${tenantId}`),
   ]);
   return rows.map((a) => {
     const c = candidate(a, load.get(a.id) ?? 0, rec.get(a.id) ?? [], now, policy);

@@ -21,7 +21,8 @@ import * as Bulk from "./bulk.ts";
 import { stats } from "./stats.ts";
 import * as Projects from "../project/store.ts";
 import * as Agents from "../registry/store.ts";
-import { checkBase, inspect } from "../workspace/worktree.ts";
+import { checkBase } from "../workspace/worktree.ts";
+import * as Repos from "../tenant/repos.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
 import { body, errors, json } from "../api/doc.ts";
@@ -228,7 +229,7 @@ export async function submit(deps: Deps, tenantId: string, input: z.output<typeo
   const project = input.project ? await Projects.get(deps.db, tenantId, input.project, "body.project") : null;
   const workspace = project
     ? { repo: project.path, ref: project.baseBranch }
-    : input.workspace && (await checkWorkspace(deps.config.repoRoots, input.workspace));
+    : input.workspace && (await checkWorkspace(deps, tenantId, input.workspace));
   // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
   const agent =
     input.agent ??
@@ -279,11 +280,17 @@ function defaultAgent(deps: Deps, workspace: unknown): string {
  * Say now, not minutes later from a failed run, that the repository cannot be worked on. The base is
  * pinned to the branch checked out now when none is named, so that a retry cuts from the same branch.
  */
-async function checkWorkspace(roots: string[], workspace: { repo: string; ref?: string | undefined }) {
-  const repo = await inspect(workspace.repo, workspace.ref, roots, {
+async function checkWorkspace(
+  deps: Deps,
+  tenantId: string,
+  workspace: { repo: string; ref?: string | undefined },
+) {
+  const repo = await Repos.take(deps, tenantId, workspace.repo, workspace.ref, {
     path: "body.workspace.repo",
     branch: "body.workspace.ref",
   });
   await checkBase({ path: repo.path, baseBranch: repo.base }, repo.branch);
-  return { ...workspace, ref: repo.base };
+  // The real path, checked and claimed now: a run works on this very directory, wherever a symlink
+  // named in the request points later.
+  return { ...workspace, repo: repo.path, ref: repo.base };
 }

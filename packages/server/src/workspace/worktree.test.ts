@@ -65,6 +65,26 @@ describe("registering a repository", () => {
     }
   });
 
+  test("where comes before whether: outside the roots, a missing path and an existing one answer alike", async () => {
+    const roots = [path.join(root, "data")];
+    const answer = (p: string) =>
+      inspect(p, "main", roots).then(
+        () => "accepted",
+        (err: Error) => err.message.replace(p, "<path>"),
+      );
+    const existing = await answer(repo);
+    expect(existing).toBe(`path: <path> is outside the allowed roots (${roots[0]})`);
+    expect(await answer(path.join(root, "repos", "nope", "deeper"))).toBe(existing);
+    expect(await answer("/no/such/dir")).toBe(existing);
+    // And a path another tenant holds (as `taken` says) answers the same, whether it exists or not.
+    const taken = async (real: string) => real.startsWith(path.join(root, "data", "held"));
+    mkdirSync(path.join(root, "data", "held"), { recursive: true });
+    for (const p of [path.join(root, "data", "held"), path.join(root, "data", "held", "nope")])
+      expect(
+        await inspect(p, "main", roots, undefined, taken).catch((e: Error) => e.message.replace(p, "<path>")),
+      ).toBe(existing);
+  });
+
   test("a symlink cannot smuggle a repository in from outside the allowed roots", async () => {
     const link = path.join(root, "data", "sneaky");
     symlinkSync(repo, link);

@@ -31,10 +31,21 @@ export interface Repo {
   base: string;
 }
 
+/** Whether `p` is `root` or lies below it (both absolute and normalised). */
+export const within = (p: string, root: string) =>
+  p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
 /**
- * Check a repository before registering it: it exists, it is the top of a git work tree, it lies inside one
- * of the allowed roots (after resolving symlinks), and the base branch exists (or, when none is named, that
- * a branch is checked out to serve as the base).
+ * The refusal of a path outside the roots. A path another tenant holds gets exactly this answer too, so
+ * the answer says nothing about whether it exists or whose it is.
+ */
+export const outside = (repo: string, allowedRoots: string[], field = "path") =>
+  invalidAt(field, `${repo} is outside the allowed roots (${allowedRoots.join(", ")})`);
+
+/**
+ * Check a repository before registering it: it lies inside one of the allowed roots (after resolving
+ * symlinks) and not where `taken` says another tenant is, it exists, it is the top of a git work tree, and
+ * the base branch exists (or, when none is named, a branch is checked out to serve as the base).
  */
 export async function inspect(
   repo: string,
@@ -42,17 +53,19 @@ export async function inspect(
   allowedRoots: string[],
   /** The request's names for the two fields, for error paths (e.g. body.workspace.repo). */
   names: { path: string; branch: string } = { path: "path", branch: "baseBranch" },
+  /** Whether a real path is, holds or lies in another tenant's repository. */
+  taken: (real: string) => Promise<boolean> = async () => false,
 ): Promise<Repo> {
   const invalid = (field: "path" | "baseBranch", message: string) =>
     invalidAt(field === "path" ? names.path : names.branch, message);
-  const real = await realpath(repo).catch(() => {
-    throw invalid("path", `${repo} does not exist`);
-  });
-  if (!(await stat(real)).isDirectory()) throw invalid("path", `${repo} is not a directory`);
   const roots = await Promise.all(allowedRoots.map((r) => realpath(r).catch(() => path.resolve(r))));
-  if (!roots.some((root) => real === root || real.startsWith(root + path.sep))) {
-    throw invalid("path", `${repo} is outside the allowed roots (${allowedRoots.join(", ")})`);
-  }
+  // Where and whose first, existence after: a missing path outside the roots, or in another tenant's
+  // repository, answers like an existing one.
+  const { real, exists } = await resolve(path.resolve(repo));
+  if (!roots.some((root) => within(real, root)) || (await taken(real)))
+    throw outside(repo, allowedRoots, names.path);
+  if (!exists) throw invalid("path", `${repo} does not exist`);
+  if (!(await stat(real)).isDirectory()) throw invalid("path", `${repo} is not a directory`);
   const here = await head(real);
   if (!here) throw invalid("path", `${repo} is not a git repository`);
   if (path.resolve(here.top) !== real)
@@ -67,6 +80,20 @@ export async function inspect(
   const base = baseBranch ?? here.branch;
   if (!base) throw invalid("baseBranch", "the repository has no branch checked out; name one");
   return { path: real, branch: here.branch, base };
+}
+
+/**
+ * The real path of `p` with symlinks resolved; for a path that does not exist, its deepest existing
+ * ancestor's real path joined with the rest, so a missing path is placed where it would be.
+ */
+async function resolve(p: string): Promise<{ real: string; exists: boolean }> {
+  let rest = "";
+  for (let dir = p; ; dir = path.dirname(dir)) {
+    const real = await realpath(dir).catch(() => null);
+    if (real !== null) return { real: rest ? path.join(real, rest) : real, exists: !rest };
+    if (path.dirname(dir) === dir) return { real: p, exists: false };
+    rest = rest ? path.join(path.basename(dir), rest) : path.basename(dir);
+  }
 }
 
 /** The top of the work tree at `dir` and its checked-out branch, in one git call; null if not in one. */

@@ -285,6 +285,13 @@ function Actions({ d }: { d: Diagnostics }) {
   const external = a.origin === "external";
   return (
     <>
+      {!a.tenantOwned && (
+        // The server refuses every tenant's changes to a shared agent (403): say so instead of offering them.
+        <span className="muted" data-testid="builtin-note" style={{ maxWidth: 380, fontSize: 12 }}>
+          Built into the server and shared by every tenant: no key can drain, change or remove it. The
+          server&apos;s operator does, in its configuration, with a restart.
+        </span>
+      )}
       {external && a.tenantOwned && (
         <>
           <Button disabled={drain.isPending || a.status === "offline"} onClick={() => drain.mutate()}>

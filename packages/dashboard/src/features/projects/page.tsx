@@ -131,7 +131,7 @@ function AddProject({
   onClose: () => void;
   onAdded: (p: Project) => void;
 }) {
-  const { client } = useAuth();
+  const { client, me } = useAuth();
   const qc = useQueryClient();
   const [f, setF] = useState({ name: "", path: "", baseBranch: "", setup: "" });
   const [tried, setTried] = useState(false);
@@ -189,12 +189,16 @@ function AddProject({
         <Field
           label="Path on the server"
           error={err("path")}
-          hint="The repository's top directory, under the server's allowed roots."
+          hint={
+            me.repoRoots.length
+              ? `The repository's top directory. Repositories may live under ${me.repoRoots.join(", ")}.`
+              : "This tenant has no repository roots, so it can register no repository: the server's operator sets them."
+          }
         >
           <input
             value={f.path}
             onChange={(e) => setF({ ...f, path: e.target.value })}
-            placeholder="/srv/repos/my-service"
+            placeholder={`${me.repoRoots[0] ?? "/srv/repos"}/my-service`}
           />
         </Field>
         <Field label="Base branch" error={err("baseBranch")} hint="Empty: the branch checked out now.">

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type OpencodeClient, createOpencodeClient } from "@opencode-ai/sdk/v2";
 import { type Agent, type AgentEvent, Fatal, type RunInput } from "../agent.ts";
 import { type Project, type Worktree, commit, diff, inspect, open, reset } from "../../workspace/worktree.ts";
@@ -14,8 +15,6 @@ export interface Deps {
   profiles: Catalog;
   /** Where session worktrees live (`<dataDir>/worktrees`). */
   worktrees: string;
-  /** Repositories must lie inside one of these. */
-  roots: string[];
   /** An LLM that keeps failing is given up after this many OpenCode retries. */
   maxLlmRetries?: number;
 }
@@ -63,7 +62,7 @@ async function* run(deps: Deps, input: RunInput, signal: AbortSignal): AsyncGene
       throw new Fatal((err as Error).message, "profile_unknown");
     }
   })();
-  const project = await projectFor(input, deps.roots);
+  const project = await projectFor(input);
   const wt = await open(project, input.sessionId, deps.worktrees).catch((err) => {
     // A dirty base or a branch in the way will not fix itself on a retry.
     if (err instanceof AppError) throw new Fatal(err.message, "workspace_invalid");
@@ -370,21 +369,30 @@ async function exists(client: OpencodeClient, sessionID: string): Promise<boolea
   throw new Error(`opencode could not look up session ${sessionID}: ${JSON.stringify(got.error)}`);
 }
 
-/** The repository to work on: the registered project, or an ad-hoc workspace checked like one. */
-async function projectFor(input: RunInput, roots: string[]): Promise<Project & { setup: string | null }> {
+/**
+ * The repository to work on: the registered project, or an ad-hoc workspace. Either was checked against
+ * the tenant's roots and claimed when submitted (tenant/repos.ts), by its real path; a run checks it is
+ * still a repository there, and that no symlink has since put another directory in its place.
+ */
+async function projectFor(input: RunInput): Promise<Project & { setup: string | null }> {
   if (input.project) return input.project;
   if (!input.workspace)
     throw new Fatal(
       "the opencode agent needs a workspace: give project or workspace.repo",
       "workspace_required",
     );
-  const ref = input.workspace.ref;
-  const repo = await inspect(input.workspace.repo, ref, roots, {
+  const { repo: dir, ref } = input.workspace;
+  const repo = await inspect(dir, ref, [dir], {
     path: "workspace.repo",
     branch: "workspace.ref",
   }).catch((err) => {
     throw new Fatal(err.message, "workspace_invalid");
   });
+  if (repo.path !== path.resolve(dir))
+    throw new Fatal(
+      `workspace.repo: ${dir} now resolves to ${repo.path}, not the repository the session was submitted with`,
+      "workspace_invalid",
+    );
   return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
 }
 
