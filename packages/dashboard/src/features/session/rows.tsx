@@ -110,7 +110,7 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
           <div className="stack" style={{ gap: 6, marginTop: 6 }}>
             {command !== null && (
               <div>
-                <div className="label">Command</div>
+                <div className="label">Input</div>
                 <pre className="code">{command}</pre>
                 <div className="muted">
                   in {typeof input.workdir === "string" ? <code>{input.workdir}</code> : "the worktree"}
