@@ -20,7 +20,9 @@ export interface Server {
 
 export const ttlMs = 3000;
 
-async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
+async function start(
+  extra: Record<string, string> = {},
+): Promise<{ server: Server; stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "io-e2e-"));
   mkdirSync(path.join(dir, "data"));
   const child: ChildProcess = spawn(process.execPath, ["packages/cli/bin/orchestrator.js", "serve"], {
@@ -37,6 +39,7 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
       ORCHESTRATOR_AGENT_ALLOW_HOSTS: "127.0.0.1",
       LOG_LEVEL: "warn",
       DATABASE_URL: "",
+      ...extra,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -79,7 +82,9 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
   return { server: { url, key, grpc, dir, api }, stop };
 }
 
-export const test = base.extend<{ signedIn: Page }, { server: Server }>({
+export const test = base.extend<{ signedIn: Page }, { server: Server; serverEnv: Record<string, string> }>({
+  /** More environment for this file's server (`test.use({ serverEnv })`; a file that sets it gets its own). */
+  serverEnv: [{}, { scope: "worker", option: true }],
   /** Every page runs under the server's Content-Security-Policy: anything it refuses fails the test. */
   page: async ({ page }, use) => {
     const refused: string[] = [];
@@ -97,9 +102,8 @@ export const test = base.extend<{ signedIn: Page }, { server: Server }>({
     expect(refused, "what the page's Content-Security-Policy refused").toEqual([]);
   },
   server: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const { server, stop } = await start();
+    async ({ serverEnv }, use) => {
+      const { server, stop } = await start(serverEnv);
       await use(server);
       await stop();
     },
@@ -132,7 +136,10 @@ export const shot = (page: Page, name: string) =>
 export function gitRepo(s: Server, name: string, files: Record<string, string>): string {
   const dir = path.join(s.dir, name);
   mkdirSync(dir);
-  for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  }
   const git = (...a: string[]) =>
     execFileSync("git", ["-C", dir, "-c", "user.email=t@e", "-c", "user.name=t", ...a]);
   git("init", "-q", "-b", "main");

@@ -53,7 +53,8 @@ test("approve a permission request from the timeline, then open the finished ses
   // Fork from the newest checkpoint: a new session starts from that commit, and the page goes to it.
   const first = page.locator("[data-checkpoint]").first();
   await expect(first.getByRole("button", { name: "Restore" })).toBeDisabled(); // a completed session is not rewound
-  await first.getByRole("button", { name: "Fork" }).click();
+  await first.getByRole("button", { name: "Fork…" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Fork and start" }).click();
   await expect(page.getByRole("heading", { name: "supervised edit (fork)" })).toBeVisible();
   expect(page.url()).not.toContain(body.id);
 });

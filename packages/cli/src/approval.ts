@@ -15,8 +15,27 @@ export const what = (r: ApprovalRequest): string => oneLine(r.title);
 
 export const choices = "[o]nce, [a]lways, [r]eject";
 
-/** The inline prompt for a permission: `? bash: echo hi > a.txt — [o]nce, [a]lways, [r]eject: ` */
-export const permissionPrompt = (r: ApprovalRequest): string => `  ? ${what(r)} — ${choices}: `;
+/**
+ * Exactly what a permission would allow, for a person to read before answering: a shell command verbatim
+ * (every line as the agent wrote it, after `$ `) and the directory it runs in, or the patch an edit would
+ * apply; then the agent's own description and what `always` would also allow.
+ */
+export function details(r: ApprovalRequest, indent = "    "): string[] {
+  const out: string[] = [];
+  if (r.command !== undefined) {
+    const [first = "", ...rest] = r.command.split("\n");
+    out.push(`$ ${first}`, ...rest.map((l) => `  ${l}`));
+    out.push(`in ${r.cwd ?? "(a directory the agent did not report)"}`);
+  }
+  if (r.diff !== undefined) out.push(...r.diff.replace(/\n$/, "").split("\n"));
+  if (r.clipped) out.push("(cut at 64 KiB: the tool call in `orchestrator events` has the rest)");
+  if (r.description) out.push(`the agent says: ${oneLine(r.description)}`);
+  if (r.always?.length) out.push(`"always" also allows from now on: ${r.always.join("  ")}`);
+  return out.map((l) => `${indent}${l}`);
+}
+
+/** The inline prompt for a permission, after its `? <title>` line and its details. */
+export const permissionPrompt = (): string => `  > ${choices}: `;
 
 /**
  * A line typed at the permission prompt, or null to ask again. The first word chooses (o/once/y,

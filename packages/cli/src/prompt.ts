@@ -80,14 +80,17 @@ export function prompter(client: Client, onInterrupt: () => void): Prompter {
         return null; // readline has ended the abandoned prompt's line
       }
     };
-    if (a.kind === "permission")
+    if (a.kind === "permission") {
+      Out.print(`  ? ${Ask.what(a.request)}`);
+      for (const l of Ask.details(a.request)) Out.print(l);
       for (;;) {
-        const input = await line(Ask.permissionPrompt(a.request));
+        const input = await line(Ask.permissionPrompt());
         if (input === null) return null;
         const answer = Ask.permission(input);
         if (answer) return answer;
         Out.print(`  type o (once), a (always) or r (reject), optionally "r <why>"`);
       }
+    }
     const answers: string[][] = [];
     for (const q of a.request.questions ?? []) {
       for (const l of Ask.questionLines(q)) Out.print(l);

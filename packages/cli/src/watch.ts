@@ -118,7 +118,7 @@ function requested(d: Record<string, unknown>): string[] {
   const lines =
     kind === "question"
       ? (request.questions ?? []).flatMap((q) => Ask.questionLines(q))
-      : [`  ? ${Ask.what(request)}`];
+      : [`  ? ${Ask.what(request)}`, ...Ask.details(request)];
   return [...lines, `    ${Ask.hint(str(d.approvalId), kind)}`];
 }
 

@@ -22,10 +22,38 @@ const approval = (kind: Approval["kind"], questions?: Ask.Question[]): Approval 
 });
 
 describe("the permission prompt", () => {
-  test("shows what is asked and the three choices", () => {
-    expect(Ask.permissionPrompt({ title: "bash: echo hi > a.txt" })).toBe(
-      "  ? bash: echo hi > a.txt — [o]nce, [a]lways, [r]eject: ",
-    );
+  test("shows the three choices", () => {
+    expect(Ask.permissionPrompt()).toBe("  > [o]nce, [a]lways, [r]eject: ");
+  });
+
+  test("shows a command verbatim, every line, and where it runs; an edit's patch; what always allows", () => {
+    const command = "ls -la src && echo TOTAL=$(ls src | wc -l)\nprintf 'a  b'";
+    expect(
+      Ask.details({
+        title: "bash: ls -la src && echo TOTAL=$(ls src | wc -l) …",
+        command,
+        cwd: "/data/worktrees/w1",
+        description: "count files",
+        always: ["ls *", "echo *"],
+      }),
+    ).toEqual([
+      "    $ ls -la src && echo TOTAL=$(ls src | wc -l)",
+      "      printf 'a  b'",
+      "    in /data/worktrees/w1",
+      "    the agent says: count files",
+      '    "always" also allows from now on: ls *  echo *',
+    ]);
+    expect(
+      Ask.details({
+        title: "edit: a.md",
+        file: "a.md",
+        diff: "--- a/a.md\n+++ b/a.md\n@@ -1 +1 @@\n-x\n+y\n",
+      }),
+    ).toEqual(["    --- a/a.md", "    +++ b/a.md", "    @@ -1 +1 @@", "    -x", "    +y"]);
+    expect(Ask.details({ title: "bash: make", command: "make" })).toEqual([
+      "    $ make",
+      "    in (a directory the agent did not report)",
+    ]);
   });
 
   test("reads a letter or word; after r the rest is the message; anything else asks again", () => {

@@ -20,6 +20,8 @@ beforeAll(async () => {
   const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { stdio: "ignore" });
   git("init", "-q", "-b", "main");
   writeFileSync(path.join(repo, "notes.md"), "one\n");
+  mkdirSync(path.join(repo, "src"));
+  for (const f of ["a.ts", "b.ts"]) writeFileSync(path.join(repo, "src", f), `${f}\n`);
   git("add", ".");
   git("-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-qm", "init");
   ({ server, client, env } = await serve({
@@ -36,6 +38,7 @@ afterAll(async () => {
 const script = (text: string, steps: unknown[]) => `${text}\nFAKE_SCRIPT: ${JSON.stringify(steps)}`;
 const bash = (command: string) => ({ tool: "bash", args: { command, description: "run it" } });
 const write = (filePath: string) => ({ tool: "write", args: { filePath, content: `${filePath}\n` } });
+const worktree = (id: string) => path.join(root, "data", "worktrees", id);
 const idIn = (stdout: string) => /▶ .* {2}([0-9a-f-]{36})/.exec(stdout)![1]!;
 
 async function until<T>(check: () => Promise<T | null | undefined>, ms = 150_000): Promise<T> {
@@ -69,13 +72,17 @@ describe("approvals", { timeout: 200_000 }, () => {
     expect(code).toBe(0);
     const lines = stdout.split("\n");
     const waiting = lines.indexOf("● waiting for a person");
-    expect(lines.slice(waiting, waiting + 5)).toEqual([
+    expect(lines.slice(waiting, waiting + 8)).toEqual([
       "● waiting for a person",
       "  ? bash: echo hi > hi.txt",
+      "    $ echo hi > hi.txt",
+      `    in ${worktree(id)}`,
+      "    the agent says: run it",
+      `    "always" also allows from now on: echo *`,
       `    answer with: orchestrator approve ${a!.id} [--always | --reject [--message why]]`,
       "  ✓ allowed once",
-      "● running",
     ]);
+    expect(lines[waiting + 8]).toBe("● running");
     expect(lines).toContain("● completed");
     expect(lines.find((l) => l.startsWith("tokens"))).toMatch(
       /^tokens {4}[\d,]+ in · [\d,]+ out · [\d,]+ reasoning · \$\d+\.\d{4}$/,
@@ -115,6 +122,40 @@ describe("approvals", { timeout: 200_000 }, () => {
       answer: { reply: "reject", message: "not in this repo" },
     });
     expect((await run(["approvals"], env)).stdout).toBe("no pending approvals\n");
+  });
+});
+
+describe("a shell command a person is asked about", { timeout: 200_000 }, () => {
+  test("is shown verbatim with where it runs: by run, by approvals show, and in the attention queue", async () => {
+    // OpenCode splits this into sub-commands (ls -la src / echo … / ls src / wc -l); a person must see it whole.
+    const command = "ls -la src && echo TOTAL=$(ls src | wc -l)";
+    const task = script("Count.", [bash(command), { text: "counted" }]);
+    const cli = start(["run", task, "--project", "app", "--profile", "demo-supervised"], env);
+    await cli.waitFor("answer with: orchestrator approve", 150_000);
+    const id = idIn(cli.output());
+    const block = [`  ? bash: ${command}`, `    $ ${command}`, `    in ${worktree(id)}`];
+    expect(cli.output()).toContain(block.join("\n"));
+
+    const shown = await run(["approvals", "show", id], env);
+    expect(shown.stderr).toBe("");
+    const [a] = await client.approvals.forSession(id, { status: "pending" });
+    expect(shown.stdout.split("\n").slice(0, 5)).toEqual([
+      `permission ${a!.id}  (session ${id})`,
+      expect.stringMatching(/^asked \d+s ago; the timeout policy answers in (29|30)m$/),
+      ...block,
+    ]);
+    expect(a!.request).toMatchObject({ command, cwd: worktree(id), title: `bash: ${command}` });
+    const item = (await client.attention()).items.find((i) => i.approvalId === a!.id);
+    expect(item?.detail).toBe(`bash: ${command}`);
+
+    expect((await run(["approve", a!.id], env)).stdout).toBe(
+      `✓ allowed once  bash: ${command}  (session ${id})\n`,
+    );
+    const { code } = await cli.done;
+    expect(code).toBe(0);
+    const events = await client.events.list(id);
+    const ran = events.find((e) => e.type === "agent.tool" && e.data.status === "completed");
+    expect(ran?.data.output).toContain("TOTAL=2");
   });
 });
 
@@ -179,26 +220,37 @@ describe.skipIf(!hasScript)("on a terminal", { timeout: 200_000 }, () => {
   test("run asks inline, asks again after a typo, and sends once, or reject with a message", async () => {
     const task = script("Two commands.", [bash("echo a > a.txt"), bash("echo b > b.txt"), { text: "done" }]);
     const cli = startTty(["run", task, "--project", "app", "--profile", "demo-supervised"], env);
-    const prompt = (command: string) => `  ? bash: ${command} — [o]nce, [a]lways, [r]eject: `;
-    await cli.waitFor(prompt("echo a > a.txt"), 150_000);
+    const choices = "  > [o]nce, [a]lways, [r]eject: ";
+    // What is asked, exactly, then the choices; a typo asks for the choice again, not the whole thing.
+    const asked = (command: string) =>
+      [
+        `  ? bash: ${command}`,
+        `    $ ${command}`,
+        `    in ${worktree(idIn(cli.output()))}`,
+        "    the agent says: run it",
+        `    "always" also allows from now on: echo *`,
+        choices,
+      ].join("\n");
+    await cli.waitFor(choices, 150_000);
+    expect(cli.output()).toContain(asked("echo a > a.txt"));
     cli.child.stdin!.write("x\r");
     await cli.waitFor("type o (once)");
     cli.child.stdin!.write("o\r");
-    await cli.waitFor(prompt("echo b > b.txt"), 60_000);
+    await cli.waitFor(asked("echo b > b.txt"), 60_000);
     cli.child.stdin!.write("r not b\r");
     const { code, stdout } = await cli.done;
     expect(code).toBe(0);
     expect(stdout).toContain(
       [
         "● waiting for a person",
-        `${prompt("echo a > a.txt")}x`,
+        `${asked("echo a > a.txt")}x`,
         `  type o (once), a (always) or r (reject), optionally "r <why>"`,
-        `${prompt("echo a > a.txt")}o`,
+        `${choices}o`,
         "  ✓ allowed once",
         "● running",
       ].join("\n"),
     );
-    expect(stdout).toContain(`${prompt("echo b > b.txt")}r not b\n  ✗ rejected: not b\n`);
+    expect(stdout).toContain(`${asked("echo b > b.txt")}r not b\n  ✗ rejected: not b\n`);
     expect(stdout).toContain("\n  a.txt  +1  −0\n  1 file changed, +1 −0\n");
   });
 });

@@ -21,6 +21,19 @@ export const ApprovalRequest = z
     patterns: z.array(z.string()).optional().describe("what exactly, e.g. the command"),
     always: z.array(z.string()).optional().describe("what an `always` answer would allow from now on"),
     questions: z.array(Question).optional(),
+    command: z.string().optional().describe("a shell permission: the exact command, verbatim"),
+    cwd: z.string().optional().describe("a shell permission: the absolute directory the command runs in"),
+    description: z.string().optional().describe("the agent's own words for what the call is for"),
+    file: z.string().optional().describe("an edit or write permission: the file, relative to the worktree"),
+    diff: z
+      .string()
+      .optional()
+      .describe("an edit or write permission: the unified git patch the change would make"),
+    clipped: z
+      .boolean()
+      .optional()
+      .describe("the command or diff was longer than 64 KiB and is cut; see the tool call for the rest"),
+    callId: z.string().optional().describe("the agent's tool call this permission gates"),
   })
   .meta({ id: "ApprovalRequest" });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;

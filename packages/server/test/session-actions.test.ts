@@ -216,3 +216,21 @@ describe("review", () => {
     expect((await settle(s, id, ["failed"])).reviewedAt).toBeNull();
   });
 });
+
+describe("who acted", () => {
+  test("a person's cancel, stop or bulk cancel is logged with their key and their reason; the engine's moves are not", async () => {
+    const me = await client.me();
+    const cancelled = await reach.running!();
+    await client.sessions.cancel(cancelled, { reason: "not needed" });
+    const stopped = await reach.running!();
+    await client.sessions.stop(stopped);
+    const bulk = await reach.running!();
+    await client.sessions.cancelMany([bulk]);
+    const by = async (id: string, to: string) =>
+      (await events(s, id)).find((e) => e.type === "session.status" && e.data.to === to)!.data;
+    expect(await by(cancelled, "cancelled")).toMatchObject({ by: `key:${me.keyId}`, reason: "not needed" });
+    expect(await by(stopped, "stopped")).toMatchObject({ by: `key:${me.keyId}` });
+    expect(await by(bulk, "cancelled")).toMatchObject({ by: `key:${me.keyId}` });
+    expect(await by(bulk, "running")).not.toHaveProperty("by");
+  });
+});

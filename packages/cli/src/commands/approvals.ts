@@ -27,6 +27,19 @@ export function register(program: Command): void {
       if (json) return Out.json({ items });
       if (items.length === 0) return Out.print(o.all ? "no approvals" : "no pending approvals");
       for (const line of table(items)) Out.print(line);
+      // The table cuts each request to a line: what exactly is asked is one command away.
+      Out.warn("see one in full (the command verbatim, where it runs): orchestrator approvals show <id>");
+    });
+
+  approvals
+    .command("show")
+    .argument("<id>", "an approval id, or a session id with exactly one pending approval")
+    .description("one approval in full: the command verbatim and where it runs, or the diff of an edit")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { client, json } = context(cmd);
+      const a = await find(client, id, false);
+      if (json) return Out.json(a);
+      for (const line of show(a)) Out.print(line);
     });
 
   program
@@ -56,7 +69,7 @@ export function register(program: Command): void {
 }
 
 /** The approval itself, or else the one pending approval of the session with that id. */
-export async function find(client: Client, id: string): Promise<Approval> {
+export async function find(client: Client, id: string, pendingOnly = true): Promise<Approval> {
   try {
     return await client.approvals.get(id);
   } catch (err) {
@@ -64,7 +77,8 @@ export async function find(client: Client, id: string): Promise<Approval> {
   }
   let pending: Approval[];
   try {
-    pending = await client.approvals.forSession(id, { status: "pending" });
+    pending = await client.approvals.forSession(id, pendingOnly ? { status: "pending" } : {});
+    if (!pendingOnly && pending.length > 1) pending = pending.filter((a) => a.status === "pending");
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found")
       throw new NoApproval(`no approval or session with id ${id}`);
@@ -76,6 +90,24 @@ export async function find(client: Client, id: string): Promise<Approval> {
     `session ${id} has ${pending.length} pending approvals; answer one by its id:\n` +
       pending.map((a) => `  ${a.id}  ${Ask.what(a.request)}`).join("\n"),
   );
+}
+
+/** `approvals show`: what is asked, exactly, how it stands, and how to answer it. */
+function show(a: Approval, now = Date.now()): string[] {
+  const when =
+    a.status === "pending"
+      ? `asked ${Out.age(a.createdAt, now)} ago; the timeout policy answers in ${Out.until(a.expiresAt, now)}`
+      : `${a.status}${a.answer ? `: ${Ask.outcome("approval.answered", { ...a.answer }).trim()}` : ""}`;
+  const asked =
+    a.kind === "question"
+      ? (a.request.questions ?? []).flatMap((q) => Ask.questionLines(q))
+      : [`  ? ${Ask.what(a.request)}`, ...Ask.details(a.request)];
+  return [
+    `${a.kind} ${a.id}  (session ${a.sessionId})`,
+    when,
+    ...asked,
+    ...(a.status === "pending" ? [Ask.hint(a.id, a.kind)] : []),
+  ];
 }
 
 function table(items: Approval[], now = Date.now()): string[] {

@@ -120,9 +120,12 @@ const base = (kind: AttentionKind, r: Row, detail: string | null): AttentionItem
   detail,
 });
 
+/** What the approval asks, once: its title names the permission already when the agent wrote it so. */
 function approvalItem(r: Row): AttentionItem {
   const req = r.request as { title?: string; permission?: string };
-  const detail = req.permission ? `${req.permission}: ${req.title ?? ""}` : (req.title ?? null);
+  const title = req.title ?? "";
+  const named = !req.permission || title.startsWith(`${req.permission}:`);
+  const detail = named ? title || null : `${req.permission}: ${title}`;
   return { ...base("approval", r, detail), approvalId: String(r.approval_id) };
 }
 

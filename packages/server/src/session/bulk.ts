@@ -12,11 +12,12 @@ export async function cancel(
   tenantId: string,
   ids: string[],
   reason: string | undefined,
+  by?: string,
 ): Promise<CancelResults> {
   const results: CancelResults["results"] = [];
   for (const id of ids) {
     try {
-      const row = await Store.transition(ctx, id, { type: "cancel", reason }, { tenantId, reason });
+      const row = await Store.transition(ctx, id, { type: "cancel", reason }, { tenantId, reason, by });
       results.push({ id, ok: true, status: row.status });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

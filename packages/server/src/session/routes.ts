@@ -45,6 +45,11 @@ const EventsQuery = z
 
 export function routes(app: App, deps: Deps): void {
   const tenant = (c: { get(k: "principal"): { tenantId: string } }) => c.get("principal").tenantId;
+  /** Who a person's action is logged as: their key, or `dev` on a server without keys. */
+  const by = (c: { get(k: "principal"): { keyId: string | null } }) => {
+    const keyId = c.get("principal").keyId;
+    return keyId ? `key:${keyId}` : "dev";
+  };
 
   app.openapi(
     createRoute({
@@ -96,7 +101,7 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const { ids, reason } = c.req.valid("json");
-      return c.json(await Bulk.cancel(deps.store, tenant(c), ids, reason), 200);
+      return c.json(await Bulk.cancel(deps.store, tenant(c), ids, reason, by(c)), 200);
     },
   );
 
@@ -164,6 +169,7 @@ export function routes(app: App, deps: Deps): void {
         const row = await Store.transition(deps.store, c.req.valid("param").id, event(reason), {
           tenantId: tenant(c),
           reason,
+          by: by(c),
         });
         return c.json(toPublic(row), 200);
       },
@@ -181,8 +187,10 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const p = c.get("principal");
-      const by = p.keyId ? `key:${p.keyId}` : "dev";
-      return c.json(toPublic(await Store.review(deps.store, p.tenantId, c.req.valid("param").id, by)), 200);
+      return c.json(
+        toPublic(await Store.review(deps.store, p.tenantId, c.req.valid("param").id, by(c))),
+        200,
+      );
     },
   );
 

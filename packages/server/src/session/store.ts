@@ -188,6 +188,8 @@ export interface Opts {
   /** A runner's write: refused unless the session still carries this fence. */
   fence?: number;
   reason?: string;
+  /** The person who asked for it (`key:<id>`, or `dev` without auth), logged with the transition. */
+  by?: string;
   /** The row as the writer last saw it: tried first, so a runner's own transition needs no read. */
   known?: Row;
   /** Who ended the attempt, kept on it: `agent` marks a result an external agent reported. */
@@ -261,6 +263,7 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
       attempt: patch.attempt ?? row.attempt,
       ...(patch.leaseOwner ? { owner: patch.leaseOwner } : {}),
       ...(reason ? { reason } : {}),
+      ...(opts.by ? { by: opts.by } : {}),
       ...(patch.error ? { error: patch.error } : {}),
     },
     set: assignments(patch),

@@ -43,9 +43,14 @@ export function Attention({ data, error }: { data: Data | undefined; error: unkn
         {data?.items.map((it) => (
           <li key={`${it.kind}-${it.approvalId ?? it.sessionId}`} data-kind={it.kind}>
             <span className={`badge tone-${kinds[it.kind].tone}`}>{kinds[it.kind].label}</span>
-            <Link to={`/sessions/${it.sessionId}`} className="grow">
+            <Link to={`/sessions/${it.sessionId}`} className="attn">
               {it.title}
-              {it.detail && <span className="muted"> — {it.detail}</span>}
+              {it.detail && (
+                <span className="muted">
+                  {" — "}
+                  {it.kind === "approval" ? <code>{it.detail}</code> : it.detail}
+                </span>
+              )}
             </Link>
             <StatusBadge status={it.status} />
             <span className="muted">

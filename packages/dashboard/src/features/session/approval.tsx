@@ -1,18 +1,53 @@
-import type { Answer } from "@orchestrator/sdk";
+import type { Answer, ApprovalRequest } from "@orchestrator/sdk";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { Ago } from "../../ui/time.tsx";
+import { PatchView } from "./diff.tsx";
 import type { Item } from "./fold.ts";
+import { useWho } from "./who.ts";
 
 type Approval = Extract<Item, { kind: "approval" }>;
-interface Question {
-  question: string;
-  header?: string;
-  options?: { label: string; description?: string }[];
-  multiple?: boolean;
+
+/**
+ * What a person is asked to allow, exactly: a shell command verbatim (in a block that wraps, never cuts)
+ * with the directory it runs in, or the diff an edit would make. Requests from before these fields
+ * existed show their title and patterns.
+ */
+function Asked({ r }: { r: Partial<ApprovalRequest> }) {
+  return (
+    <>
+      {r.command !== undefined && (
+        <div className="stack" style={{ gap: 4 }}>
+          <pre className="code cmd" data-command>
+            {r.command}
+          </pre>
+          <div className="muted">
+            runs in {r.cwd ? <code data-cwd>{r.cwd}</code> : "a directory the agent did not report"}
+          </div>
+        </div>
+      )}
+      {r.diff !== undefined &&
+        (r.diff ? <PatchView patch={r.diff} /> : <div className="muted">no change</div>)}
+      {r.command === undefined && r.diff === undefined && r.patterns && r.patterns.length > 0 && (
+        <pre className="code">{r.patterns.join("\n")}</pre>
+      )}
+      {r.clipped && (
+        <div className="tone-hold">This is cut at 64 KiB: the tool call in the timeline has the rest.</div>
+      )}
+      {r.description && <div className="muted">the agent says: {r.description}</div>}
+    </>
+  );
+}
+
+/** One line for what is asked; the block below it has the detail. */
+function heading(r: Partial<ApprovalRequest>): string {
+  if (r.command !== undefined) return "Run this shell command?";
+  if (r.file && r.diff !== undefined)
+    return `${/^new file mode/m.test(r.diff) ? "Create" : "Change"} ${r.file}?`;
+  return r.title ?? "";
 }
 
 /** An approval inline in the timeline: what the agent asks, and Once / Always / Reject (or the answers). */
@@ -25,13 +60,8 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
     mutationFn: (a: Answer) => client.approvals.answer(item.approvalId, a),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ["attention"] }),
   });
-  const r = item.request as {
-    title?: string;
-    permission?: string;
-    patterns?: string[];
-    always?: string[];
-    questions?: Question[];
-  };
+  const who = useWho();
+  const r = item.request as Partial<ApprovalRequest>;
   const pending = item.state === "pending" && !answer.isSuccess;
   const questions = r.questions ?? [];
 
@@ -41,14 +71,27 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
         <span className="badge tone-ask">
           {item.ask === "question" ? "question" : `permission${r.permission ? `: ${r.permission}` : ""}`}
         </span>
-        <b>{r.title}</b>
+        <b>{heading(r)}</b>
         {pending && item.expiresAt && (
           <span className="muted">
-            (policy answers <Ago at={item.expiresAt} />)
+            (the timeout policy answers <Ago at={item.expiresAt} future />)
           </span>
         )}
       </div>
-      {r.patterns && r.patterns.length > 0 && <pre className="code">{r.patterns.join("\n")}</pre>}
+      <Asked r={r} />
+      {item.ask === "permission" && r.always && r.always.length > 0 && pending && (
+        <div className="muted">
+          “Always” also allows from now on in this session:{" "}
+          {r.always.includes("*")
+            ? `any ${r.permission ?? "such request"}`
+            : r.always.map((p, i) => (
+                <span key={p}>
+                  {i > 0 && ", "}
+                  <code>{p}</code>
+                </span>
+              ))}
+        </div>
+      )}
       {questions.map((q, qi) => (
         <fieldset key={qi} style={{ border: "1px solid var(--border)", margin: 0 }} disabled={!pending}>
           <legend>{q.header ?? q.question}</legend>
@@ -130,7 +173,12 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
         <div className="muted" data-answered>
           {item.state === "answered" || answer.isSuccess
             ? `answered: ${describe(item.answer ?? answer.data?.answer)}`
-            : item.state}
+            : item.state === "expired"
+              ? `no one answered in time: ${describe(item.answer)} by the timeout policy`
+              : item.state === "withdrawn"
+                ? "withdrawn: the run ended before an answer"
+                : item.state}
+          {item.by && item.state === "answered" && ` · by ${who(item.by)}`}
         </div>
       )}
       {answer.error ? <Problem error={answer.error} /> : null}

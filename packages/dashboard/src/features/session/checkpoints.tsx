@@ -1,17 +1,23 @@
-import { type Session, rewindable } from "@orchestrator/sdk";
+import { type CheckpointItem, type Session, rewindable } from "@orchestrator/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate } from "react-router";
+import { useEffect, useState } from "react";
+import { useLocation } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Card, Empty } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { Ago } from "../../ui/time.tsx";
+import { ForkDialog } from "./fork.tsx";
 
-/** Recovery points, newest first: restore rewinds this session; fork starts a new one from the point. */
+/**
+ * Recovery points, newest first: restore rewinds this session; fork starts a new one from the point. A
+ * link to `#checkpoint-<seq>` (a fork's "forked from") scrolls to that checkpoint and marks it.
+ */
 export function Checkpoints({ s }: { s: Session }) {
   const { client } = useAuth();
   const qc = useQueryClient();
-  const go = useNavigate();
+  const { hash } = useLocation();
+  const [forking, setForking] = useState<CheckpointItem | null>(null);
   const list = useQuery({
     queryKey: ["session", s.id, "checkpoints", s.lastSeq],
     queryFn: () => client.checkpoints.list(s.id),
@@ -24,12 +30,13 @@ export function Checkpoints({ s }: { s: Session }) {
       void qc.invalidateQueries({ queryKey: ["session", s.id] });
     },
   });
-  const fork = useMutation({
-    mutationFn: (seq: number) => client.checkpoints.fork(s.id, seq),
-    onSuccess: (row) => void go(`/sessions/${row.id}`),
-  });
   const canRestore = rewindable.includes(s.status);
   const items = [...(list.data ?? [])].reverse();
+  const shown = list.data !== undefined;
+  useEffect(() => {
+    if (shown && hash.startsWith("#checkpoint-"))
+      document.getElementById(hash.slice(1))?.scrollIntoView({ block: "center" });
+  }, [shown, hash]);
   return (
     <Card title={`Checkpoints · ${items.length}`} id="checkpoints" pad={false}>
       {s.workspace === null && (
@@ -43,7 +50,12 @@ export function Checkpoints({ s }: { s: Session }) {
       {list.error ? <Problem error={list.error} /> : null}
       <ol className="feed">
         {items.map((c) => (
-          <li key={c.seq} data-checkpoint={c.seq}>
+          <li
+            key={c.seq}
+            id={`checkpoint-${c.seq}`}
+            data-checkpoint={c.seq}
+            data-target={hash === `#checkpoint-${c.seq}` || undefined}
+          >
             <span className="tone-done" aria-hidden="true">
               ◆
             </span>
@@ -70,19 +82,14 @@ export function Checkpoints({ s }: { s: Session }) {
             >
               Restore
             </Button>
-            <Button
-              size="sm"
-              disabled={fork.isPending}
-              onClick={() => fork.mutate(c.seq)}
-              title="a new session from this point"
-            >
-              Fork
+            <Button size="sm" onClick={() => setForking(c)} title="a new session from this point">
+              Fork…
             </Button>
           </li>
         ))}
       </ol>
       {restore.error ? <Problem error={restore.error} /> : null}
-      {fork.error ? <Problem error={fork.error} /> : null}
+      <ForkDialog s={s} at={forking} onClose={() => setForking(null)} />
     </Card>
   );
 }

@@ -67,6 +67,18 @@ export function DiffView({ s }: { s: Session }) {
   );
 }
 
+/** A patch as the Changes card shows a file, unified: what an edit a person is asked to allow would do. */
+export function PatchView({ patch }: { patch: string }) {
+  const files = useMemo(() => parsePatch(patch), [patch]);
+  return (
+    <div className="diff-body patch" data-patch>
+      {files.map((f) => (
+        <FileDiff key={f.file} f={f} view="unified" />
+      ))}
+    </div>
+  );
+}
+
 function FileDiff({ f, view }: { f: FilePatch; view: "unified" | "split" }) {
   return (
     <div data-file={f.file}>

@@ -100,3 +100,51 @@ test("streamed text grows one entry, and the final message replaces it with the 
     "another",
   ]);
 });
+
+test("a tool call waits on its approval while it is pending; the answer as the log writes it is kept", () => {
+  seq = 0;
+  const m = apply(empty(), [
+    ev("agent.tool", { tool: "bash", callId: "c1", status: "running", input: { command: "ls" } }),
+    ev("approval.requested", {
+      approvalId: "a1",
+      kind: "permission",
+      request: { title: "bash: ls", command: "ls", callId: "c1" },
+    }),
+  ]);
+  expect(m.items[0]).toMatchObject({ kind: "tool", approval: "pending" });
+  apply(m, [ev("approval.answered", { approvalId: "a1", reply: "reject", message: "no", by: "key:k1" })]);
+  expect(m.items[0]).not.toHaveProperty("approval");
+  expect(m.items[1]).toMatchObject({
+    state: "answered",
+    answer: { reply: "reject", message: "no" },
+    by: "key:k1",
+  });
+});
+
+test("session events other than state changes read as words, and a cancel keeps who asked", () => {
+  seq = 0;
+  const m = apply(empty(), [
+    ev("session.waiting", { reason: "no registered agent has x-nobody" }),
+    ev("session.updated", { title: "New", priority: "high" }),
+    ev("session.restored", { seq: 4, commit: "0123456789abcdef", messageId: null }),
+    ev("session.reviewed", { by: "key:k1" }),
+    ev("session.status", {
+      from: "running",
+      to: "cancelled",
+      event: "cancel",
+      attempt: 1,
+      reason: "not needed",
+      by: "key:k1",
+      error: { code: "cancelled", message: "not needed" },
+    }),
+  ]);
+  expect(m.items.map((i) => (i.kind === "note" ? i.text : i.kind))).toEqual([
+    "waiting in the queue: no registered agent has x-nobody",
+    "edited: title → “New” · priority → high",
+    "restored to checkpoint #4 (commit 0123456789): the next run starts from there",
+    "marked reviewed",
+    "status",
+  ]);
+  expect(m.items[3]).toMatchObject({ by: "key:k1" });
+  expect(m.items[4]).toMatchObject({ by: "key:k1", reason: "not needed" });
+});

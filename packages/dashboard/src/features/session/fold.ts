@@ -15,6 +15,8 @@ export type Item =
       event: string;
       attempt: number;
       reason?: string;
+      /** Who asked for it (`key:<id>`, or `dev` without auth), when a person did. */
+      by?: string;
       error?: { code: string; message: string };
       route?: Route;
     }
@@ -33,6 +35,8 @@ export type Item =
       input?: unknown;
       output?: string;
       steps: { at: string; status: string }[];
+      /** The approval this call waits on, while it does. */
+      approval?: "pending";
     }
   | {
       kind: "approval";
@@ -43,9 +47,13 @@ export type Item =
       request: Record<string, unknown>;
       state: "pending" | "answered" | "expired" | "withdrawn";
       answer?: unknown;
+      /** Who answered: `key:<id>`, `dev`, or `policy`. */
+      by?: string;
       expiresAt?: string;
     }
-  | { kind: "checkpoint"; key: string; at: string; seq: number }
+  | { kind: "checkpoint"; key: string; at: string; seq: number; commit?: string }
+  /** A session event in words: queue notes, edits, reviews, restores. */
+  | { kind: "note"; key: string; at: string; type: string; tone: string; text: string; by?: string }
   | { kind: "progress"; key: string; at: string; done: number; total: number }
   | { kind: "todo"; key: string; at: string; todos: { content: string; status: string }[] }
   | { kind: "artifact"; key: string; at: string; name: string; content: string }
@@ -108,6 +116,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
           event: str(d.event),
           attempt: num(d.attempt),
           ...(d.reason ? { reason: str(d.reason) } : {}),
+          ...(d.by ? { by: str(d.by) } : {}),
           ...(d.error ? { error: d.error as { code: string; message: string } } : {}),
           ...(route ? { route } : {}),
         });
@@ -175,6 +184,8 @@ export function apply(m: Model, events: readonly Event[]): Model {
       }
       case "approval.requested": {
         const id = `approval:${str(d.approvalId)}`;
+        const request = (d.request as Record<string, unknown>) ?? {};
+        if (request.callId) mark(m, str(request.callId), "pending");
         m.index.set(id, m.items.length);
         m.items.push({
           kind: "approval",
@@ -182,7 +193,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
           at,
           approvalId: str(d.approvalId),
           ask: d.kind === "question" ? "question" : "permission",
-          request: (d.request as Record<string, unknown>) ?? {},
+          request,
           state: "pending",
           ...(d.expiresAt ? { expiresAt: str(d.expiresAt) } : {}),
         });
@@ -193,13 +204,18 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "approval.withdrawn": {
         const i = m.index.get(`approval:${str(d.approvalId)}`);
         const prev = i === undefined ? undefined : m.items[i];
-        if (prev?.kind === "approval")
+        // The log's answer is the answer's fields beside the approval id (`reply`, `answers`, `message`).
+        const answer =
+          d.answer ?? (d.reply || d.answers ? pick(d, ["reply", "answers", "message"]) : undefined);
+        if (prev?.kind === "approval") {
+          if (prev.request.callId) mark(m, str(prev.request.callId), undefined);
           m.items[i!] = {
             ...prev,
             state: e.type.slice("approval.".length) as "answered" | "expired" | "withdrawn",
-            answer: d.answer ?? prev.answer,
+            answer: answer ?? prev.answer,
+            ...(d.by ? { by: str(d.by) } : {}),
           };
-        else m.items.push({ kind: "other", key, at, type: e.type, data: d });
+        } else m.items.push(note(e.type, key, at, d));
         break;
       }
       case "agent.usage":
@@ -210,9 +226,17 @@ export function apply(m: Model, events: readonly Event[]): Model {
           cost: m.usage.cost + num(d.cost),
         };
         break;
-      case "session.checkpoint":
-        m.items.push({ kind: "checkpoint", key, at, seq: e.seq });
+      case "session.checkpoint": {
+        const commit = (d.data as { commit?: unknown } | null)?.commit;
+        m.items.push({
+          kind: "checkpoint",
+          key,
+          at,
+          seq: e.seq,
+          ...(typeof commit === "string" ? { commit } : {}),
+        });
         break;
+      }
       case "agent.progress":
         m.items.push({ kind: "progress", key, at, done: num(d.done), total: num(d.total) });
         break;
@@ -230,11 +254,66 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "session.created":
         m.items.push({ kind: "log", key, at, level: "info", text: `created (${str(d.status) || "queued"})` });
         break;
+      case "session.waiting":
+      case "session.updated":
+      case "session.reviewed":
+      case "session.restored":
+      case "session.deleted":
+        m.items.push(note(e.type, key, at, d));
+        break;
       default:
         m.items.push({ kind: "other", key, at, type: e.type, data: d });
     }
   }
   return m;
+}
+
+/** Set or clear the approval a tool call waits on, replacing its item so its row re-renders. */
+function mark(m: Model, callId: string, approval: "pending" | undefined): void {
+  const i = m.index.get(`tool:${callId}`);
+  const prev = i === undefined ? undefined : m.items[i];
+  if (prev?.kind !== "tool") return;
+  const { approval: _was, ...rest } = prev;
+  m.items[i!] = approval ? { ...rest, approval } : rest;
+}
+
+const pick = (d: Record<string, unknown>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => d[k] !== undefined).map((k) => [k, d[k]]));
+
+/** The session events that are not state changes, in words. */
+function note(type: string, key: string, at: string, d: Record<string, unknown>): Item {
+  const by = d.by ? { by: str(d.by) } : {};
+  const n = (tone: string, text: string): Item => ({ kind: "note", key, at, type, tone, text, ...by });
+  switch (type) {
+    case "session.waiting":
+      return n("queue", `waiting in the queue: ${str(d.reason) || "no agent can take it yet"}`);
+    case "session.updated": {
+      const parts = [
+        d.title !== undefined && `title → “${str(d.title)}”`,
+        d.priority !== undefined && `priority → ${str(d.priority)}`,
+        Array.isArray(d.tags) && `tags → ${d.tags.length ? d.tags.map(str).join(", ") : "none"}`,
+      ].filter(Boolean);
+      return n("idle", `edited: ${parts.join(" · ") || "no change"}`);
+    }
+    case "session.reviewed":
+      return n("done", "marked reviewed");
+    case "session.restored": {
+      const commit = typeof d.commit === "string" ? ` (commit ${d.commit.slice(0, 10)})` : "";
+      return n("hold", `restored to checkpoint #${num(d.seq)}${commit}: the next run starts from there`);
+    }
+    case "session.deleted":
+      return n("bad", "deleted");
+    case "approval.answered":
+    case "approval.expired":
+      return n(
+        "ask",
+        `${type === "approval.expired" ? "no one answered; by policy" : "approval answered"}: ${str(d.reply) || "answers given"}${d.message ? ` (${str(d.message)})` : ""}`,
+      );
+    case "approval.withdrawn":
+      return n("idle", "approval withdrawn: the run ended before an answer");
+    default:
+      return n("idle", type);
+  }
 }
 
 function toRoute(d: Record<string, unknown>): Route {

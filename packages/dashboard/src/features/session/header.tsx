@@ -6,6 +6,7 @@ import { useAuth } from "../../app/auth.tsx";
 import { StatusBadge } from "../../ui/badge.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Dialog } from "../../ui/dialog.tsx";
+import { Field } from "../../ui/field.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { Ago } from "../../ui/time.tsx";
 import type { Route } from "./fold.ts";
@@ -30,16 +31,23 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
   const { client } = useAuth();
   const qc = useQueryClient();
   const [asking, setAsking] = useState<Action | null>(null);
+  const [why, setWhy] = useState("");
   const agents = useQuery({ queryKey: ["agents"], queryFn: () => client.agents.list(), staleTime: 30_000 });
   const agent = agents.data?.find((a) => a.id === s.agentId);
   const act = useMutation({
-    mutationFn: (a: Action) => client.sessions[a](s.id, { reason: "from the Control Room" }),
+    // The server records who asked (the key); a reason is the person's own words, or none.
+    mutationFn: ({ a, reason }: { a: Action; reason?: string }) =>
+      client.sessions[a](s.id, reason ? { reason } : {}),
     onSuccess: (row) => {
       qc.setQueryData(["session", s.id], row);
       void qc.invalidateQueries({ queryKey: ["sessions"] });
     },
   });
-  const run = (a: Action) => (confirm[a] ? setAsking(a) : act.mutate(a));
+  const run = (a: Action) => {
+    if (!confirm[a]) return act.mutate({ a });
+    setWhy("");
+    setAsking(a);
+  };
   const review = useMutation({
     mutationFn: () => client.sessions.review(s.id),
     onSuccess: (row) => {
@@ -55,6 +63,7 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
         <div className="label">
           <Link to="/sessions">Sessions</Link> / {s.id.slice(0, 8)}
         </div>
+        <Parent s={s} />
         <div className="row">
           <h1 style={{ textTransform: "none" }}>{s.title}</h1>
           <StatusBadge status={s.status} />
@@ -72,9 +81,11 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
             attempt {s.attempt}/{s.maxAttempts}
             {s.retries > 0 && ` · ${s.retries} retries`}
           </span>
-          <span data-lease>lease {s.lease ? <Ago at={s.lease.expiresAt} prefix="expires " /> : "none"}</span>
+          <span data-lease>
+            lease {s.lease ? <Ago at={s.lease.expiresAt} prefix="expires " future /> : "none"}
+          </span>
           <span>{s.priority} priority</span>
-          <span>
+          <span data-created>
             created <Ago at={s.createdAt} />
           </span>
         </div>
@@ -135,7 +146,7 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
             <Button
               variant="danger"
               onClick={() => {
-                if (asking) act.mutate(asking);
+                if (asking) act.mutate({ a: asking, reason: why.trim() || undefined });
                 setAsking(null);
               }}
             >
@@ -145,7 +156,46 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
         }
       >
         <p style={{ margin: 0 }}>{asking && confirm[asking]}</p>
+        <Field label="Reason (optional)" hint="Kept in the session's log, with who asked.">
+          <input value={why} onChange={(e) => setWhy(e.target.value)} maxLength={1000} />
+        </Field>
       </Dialog>
+    </div>
+  );
+}
+
+/**
+ * Where the session came from: a fork names its original and the checkpoint it started at (the link
+ * lands on that checkpoint); any other child names its parent.
+ */
+function Parent({ s }: { s: Session }) {
+  const { client } = useAuth();
+  const parent = useQuery({
+    queryKey: ["session", s.parentId],
+    queryFn: () => client.sessions.get(s.parentId!),
+    enabled: s.parentId !== null,
+    retry: false,
+  });
+  if (!s.parentId) return null;
+  const f = s.metadata.forkOf as { sessionId?: string; seq?: number; commit?: string } | undefined;
+  const fork = f?.sessionId === s.parentId && typeof f.seq === "number" ? f : null;
+  const name = parent.data?.title ?? s.parentId.slice(0, 8);
+  return (
+    <div className="muted" data-parent>
+      {fork ? "forked from " : "part of "}
+      <Link to={`/sessions/${s.parentId}${fork ? `#checkpoint-${fork.seq}` : ""}`}>{name}</Link>
+      {fork && (
+        <>
+          {" "}
+          at checkpoint #{fork.seq}
+          {fork.commit && (
+            <>
+              {" "}
+              (<code>{fork.commit.slice(0, 10)}</code>)
+            </>
+          )}
+        </>
+      )}
     </div>
   );
 }

@@ -6,15 +6,22 @@ import { Problem } from "../../ui/problem.tsx";
 import { Checkpoints } from "./checkpoints.tsx";
 import { DiffView } from "./diff.tsx";
 import { Header } from "./header.tsx";
+import type { Item } from "./fold.ts";
 import { useLog } from "./log.ts";
 import { Metrics } from "./metrics.tsx";
+import { Result } from "./result.tsx";
 import { Timeline } from "./timeline.tsx";
+import { serverNow } from "../../ui/time.tsx";
 
 /** The Glass Box: one session, its header and actions, the live timeline, metrics, checkpoints and diff. */
 export function Page() {
   const { id = "" } = useParams();
   const { client } = useAuth();
-  const session = useQuery({ queryKey: ["session", id], queryFn: () => client.sessions.get(id) });
+  const session = useQuery({
+    queryKey: ["session", id],
+    queryFn: () => client.sessions.get(id),
+    refetchInterval: (q) => leaseCheck(q.state.data?.lease?.expiresAt),
+  });
   const log = useLog(id);
   const s = session.data;
   if (session.error)
@@ -43,7 +50,8 @@ export function Page() {
         </div>
         <div className="stack">
           <Metrics s={s} events={log.model.lastSeq} />
-          {s.error && (
+          <Result s={s} ending={ending(log.model.items, s.status)} />
+          {s.error && !personal.includes(s.error.code) && (
             <Card title="Error" id="error">
               <div className="tone-bad">
                 <b>{s.error.code}</b>: {s.error.message}
@@ -69,4 +77,30 @@ export function Page() {
       </div>
     </>
   );
+}
+
+/** A person's cancel or stop is not an error: the Result card says who ended it, when and why. */
+const personal = ["cancelled", "stopped"];
+
+/** The timeline's entry for the move into the session's current status: who made it, and why. */
+function ending(items: Item[], status: string) {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const it = items[i]!;
+    if (it.kind === "status" && it.to === status) return it;
+  }
+  return undefined;
+}
+
+/**
+ * When to read the session again while it holds a lease: halfway to the expiry it was last seen with,
+ * between 1 and 10 s. The runner renews the lease every heartbeat without writing an event (at ~1 per
+ * 5 s per running session, logging renewals would double a quiet log for nothing), so the stream never
+ * says the lease moved; a session waiting for a person has no events at all. Reading the row again keeps
+ * "running" on screen meaning a live lease: a renewed one moves out again, a dead one counts down to its
+ * expiry (and the reaper's status change then arrives on the stream).
+ */
+function leaseCheck(expiresAt: string | undefined): number | false {
+  if (!expiresAt) return false;
+  const left = Date.parse(expiresAt) - serverNow();
+  return Math.min(10_000, Math.max(1_000, left / 2));
 }

@@ -3,6 +3,7 @@ import { StatusBadge } from "../../ui/badge.tsx";
 import { clock } from "../../ui/time.tsx";
 import { ApprovalRow } from "./approval.tsx";
 import type { Item } from "./fold.ts";
+import { useWho } from "./who.ts";
 
 const levelTone: Record<string, string> = { error: "bad", warn: "hold", info: "done", debug: "idle" };
 const toolTone: Record<string, string> = {
@@ -26,10 +27,16 @@ export function Row({ item, sessionId }: { item: Item; sessionId: string }) {
   );
 }
 
+/** A person's own stop is not a failure: its "error" only repeats the reason, or says nothing. */
+const asked = ["cancel", "stop", "pause"];
+
 function Body({ item, sessionId }: { item: Item; sessionId: string }) {
+  const who = useWho();
   switch (item.kind) {
     case "status": {
       const retry = item.to === "queued" && item.from !== "pending" && item.from !== "paused";
+      const failure =
+        item.error && !asked.includes(item.event) && item.error.message !== item.reason ? item.error : null;
       return (
         <div>
           <div className="row">
@@ -38,6 +45,7 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
               ← {item.from.replace(/_/g, " ")} · {item.event}
               {item.attempt > 0 && ` · attempt ${item.attempt}`}
             </span>
+            {item.by && <span data-by>by {who(item.by)}</span>}
             {retry && <span className="badge tone-hold">retry</span>}
           </div>
           {item.route && (
@@ -49,9 +57,9 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
             </div>
           )}
           {item.reason && <div className="muted">{item.reason}</div>}
-          {item.error && (
+          {failure && (
             <div className="tone-bad">
-              {item.error.code}: {item.error.message}
+              {failure.code}: {failure.message}
             </div>
           )}
         </div>
@@ -82,15 +90,35 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
           {item.text}
         </div>
       );
-    case "tool":
+    case "tool": {
+      const input = (item.input ?? {}) as Record<string, unknown>;
+      const command = typeof input.command === "string" ? input.command : null;
+      const preview = command ?? (typeof input.filePath === "string" ? input.filePath : null);
       return (
         <details className="tl-tool">
           <summary>
-            <span className={`badge tone-${toolTone[item.status] ?? "idle"}`}>{item.status}</span>{" "}
-            <b>{item.tool}</b> <span className="muted">{item.title}</span>
+            {item.approval ? (
+              <span className="badge tone-ask">awaiting approval</span>
+            ) : (
+              <span className={`badge tone-${toolTone[item.status] ?? "idle"}`}>{item.status}</span>
+            )}{" "}
+            <b>{item.tool}</b>{" "}
+            <code className="muted tl-preview" data-preview>
+              {preview ?? item.title}
+            </code>
           </summary>
           <div className="stack" style={{ gap: 6, marginTop: 6 }}>
-            {item.input !== undefined && (
+            {command !== null && (
+              <div>
+                <div className="label">Input</div>
+                <pre className="code">{command}</pre>
+                <div className="muted">
+                  in {typeof input.workdir === "string" ? <code>{input.workdir}</code> : "the worktree"}
+                  {typeof input.description === "string" && ` · the agent says: ${input.description}`}
+                </div>
+              </div>
+            )}
+            {item.input !== undefined && command === null && (
               <div>
                 <div className="label">Input</div>
                 <pre className="code">{JSON.stringify(item.input, null, 2)}</pre>
@@ -109,10 +137,23 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
           </div>
         </details>
       );
+    }
     case "approval":
       return <ApprovalRow item={item} sessionId={sessionId} />;
     case "checkpoint":
-      return <div className="tone-done">◆ checkpoint #{item.seq}</div>;
+      return (
+        <div className="tone-done">
+          ◆ checkpoint #{item.seq}
+          {item.commit && <code className="muted"> {item.commit.slice(0, 10)}</code>}
+        </div>
+      );
+    case "note":
+      return (
+        <div className="tl-text" data-type={item.type}>
+          <span className={`tone-${item.tone}`}>{item.text}</span>
+          {item.by && <span className="muted"> · by {who(item.by)}</span>}
+        </div>
+      );
     case "progress":
       return (
         <div className="row">
@@ -141,9 +182,16 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
         </details>
       );
     case "other":
+      // An event this page does not know yet: its fields as words, not a JSON dump.
       return (
-        <div className="muted">
-          {item.type} <code>{JSON.stringify(item.data)}</code>
+        <div className="tl-text">
+          <span className="muted">{item.type.replace(/[._]/g, " ")}</span>
+          {Object.entries(item.data as Record<string, unknown>).map(([k, v]) => (
+            <span key={k}>
+              {" · "}
+              <span className="muted">{k}</span> {typeof v === "string" ? v : JSON.stringify(v)}
+            </span>
+          ))}
         </div>
       );
   }

@@ -45,9 +45,12 @@ export function Timeline({
     initialRect: { width: 0, height: Math.min(window.innerHeight * 0.68, 760) },
     initialOffset: () => (follow ? items.length * 33 : 0),
   });
+  // Also when a row's measured height grows (an approval with its command and buttons is taller than
+  // the estimate): following means the newest row is in view whole, not its first line.
+  const total = v.getTotalSize();
   useEffect(() => {
     if (follow && items.length) v.scrollToIndex(items.length - 1, { align: "end" });
-  }, [version, follow, items.length, v]);
+  }, [version, follow, items.length, v, total]);
 
   return (
     <Card

@@ -8,7 +8,7 @@ import { runSetup } from "../../workspace/setup.ts";
 import type { Pool } from "./pool.ts";
 import { type Catalog, type Profile, demoProvider, rules } from "./profile.ts";
 import { label as demoLabel } from "./demo-llm.ts";
-import { type OcEvent, Mapper } from "./events.ts";
+import { type OcEvent, Mapper, tick } from "./events.ts";
 
 export interface Deps {
   pool: Pool;
@@ -186,10 +186,12 @@ async function* drive(
       }),
       died,
     ]);
-  const map = new Mapper(sessionID, deps.maxLlmRetries ?? 3);
+  const map = new Mapper(sessionID, deps.maxLlmRetries ?? 3, Date.now, wt.path);
   const usage = { input: 0, output: 0, reasoning: 0, cost: 0 };
   let idle = false;
-  for await (const raw of untilAborted(stream, signal, died)) {
+  // While the mapper holds a permission for its call's input, a quiet stream still reaches it.
+  const quiet = () => (map.holding ? 250 : null);
+  for await (const raw of untilAborted(stream, signal, died, quiet)) {
     const e = raw as OcEvent;
     const out = map.next(e);
     for (const ev of out.events) {
@@ -396,21 +398,38 @@ async function projectFor(input: RunInput): Promise<Project & { setup: string | 
   return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
 }
 
-/** Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server). */
+/**
+ * Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server).
+ * When `quiet()` gives a number of ms, nothing arriving for that long yields `tick` instead.
+ */
 async function* untilAborted<T>(
   source: AsyncIterable<T>,
   signal: AbortSignal,
   died: Promise<never>,
-): AsyncGenerator<T> {
+  quiet: () => number | null = () => null,
+): AsyncGenerator<T | typeof tick> {
   const it = source[Symbol.asyncIterator]();
   const aborted = new Promise<never>((_, reject) => {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
   aborted.catch(() => {}); // observed through the race below
+  let pending: Promise<IteratorResult<T>> | null = null;
   try {
     for (;;) {
-      const next = await Promise.race([it.next(), aborted, died]);
+      pending ??= it.next(); // a call still under way after a tick is awaited again, never asked twice
+      const ms = quiet();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ticked =
+        ms === null ? null : new Promise<"quiet">((r) => (timer = setTimeout(() => r("quiet"), ms)));
+      const next = await Promise.race([pending, aborted, died, ...(ticked ? [ticked] : [])]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (next === "quiet") {
+        yield tick;
+        continue;
+      }
+      pending = null;
       if (next.done) return;
       yield next.value;
     }

@@ -1,10 +1,14 @@
 import type { ApprovalRequest } from "@orchestrator/sdk";
 import type { AgentEvent } from "../agent.ts";
+import { request } from "./permission.ts";
 
 // OpenCode's event union is wide; we read a few known fields defensively rather than narrow every variant.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = Record<string, any>;
 export type OcEvent = { type: string; properties?: Loose };
+
+/** Not OpenCode's: the adapter sends it when the stream has been quiet for a moment (see `held`). */
+export const tick: OcEvent = { type: "orchestrator.tick" };
 
 type ToolStatus = "pending" | "running" | "completed" | "error";
 
@@ -31,19 +35,31 @@ export class Mapper {
   private tools = new Map<string, ToolStatus>();
   /** Text parts being written: what arrived since the last piece was sent on, and when that was. */
   private writing = new Map<string, { pending: string; at: number }>();
+  /** Each tool call's input, once OpenCode has sent it (a call is `pending` with `{}` before that). */
+  private inputs = new Map<string, Loose>();
+  /**
+   * Shell permissions asked before their call's input arrived, by call id. The input carries the working
+   * directory, so the ask waits for it; OpenCode sends it within milliseconds (the call's `running`
+   * update), but it can come just after the ask, and the adapter stops reading while a person decides.
+   */
+  private held = new Map<string, { p: Loose; at: number }>();
   private steps = 0;
   private degraded = false;
   private readonly session: string;
   private readonly maxRetries: number;
   private readonly now: () => number;
+  private readonly directory: string;
 
-  constructor(session: string, maxRetries: number, now: () => number = Date.now) {
+  /** `directory`: the session's worktree, which OpenCode resolves a tool's relative paths against. */
+  constructor(session: string, maxRetries: number, now: () => number = Date.now, directory = "") {
     this.session = session;
     this.maxRetries = maxRetries;
     this.now = now;
+    this.directory = directory;
   }
 
   next(e: OcEvent): Step {
+    if (e === tick) return this.release();
     const p = e.properties ?? {};
     if (p.sessionID !== this.session) return { events: [] };
     const part = p.part;
@@ -51,7 +67,12 @@ export class Mapper {
       case "message.part.delta":
         return { events: this.delta(p) };
       case "message.part.updated":
-        if (part?.type === "tool") return { events: this.tool(part) };
+        if (part?.type === "tool") {
+          const step = { events: this.tool(part), ...this.released(part) };
+          if (part.state?.status === "completed" || part.state?.status === "error")
+            this.inputs.delete(part.callID); // a finished call's input is in the log; keep memory flat
+          return step;
+        }
         if (part?.type === "text" && !part.time?.end && part.id && !this.writing.has(part.id))
           this.writing.set(part.id, { pending: "", at: 0 });
         if (part?.type === "text" && part.time?.end && part.text) {
@@ -96,19 +117,14 @@ export class Mapper {
           this.failure ??= `${name}: ${p.error?.data?.message ?? JSON.stringify(p.error?.data ?? {})}`;
         return { events: [{ type: "log", level: "error", text: `opencode: ${name}` }] };
       }
-      case "permission.asked":
-        return {
-          events: [],
-          permission: {
-            id: p.id,
-            request: {
-              title: `${p.permission}: ${(p.patterns ?? []).join(" ")}`.trim(),
-              permission: p.permission,
-              patterns: p.patterns ?? [],
-              always: p.always ?? [],
-            },
-          },
-        };
+      case "permission.asked": {
+        const call = p.tool?.callID as string | undefined;
+        if (p.permission === "bash" && call && !this.inputs.has(call)) {
+          this.held.set(call, { p, at: this.now() });
+          return { events: [] };
+        }
+        return { events: [], permission: this.permission(p) };
+      }
       case "question.asked": {
         const questions = (p.questions ?? []).map((q: Record<string, unknown>) => ({
           question: String(q.question ?? ""),
@@ -147,8 +163,40 @@ export class Mapper {
     return [{ type: "delta", part: p.partID, text }];
   }
 
+  private permission(p: Loose): NonNullable<Step["permission"]> {
+    return { id: p.id, request: request(p, this.inputs.get(p.tool?.callID), this.directory) };
+  }
+
+  /** A held permission whose call has now shown its input (or moved on without it). */
+  private released(part: Loose): Pick<Step, "permission"> {
+    const h = this.held.get(part.callID);
+    if (!h || (!this.inputs.has(part.callID) && part.state?.status === "pending")) return {};
+    this.held.delete(part.callID);
+    return { permission: this.permission(h.p) };
+  }
+
+  /**
+   * On a quiet stream: a permission held for `holdMs` without its input is asked anyway (without the
+   * working directory) rather than never. One at a time; the adapter ticks again while any is held.
+   */
+  private release(): Step {
+    for (const [call, h] of this.held)
+      if (this.now() - h.at >= holdMs) {
+        this.held.delete(call);
+        return { events: [], permission: this.permission(h.p) };
+      }
+    return { events: [] };
+  }
+
+  /** Whether a permission waits for its call's input (the adapter then ticks the mapper). */
+  get holding(): boolean {
+    return this.held.size > 0;
+  }
+
   private tool(part: Loose): AgentEvent[] {
     const status = part.state?.status as ToolStatus;
+    const input = part.state?.input;
+    if (input && typeof input === "object" && Object.keys(input).length) this.inputs.set(part.callID, input);
     if (this.tools.get(part.callID) === status) return [];
     this.tools.set(part.callID, status);
     return [
@@ -159,10 +207,8 @@ export class Mapper {
         status,
         ...(part.state?.title ? { title: part.state.title } : {}),
         ...(part.state?.error ? { error: clip(String(part.state.error)) } : {}),
-        // Input once the call is running (it is complete by then), output once it completed.
-        ...(status !== "pending" && part.state?.input !== undefined
-          ? { input: bounded(part.state.input) }
-          : {}),
+        // Input as soon as it is known (a pending call usually has none yet), output once it completed.
+        ...(this.inputs.has(part.callID) ? { input: bounded(this.inputs.get(part.callID)) } : {}),
         ...(status === "completed" && typeof part.state?.output === "string"
           ? { output: clip(part.state.output) }
           : {}),
@@ -201,5 +247,6 @@ function bounded(input: unknown): unknown {
 }
 
 const pieceMs = 250;
+const holdMs = 1000;
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
