@@ -180,7 +180,7 @@ export function Page() {
                       onChange={() => setPicked(allPicked ? new Set() : new Set(items.map((s) => s.id)))}
                     />
                   </th>
-                  <th>Session</th>
+                  <th className="text">Session</th>
                   <th>Status</th>
                   <th>Priority</th>
                   <th>Agent · attempt</th>
