@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import AxeBuilder from "@axe-core/playwright";
 import { childEnv } from "./config.ts";
 import { expect, shot, test } from "./fixtures.ts";
 
@@ -56,6 +57,10 @@ test("New session offers the capabilities registered agents advertise, and takes
     await expect(extra).toBeVisible();
     await expect(dialog.locator("[data-fit]")).toContainText("No registered agent has all of these");
     await shot(page, "capabilities-1280");
+    const axe = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, "capabilities-390");
     await page.setViewportSize({ width: 1280, height: 860 });
