@@ -108,7 +108,7 @@ test("the Changes header stays one line where it fits, keeps +N −M together, a
     await expect(title).toContainText("2 files");
     const counts = title.getByText("+8 −0");
     // The counts never split over two lines.
-    const rows = await counts.evaluate((el) => [...el.getClientRects()].map((r) => Math.round(r.top)));
+    const rows = await counts.evaluate((el) => Array.from(el.getClientRects()).map((r) => Math.round(r.top)));
     expect(new Set(rows).size, `width ${width}`).toBe(1);
     const unified = page.getByRole("button", { name: "Unified" });
     const split = page.getByRole("button", { name: "Split" });

@@ -13,18 +13,19 @@ async function layout(page: Page, where: string) {
       out.push(`the page is ${doc.scrollWidth} px wide on a ${innerWidth} px screen`);
     const bar = document.querySelector(".topbar")?.getBoundingClientRect().height ?? 0;
     if (bar > 64) out.push(`the top bar is ${Math.round(bar)} px tall`); // a short page stretched it
-    for (const d of document.querySelectorAll("dialog[open]"))
+    for (const d of Array.from(document.querySelectorAll("dialog[open]")))
       if (d.scrollWidth > d.clientWidth || d.getBoundingClientRect().right > innerWidth)
         out.push(`a dialog is ${d.scrollWidth} px wide in ${d.clientWidth} px`);
     // A radio's or a checkbox's words wrap beside it, not under it.
-    for (const box of document.querySelectorAll<HTMLInputElement>(
+    const choices = document.querySelectorAll<HTMLInputElement>(
       "label input[type=radio], label input[type=checkbox]",
-    )) {
+    );
+    for (const box of Array.from(choices)) {
       const right = box.getBoundingClientRect().right;
       const words = document.createRange();
       words.selectNodeContents(box.closest("label")!);
       words.setStartAfter(box);
-      const under = [...words.getClientRects()].filter((r) => r.width > 0 && r.left < right);
+      const under = Array.from(words.getClientRects()).filter((r) => r.width > 0 && r.left < right);
       if (under.length) out.push(`"${words.toString().trim().slice(0, 48)}" wraps under its ${box.type}`);
     }
     const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -34,7 +35,7 @@ async function layout(page: Page, where: string) {
       if (text.length < 12 || el.closest(".sr-only, [aria-hidden=true], option, script, style")) continue;
       const range = document.createRange();
       range.selectNodeContents(n);
-      const boxes = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0 && r.height > 0);
       if (!boxes.length) continue; // not shown
       const lines = new Set(boxes.map((r) => Math.round(r.bottom))).size;
       // Fewer than 12 characters a line, over three lines or more, is a column, not a line of text.
