@@ -30,7 +30,7 @@ test("create a session from the dialog and watch its events arrive live", async 
     .getByLabel("Prompt")
     .fill("emit 3 warming up\nsleep 1500\nemit 5 streaming\nsleep 1500\nsucceed all done");
   await dialog.getByText("capabilities (any agent that has them)").click();
-  await dialog.getByLabel("Capabilities", { exact: true }).selectOption("scripted");
+  await dialog.locator("[data-capability=scripted]").click();
   await dialog.getByRole("button", { name: "Create and queue" }).click();
 
   // The dialog takes us to the new session, which runs while we watch.

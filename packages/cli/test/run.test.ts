@@ -150,7 +150,9 @@ describe("run", { timeout: 150_000 }, () => {
     expect(both.stderr).toContain("cannot be used with option '--detach'");
     const neither = await run(["run", "x"], env);
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toBe("error: give --repo <path> or --project <name>\n");
+    expect(neither.stderr).toBe(
+      "error: give --repo <path> or --project <name>, or --capability / --agent for a task without one\n",
+    );
   });
 
   test("Ctrl-C detaches without cancelling; diff refuses a session that is still running", async () => {

@@ -27,7 +27,7 @@ import {
   Diagnostics,
 } from "./agent.ts";
 import * as Eap from "./eap.ts";
-import { Me } from "./key.ts";
+import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 
@@ -203,6 +203,8 @@ export function createClient(opts: ClientOptions) {
     url: base,
     /** Who the key is (tenant, role, name): a sign-in check. */
     me: () => call(Me, "GET", "/api/v1/me"),
+    /** Whether the server is up and asks for keys (`auth: "off"` in development); needs no key. */
+    live: () => call(Live, "GET", "/health/live"),
     /** What needs a person, ranked: approvals, stalled, failed, then finished sessions to review. */
     attention: () => call(Attention, "GET", "/api/v1/attention"),
     sessions: {

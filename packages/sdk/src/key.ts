@@ -41,3 +41,7 @@ export const Me = z
   })
   .meta({ id: "Me" });
 export type Me = z.infer<typeof Me>;
+
+/** `GET /health/live`, which needs no key: the server is up, and whether it asks for keys at all. */
+export const Live = z.object({ status: z.literal("ok"), auth: Me.shape.auth }).meta({ id: "Live" });
+export type Live = z.infer<typeof Live>;

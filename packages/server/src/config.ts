@@ -24,6 +24,8 @@ export const Config = z
     /** Serve without API keys. Refused unless host is a loopback address. */
     devNoAuth: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** JSON lines, or pino-pretty's lines for a person; `auto`: pretty when standard output is a terminal. */
+    logFormat: z.enum(["auto", "json", "pretty"]).default("auto"),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(1_048_576),
     /** The default tenant's repository roots: its projects and workspaces must lie inside one of these. */
     repoRoots: z.array(z.string()).default([homedir(), tmpdir()]),
@@ -112,6 +114,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_NODE_ID: ["nodeId"],
   ORCHESTRATOR_DEV_NO_AUTH: ["devNoAuth"],
   LOG_LEVEL: ["logLevel"],
+  ORCHESTRATOR_LOG_FORMAT: ["logFormat"],
   ORCHESTRATOR_REPO_ROOTS: ["repoRoots"],
   ORCHESTRATOR_LLM_MAX_RETRIES: ["llmMaxRetries"],
   ORCHESTRATOR_WORKTREE_RETENTION_HOURS: ["worktreeRetentionHours"],

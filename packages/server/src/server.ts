@@ -84,7 +84,7 @@ export async function start(opts: Options = {}): Promise<Server> {
   if (config.devNoAuth && !loopback(config.host)) {
     throw new AppError("forbidden", `unauthenticated dev mode only serves on loopback, not ${config.host}`);
   }
-  const log = Log.create(config.logLevel);
+  const log = Log.create(config.logLevel, Log.format(config.logFormat));
   const clock = opts.clock ?? system;
   const db = await open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, memory: opts.memory });
   try {

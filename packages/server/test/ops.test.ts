@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 test("liveness and readiness report the database and the engine loop", async () => {
-  expect((await s.api("/health/live", { key: null })).body).toEqual({ status: "ok" });
+  expect((await s.api("/health/live", { key: null })).body).toEqual({ status: "ok", auth: "key" });
   const ready = await s.api("/health/ready", { key: null });
   expect(ready.status).toBe(200);
   expect(ready.body.checks.database.ok).toBe(true);
@@ -141,4 +141,18 @@ test("unauthenticated dev mode refuses to listen beyond loopback", async () => {
       config: { devNoAuth: true, host: "0.0.0.0", port: 0, logLevel: "silent" },
     }),
   ).rejects.toThrow(/loopback/);
+});
+
+test("liveness tells a client without a key whether this server asks for keys at all", async () => {
+  const dev = await start({
+    memory: true,
+    env: {},
+    config: { devNoAuth: true, port: 0, logLevel: "silent" },
+  });
+  try {
+    const res = await fetch(`${dev.url}/health/live`);
+    expect(await res.json()).toEqual({ status: "ok", auth: "off" });
+  } finally {
+    await dev.stop();
+  }
 });

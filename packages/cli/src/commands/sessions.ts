@@ -66,6 +66,7 @@ export function register(program: Command): void {
     .option("--priority <p>", "critical, high, medium, low or deferred (default medium)")
     .option("--type <t>", "planning, execution, review, debug or integration (default execution)")
     .option("--agent <name>", "run on this agent")
+    .option("--capability <name>", "a capability the agent must have; repeat for several", collect)
     .option("--tag <tag>", "a tag; repeat for several", collect)
     .option("--max-duration <seconds>", "deadline per run, in seconds (default 3600)", int)
     .option("--max-attempts <n>", "automatic attempts before failing (default 3)", int)
@@ -134,6 +135,7 @@ interface CreateFlags {
   priority?: string;
   type?: string;
   agent?: string;
+  capability?: string[];
   tag?: string[];
   maxDuration?: number;
   maxAttempts?: number;
@@ -155,6 +157,7 @@ function toCreate(o: CreateFlags): Create {
     priority: o.priority as Create["priority"],
     type: o.type as Create["type"],
     agent: o.agent,
+    capabilities: o.capability,
     tags: o.tag,
     maxDurationSec: o.maxDuration,
     maxAttempts: o.maxAttempts,

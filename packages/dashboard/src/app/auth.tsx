@@ -47,6 +47,9 @@ interface State {
 export async function resume(): Promise<State> {
   const key = storedKey();
   try {
+    // Without a key only a server that asks for none (development) lets us in, and /health/live says
+    // whether it is one: asking /me would have the browser log a 401 on every first visit.
+    if (!key && (await connect(key).live()).auth !== "off") return { checking: false };
     return { key, me: await connect(key).me(), checking: false };
   } catch (error) {
     // A stored key that stopped working, or none at all, lands on the form without an error; a server

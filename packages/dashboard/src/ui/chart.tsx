@@ -86,10 +86,11 @@ export function Line({
 }) {
   const w = 600;
   const max = fixed ?? Math.max(1, ...values);
+  // The plot keeps `pad` clear at the top and bottom, so a point at the maximum is drawn whole.
+  const pad = 5;
+  const y = (v: number) => (height - pad - (v / max) * (height - 2 * pad)).toFixed(1);
   const step = w / Math.max(1, values.length - 1);
-  const pts = values.map(
-    (v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`,
-  );
+  const pts = values.map((v, i) => `${(i * step).toFixed(1)},${y(v)}`);
   return (
     <svg
       viewBox={`0 0 ${w} ${height}`}
@@ -101,11 +102,18 @@ export function Line({
     >
       <line x1="0" x2={w} y1={height - 0.5} y2={height - 0.5} stroke="var(--border-strong)" />
       {values.length === 1 && (
-        <circle
-          cx={w / 2}
-          cy={height - 2 - (values[0]! / max) * (height - 4)}
-          r="4"
-          fill={`var(--tone-${tone})`}
+        // One point: a square mark. A zero-length line with a non-scaling square cap keeps its 8 px
+        // whatever the chart's stretch, where a circle would be drawn as a wide ellipse.
+        <line
+          data-point
+          x1={w / 2}
+          x2={w / 2}
+          y1={y(values[0]!)}
+          y2={y(values[0]!)}
+          stroke={`var(--tone-${tone})`}
+          strokeWidth="8"
+          strokeLinecap="square"
+          vectorEffect="non-scaling-stroke"
         />
       )}
       {values.length > 1 && (

@@ -2,12 +2,16 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import type { Live } from "@orchestrator/sdk";
 import type { App, Deps } from "./deps.ts";
 
 const require = createRequire(import.meta.url);
 
 export function routes(app: App, deps: Deps): void {
-  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  // Whether keys are needed rides along: a browser without a key asks here rather than have /api/v1/me
+  // answer 401 (which it logs as an error) just to learn that it must sign in.
+  const live: Live = { status: "ok", auth: deps.config.devNoAuth ? "off" : "key" };
+  app.get("/health/live", (c) => c.json(live));
 
   /** Ready means: the database answers, and (when the engine runs here) its claim loop has ticked recently. */
   app.get("/health/ready", async (c) => {

@@ -172,7 +172,7 @@ function View({ d }: { d: Diagnostics }) {
             <table className="t">
               <thead>
                 <tr>
-                  <th>Session</th>
+                  <th className="text">Session</th>
                   <th>Attempt</th>
                   <th>Outcome</th>
                   <th>Duration</th>

@@ -31,7 +31,7 @@ export function Page() {
         <Empty>No projects yet: register a git repository to give sessions a workspace</Empty>
       )}
       {picked && (
-        <div className="grid-2" style={{ gridTemplateColumns: "minmax(240px, 1fr) minmax(0, 2fr)" }}>
+        <div className="grid-2 list-first">
           <Card title="Repositories" id="repos" pad={false}>
             <ul className="feed">
               {projects.data?.map((p) => (

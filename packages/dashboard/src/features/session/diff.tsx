@@ -24,24 +24,39 @@ export function DiffView({ s }: { s: Session }) {
   if (!result.success) return null;
   const d = result.data.diff;
   const shown = files.find((f) => f.file === open) ?? files[0];
+  const changed = d.files.length > 0;
   return (
     <Card
-      title={`Changes · ${count(d.files.length, "file")} · +${d.additions} −${d.deletions}`}
+      title={
+        <>
+          Changes · {count(d.files.length, "file")} ·{" "}
+          <span className="nowrap">
+            +{d.additions} −{d.deletions}
+          </span>
+        </>
+      }
       id="diff"
       pad={false}
       action={
-        <div className="row" role="group" aria-label="Diff view">
-          {result.data.branch && <code className="muted">{result.data.branch}</code>}
-          <Button size="sm" aria-pressed={view === "unified"} onClick={() => setView("unified")}>
-            Unified
-          </Button>
-          <Button size="sm" aria-pressed={view === "split"} onClick={() => setView("split")}>
-            Split
-          </Button>
-        </div>
+        // Views of a patch: nothing to offer when there is none.
+        changed && (
+          <div className="row nowrap" role="group" aria-label="Diff view">
+            <Button size="sm" aria-pressed={view === "unified"} onClick={() => setView("unified")}>
+              Unified
+            </Button>
+            <Button size="sm" aria-pressed={view === "split"} onClick={() => setView("split")}>
+              Split
+            </Button>
+          </div>
+        )
       }
     >
-      {d.files.length === 0 ? (
+      {result.data.branch && (
+        <div className="diff-branch muted">
+          branch <code>{result.data.branch}</code>
+        </div>
+      )}
+      {!changed ? (
         <div className="body muted">The session changed no files.</div>
       ) : (
         <div className="diff">

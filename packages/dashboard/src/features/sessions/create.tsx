@@ -1,4 +1,4 @@
-import { Create, type Priority, Priority as PriorityEnum, vocabulary } from "@orchestrator/sdk";
+import { Create, type Priority, Priority as PriorityEnum } from "@orchestrator/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useNavigate } from "react-router";
@@ -8,6 +8,7 @@ import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
 import { Form as FormBox, formErrors } from "../../ui/form.tsx";
 import { Problem } from "../../ui/problem.tsx";
+import { CapabilityPicker } from "./capabilities.tsx";
 
 interface Form {
   title: string;
@@ -51,6 +52,7 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const projects = useQuery({ queryKey: ["projects"], queryFn: () => client.projects.list(), enabled: open });
   const profiles = useQuery({ queryKey: ["profiles"], queryFn: () => client.profiles.list(), enabled: open });
+  const agents = useQuery({ queryKey: ["agents"], queryFn: () => client.agents.list(), enabled: open });
   const create = useMutation({
     mutationFn: (body: Create) => client.sessions.create(body),
     onSuccess: (s) => {
@@ -119,26 +121,24 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
             ))}
           </select>
         </Field>
-        <fieldset className="field" style={{ border: 0, padding: 0, margin: 0 }}>
+        <fieldset className="field plain-set">
           <legend className="label">Route by</legend>
           <div className="row">
-            <label className="row">
+            <label className="choice">
               <input
                 type="radio"
                 name="route"
                 checked={f.route === "profile"}
                 onChange={() => set("route", "profile")}
-                style={{ width: 16, minHeight: 0 }}
               />
               an OpenCode profile
             </label>
-            <label className="row">
+            <label className="choice">
               <input
                 type="radio"
                 name="route"
                 checked={f.route === "capabilities"}
                 onChange={() => set("route", "capabilities")}
-                style={{ width: 16, minHeight: 0 }}
               />
               capabilities (any agent that has them)
             </label>
@@ -157,29 +157,12 @@ export function CreateSession({ open, onClose }: { open: boolean; onClose: () =>
             </select>
           </Field>
         ) : (
-          <Field label="Capabilities" error={err("capabilities")} hint="Ctrl/⌘-click to pick several.">
-            <select
-              multiple
-              size={6}
-              value={f.capabilities}
-              onChange={(e) =>
-                set(
-                  "capabilities",
-                  [...e.target.selectedOptions].map((o) => o.value),
-                )
-              }
-            >
-              {Object.entries(vocabulary).map(([group, caps]) => (
-                <optgroup key={group} label={group}>
-                  {caps.map((c) => (
-                    <option key={c} value={c}>
-                      {c}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            </select>
-          </Field>
+          <CapabilityPicker
+            value={f.capabilities}
+            onChange={(caps) => set("capabilities", caps)}
+            agents={agents.data}
+            error={err("capabilities")}
+          />
         )}
         <div className="row" style={{ alignItems: "start" }}>
           <div style={{ flex: 1 }}>

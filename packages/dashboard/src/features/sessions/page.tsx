@@ -30,9 +30,13 @@ function useFilters() {
     .filter((s): s is Status => StatusEnum.safeParse(s).success);
   const sort = Sort.safeParse(params.get("sort")).data ?? "-createdAt";
   const q = params.get("q") ?? "";
+  // The URL is the one source of truth, read when the patch applies. react-router's functional update
+  // hands over the params of the render that made the setter, so the debounced search, which calls this
+  // from an older render, would write back a stale sort or status picked meanwhile.
   const set = (patch: Record<string, string | null>) =>
     setParams(
-      (p) => {
+      () => {
+        const p = new URLSearchParams(window.location.search);
         for (const [k, v] of Object.entries(patch)) {
           if (v) p.set(k, v);
           else p.delete(k);
@@ -55,11 +59,6 @@ export function Page() {
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState(false);
 
-  const filterKey = `${f.status.join(",")}|${f.sort}|${f.q}`;
-  useEffect(() => {
-    setCursors([]);
-    setPicked(new Set());
-  }, [filterKey]);
   // Search as you type, once typing pauses.
   useEffect(() => {
     const t = setTimeout(() => search !== f.q && f.set({ q: search.trim() || null }), 300);
@@ -90,6 +89,15 @@ export function Page() {
       void qc.invalidateQueries({ queryKey: ["sessions"] });
     },
   });
+
+  // Another filter is another list: its pages, its selection, and a bulk result that was about the last one.
+  const filterKey = `${f.status.join(",")}|${f.sort}|${f.q}`;
+  const { reset } = bulk;
+  useEffect(() => {
+    setCursors([]);
+    setPicked(new Set());
+    reset();
+  }, [filterKey, reset]);
 
   const toggleStatus = (s: Status) => {
     const next = f.status.includes(s) ? f.status.filter((x) => x !== s) : [...f.status, s];
@@ -156,7 +164,7 @@ export function Page() {
             </Button>
           )}
         </div>
-        {bulk.data && <BulkResult results={bulk.data} />}
+        {bulk.data && <BulkResult results={bulk.data} onDismiss={reset} />}
         {bulk.error ? <Problem error={bulk.error} /> : null}
         {list.error ? <Problem error={list.error} /> : null}
         <Card pad={false}>
@@ -172,7 +180,7 @@ export function Page() {
                       onChange={() => setPicked(allPicked ? new Set() : new Set(items.map((s) => s.id)))}
                     />
                   </th>
-                  <th>Session</th>
+                  <th className="text">Session</th>
                   <th>Status</th>
                   <th>Priority</th>
                   <th>Agent · attempt</th>
@@ -285,13 +293,23 @@ export function Page() {
 
 function BulkResult({
   results,
+  onDismiss,
 }: {
   results: { id: string; ok: boolean; error?: { code: string; message: string } }[];
+  onDismiss: () => void;
 }) {
   const failed = results.filter((r) => !r.ok);
   return (
-    <div className={failed.length ? "error-box" : "card body"} role="status">
-      {results.length - failed.length} cancelled
+    <div className={failed.length ? "error-box" : "note"} role="status" data-bulk-result>
+      <div className="spread">
+        <span>
+          {results.length - failed.length} cancelled
+          {failed.length > 0 && `, ${failed.length} not`}
+        </span>
+        <Button size="sm" variant="ghost" onClick={onDismiss}>
+          Dismiss
+        </Button>
+      </div>
       {failed.length > 0 && (
         <ul>
           {failed.map((r) => (
