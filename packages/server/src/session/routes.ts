@@ -33,6 +33,10 @@ const Id = z.object({ id: z.uuid() });
 const EventsQuery = z
   .object({
     after: SeqParam.optional().describe("resume after this seq"),
+    access_token: z
+      .string()
+      .optional()
+      .describe("the API key, for a browser's EventSource only (it cannot send headers); never logged"),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();
