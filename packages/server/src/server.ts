@@ -89,7 +89,12 @@ export async function start(opts: Options = {}): Promise<Server> {
   }
   const log = Log.create(config.logLevel, opts.logTo);
   const clock = opts.clock ?? system;
-  const db = await open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, memory: opts.memory });
+  const db = await open({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    memory: opts.memory,
+    onError: (err, channel) => log.error({ err, channel }, "a notification handler failed"),
+  });
   try {
     const defaultTenant = await Tenant.ensure(db, Tenant.defaultName);
     let adminKey: string | null = null;
