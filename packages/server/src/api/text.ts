@@ -3,6 +3,7 @@ import { matchedRoutes } from "hono/route";
 import { type TextIssue, textFlaw, unstorable } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { Env } from "./deps.ts";
+import { rpcPath } from "../agent/a2a/card.ts";
 
 /**
  * Every string a request carries — each path segment, query name and value, and every string and key
@@ -59,6 +60,8 @@ function inQuery(params: URLSearchParams): TextIssue | null {
 /** A JSON body is read (and kept: routes read it again from Hono's cache); one that does not parse is the route's to refuse. */
 async function inBody(c: Context<Env>): Promise<TextIssue | null> {
   if (!["POST", "PUT", "PATCH", "DELETE"].includes(c.req.method)) return null;
+  // A2A speaks JSON-RPC: its route applies the same rule and answers with a JSON-RPC error.
+  if (c.req.path === rpcPath) return null;
   if (!/^application\/(.+\+)?json\b/i.test(c.req.header("content-type") ?? "")) return null;
   const text = await c.req.text();
   let value: unknown;
