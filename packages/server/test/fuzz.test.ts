@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { sql } from "drizzle-orm";
+import { refusedValue } from "../src/api/errors.ts";
 import { type TestServer, create, serve } from "./harness.ts";
 
 /**
@@ -214,18 +216,44 @@ test("no operation answers a 5xx to a NUL, a lone surrogate, an over-long value 
 
 test("a hand-made list cursor with a key out of its column's range is a 422 naming query.cursor", async () => {
   const id = randomUUID();
-  const cursors: [string, unknown][] = [
+  const cursors: [string, unknown, string?][] = [
     ["priority", 1e20],
     ["priority", -40_000],
     ["-createdAt", "99999-01-01T00:00:00Z"],
     ["-createdAt", "1"],
     ["updatedAt", "2024-13-45T99:99:99Z"],
+    ["createdAt", "2024-01-01T00:00:00Z", "-".repeat(36)],
   ];
-  for (const [sort, k] of cursors) {
+  for (const [sort, k, last = id] of cursors) {
     const s_ = sort.replace(/^-/, "").replace(/At$/, "_at");
-    const cursor = Buffer.from(JSON.stringify({ k, id, s: s_ })).toString("base64url");
+    const cursor = Buffer.from(JSON.stringify({ k, id: last, s: s_ })).toString("base64url");
     const r = await s.api(`/api/v1/sessions?sort=${sort}&cursor=${cursor}`);
     expect(r.status, `${sort} ${String(k)}: ${JSON.stringify(r.body)}`).toBe(422);
     expect(r.body.error.message).toContain("query.cursor");
   }
+});
+
+test("what the database refuses of a value (the last resort behind validation) is the client's 422", async () => {
+  const refused = async (q: ReturnType<typeof sql>) => {
+    const err = await s.deps.db.rows(q).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    return refusedValue(err);
+  };
+  // SQLSTATEs differ a little between PGlite and PostgreSQL (NUL in text: 22021 or 22P05): all class 22.
+  const cases = [
+    sql`select ${"a\u0000b"}::text`,
+    sql`select ${'{"k":"\\u0000"}'}::jsonb`,
+    sql`select ${"2147483648"}::int`,
+    sql`select ${"-".repeat(36)}::uuid`,
+    sql`select ${"2024-13-45"}::timestamptz`,
+  ];
+  for (const q of cases) {
+    const e = await refused(q);
+    expect(e?.status).toBe(422);
+    expect((e?.details as { sqlstate: string }).sqlstate).toMatch(/^22/);
+  }
+  // Anything else stays an error of ours, a 500.
+  expect(await refused(sql`select * from no_such_table`)).toBeNull();
 });

@@ -101,6 +101,10 @@ describe("EAP over gRPC", () => {
     const nested = await fails(call("Heartbeat", { status: "healthy", metrics }, a.meta));
     expect(nested.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(nested.details).toContain("heartbeat.metrics.note");
+    // An agent id of a uuid's shape that PostgreSQL still refuses: the caller's mistake, not INTERNAL.
+    const dashes = md({ "x-agent-id": "-".repeat(36), "x-agent-token": "eat_x" });
+    const odd = await fails(call("Heartbeat", { status: "healthy" }, dashes));
+    expect(odd.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
   test("unary pull: Next, ReportEvents, ReportResult; a duplicate is a no-op, a stale attempt is ABORTED", async () => {

@@ -87,6 +87,7 @@ export function reasonOf(message: string): string {
   return out;
 }
 
+const Params = z.object({ id: z.uuid() });
 const Query = z.object({ after: SeqParam.optional() });
 const TenantQuery = z.object({ after: EventIdParam.optional() });
 
@@ -177,11 +178,9 @@ export function routes(app: App, deps: Deps): void {
   app.get(
     "/ws/sessions/:id",
     socket(async (c) => {
-      const id = c.req.param("id") ?? "";
-      if (!/^[0-9a-f-]{36}$/i.test(id))
-        throw new AppError("validation_failed", "params.id: Invalid UUID", {
-          issues: [{ path: "params.id", message: "Invalid UUID" }],
-        });
+      const p = Params.safeParse({ id: c.req.param("id") });
+      if (!p.success) throw validation("param", p.error);
+      const { id } = p.data;
       const afterSeq = after(c, Query) ?? 0;
       const tenantId = c.get("principal").tenantId;
       await Store.get(deps.db, tenantId, id);

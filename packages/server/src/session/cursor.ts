@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import { AppError } from "../error.ts";
 import { priorityRank } from "@orchestrator/sdk";
 import type { Row } from "./row.ts";
@@ -35,7 +36,7 @@ export function after(o: Order, cursor: string): SQL {
   } catch {
     throw bad();
   }
-  const validId = typeof parsed.id === "string" && /^[0-9a-f-]{36}$/.test(parsed.id);
+  const validId = z.uuid().safeParse(parsed.id).success;
   // Only what encode() writes: a priority rank, or an ISO time (the database refuses other shapes).
   const validKey =
     o.key === "priority"
