@@ -58,10 +58,13 @@ export async function run(db: Db, o: Options = defaults): Promise<Result> {
     let onEnd: () => void = () => {};
     const allEnded = new Promise<void>((r) => (onEnd = r));
     const t0 = performance.now();
-    const wsUrl = `${url.replace(/^http/, "ws")}/ws/sessions/${session.id}?after=0&access_token=${adminKey}`;
+    const wsUrl = `${url.replace(/^http/, "ws")}/ws/sessions/${session.id}?after=0`;
     const open = (i: number) =>
       new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+        const ws = new WebSocket(wsUrl, {
+          perMessageDeflate: false,
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
         sockets.push(ws);
         ws.once("error", reject);
         ws.on("message", (raw) => {

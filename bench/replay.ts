@@ -110,10 +110,10 @@ async function sse(a: Api, id: string, last: number): Promise<Event[]> {
 function ws(a: Api, id: string, last: number): Promise<Event[]> {
   return new Promise((resolve, reject) => {
     const out: Event[] = [];
-    const sock = new WebSocket(
-      `${a.url.replace(/^http/, "ws")}/ws/sessions/${id}?after=0&access_token=${a.key}`,
-      { perMessageDeflate: false },
-    );
+    const sock = new WebSocket(`${a.url.replace(/^http/, "ws")}/ws/sessions/${id}?after=0`, {
+      perMessageDeflate: false,
+      headers: { authorization: `Bearer ${a.key}` },
+    });
     sock.once("error", reject);
     sock.on("message", (raw) => {
       const e = JSON.parse(String(raw)) as Event;

@@ -52,8 +52,9 @@ async function create(i: number): Promise<string> {
 
 /** The tenant's live stream: resolves each session's wait when its terminal status event arrives. */
 async function stream(): Promise<{ ended(id: string): Promise<string>; close(): void }> {
-  const ws = new WebSocket(`${plan.url.replace(/^http/, "ws")}/ws/sessions?access_token=${plan.key}`, {
+  const ws = new WebSocket(`${plan.url.replace(/^http/, "ws")}/ws/sessions`, {
     perMessageDeflate: false,
+    headers: { authorization: `Bearer ${plan.key}` },
   });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   // The end may be heard before the create's answer arrives: keep it until someone asks.

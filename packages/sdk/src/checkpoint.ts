@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Status } from "./session.ts";
+import { Seq } from "./event.ts";
 
 /** States a session can be rewound to a checkpoint in: paused, or ended without completing. */
 export const rewindable: readonly Status[] = [
@@ -15,7 +16,7 @@ export const rewindable: readonly Status[] = [
 /** A point a coding session can be rewound to or forked from: a commit plus a conversation position. */
 export const CheckpointItem = z
   .object({
-    seq: z.number().int().describe("the seq of its session.checkpoint event"),
+    seq: Seq.describe("the seq of its session.checkpoint event"),
     at: z.iso.datetime(),
     commit: z.string(),
     messageId: z.string().nullable().describe("the agent's last message the commit contains"),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
 import { Mode } from "./agent.ts";
+import { maxInt } from "./event.ts";
 
 /**
  * The External Agent Protocol v1, wire payloads in the reference ADR's snake_case. The same messages travel
@@ -54,7 +55,7 @@ export const Heartbeat = z
   .object({
     status: z.enum(["healthy", "degraded", "busy", "offline"]),
     current_load: z.number().min(0).max(1).default(0),
-    tasks_in_progress: z.number().int().min(0).default(0),
+    tasks_in_progress: z.number().int().min(0).max(maxInt).default(0),
     task_ids: z
       .array(z.uuid())
       .max(1000)
@@ -142,7 +143,7 @@ export const Event = z
 export type Event = z.input<typeof Event>;
 
 export const Events = z
-  .object({ attempt: z.number().int().min(1), events: z.array(Event).min(1).max(100) })
+  .object({ attempt: z.number().int().min(1).max(maxInt), events: z.array(Event).min(1).max(100) })
   .strict()
   .meta({ id: "EapEvents" });
 
@@ -156,7 +157,7 @@ export const Artifact = z
 
 export const Result = z
   .object({
-    attempt: z.number().int().min(1),
+    attempt: z.number().int().min(1).max(maxInt),
     status: z.enum(["completed", "partial", "failed"]),
     output_data: z.unknown().optional(),
     artifacts: z.array(Artifact).max(100).default([]),

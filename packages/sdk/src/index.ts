@@ -15,3 +15,4 @@ export * as Pb from "./pb.ts";
 export * from "./live.ts";
 export * from "./diff.ts";
 export * from "./attention.ts";
+export * from "./text.ts";

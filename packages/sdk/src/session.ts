@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
+import { Seq } from "./event.ts";
 
 /** The 12 states of the reference plan; the transition table lives in the server (session/machine.ts). */
 export const Status = z
@@ -129,7 +130,7 @@ export type Update = z.input<typeof Update>;
 export const Lease = z.object({ owner: z.string(), expiresAt: z.iso.datetime(), fence: z.number().int() });
 
 export const Checkpoint = z
-  .object({ seq: z.number().int(), at: z.iso.datetime(), data: z.unknown() })
+  .object({ seq: Seq, at: z.iso.datetime(), data: z.unknown() })
   .meta({ id: "Checkpoint" });
 
 export const Failure = z
@@ -180,7 +181,7 @@ export const Session = z
     result: z.unknown().nullable(),
     error: Failure.nullable(),
     checkpoint: Checkpoint.nullable(),
-    lastSeq: z.number().int().describe("sequence number of the newest event"),
+    lastSeq: Seq.describe("sequence number of the newest event"),
     actions: z.array(Action).describe("the actions its status allows now"),
     reviewedAt: z.iso
       .datetime()

@@ -10,6 +10,15 @@ export async function serve(opts: Options = {}, print: (text: string) => void = 
   // One write, queued behind what start-up logged: no log line can land inside it (say between "keep it:"
   // and the key). Tests and the browser tests' fixture read the URL and the key from it.
   print(banner(server));
+  // The last net under every callback (each catches its own: a socket's error closes that socket, a
+  // timer's is logged). Something that still escapes is a bug to see in the log, not a reason to drop
+  // every client, every stream and every running agent of this node.
+  process.on("unhandledRejection", (err) =>
+    server.deps.log.error({ err }, "a promise failed with no one to hear it (a bug); serving on"),
+  );
+  process.on("uncaughtException", (err) =>
+    server.deps.log.fatal({ err }, "an uncaught exception (a bug); serving on"),
+  );
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(130);

@@ -30,6 +30,7 @@ import { a2a as A2a } from "./agent/a2a/client.ts";
 import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
+import { wsProtocol } from "@orchestrator/sdk";
 
 export interface Server {
   url: string;
@@ -49,6 +50,8 @@ export interface Options {
   agents?: Agent[];
   /** In-memory PGlite (tests and benchmarks). */
   memory?: boolean;
+  /** Where log lines go instead of standard output (tests read them). */
+  logTo?: Log.Destination;
 }
 
 /** The registry rows of the agents this server runs itself: the scripted double, and one per OpenCode profile. */
@@ -84,9 +87,14 @@ export async function start(opts: Options = {}): Promise<Server> {
   if (config.devNoAuth && !loopback(config.host)) {
     throw new AppError("forbidden", `unauthenticated dev mode only serves on loopback, not ${config.host}`);
   }
-  const log = Log.create(config.logLevel, Log.format(config.logFormat));
+  const log = Log.create(config.logLevel, Log.format(config.logFormat), opts.logTo);
   const clock = opts.clock ?? system;
-  const db = await open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, memory: opts.memory });
+  const db = await open({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    memory: opts.memory,
+    onError: (err, channel) => log.error({ err, channel }, "a notification handler failed"),
+  });
   try {
     const defaultTenant = await Tenant.ensure(db, Tenant.defaultName);
     let adminKey: string | null = null;
@@ -167,7 +175,12 @@ export async function start(opts: Options = {}): Promise<Server> {
     retention.unref();
     const grpcPort = config.grpcPort ?? (config.port ? config.port + 1 : 0);
     const rpc = grpcPort < 0 ? null : await Grpc.start(deps, waiters, registrar(deps), grpcPort);
-    const wss = new WebSocketServer({ noServer: true });
+    // A browser names its key as a second subprotocol (decision 9): the answer is always ours, never that
+    // one, so the key is not echoed back; a client offering no protocol of ours gets none.
+    const wss = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (offered) => (offered.has(wsProtocol) ? wsProtocol : false),
+    });
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(
         { fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } },

@@ -276,6 +276,23 @@ describe("A2A server, driven by the official @a2a-js/sdk client", () => {
       body: "{nope",
     }).then((r) => r.json() as Promise<any>);
     expect(parse.error.code).toBe(-32700);
+    // Text the database cannot store, anywhere in the request: a JSON-RPC error naming where it is.
+    const nul = await rpc({
+      jsonrpc: "2.0",
+      id: 4,
+      method: "message/send",
+      params: {
+        message: {
+          kind: "message",
+          messageId: randomUUID(),
+          role: "user",
+          parts: [{ kind: "text", text: "succeed a\u0000b" }],
+          metadata: { note: "x\ud800" },
+        },
+      },
+    });
+    expect(nul).toMatchObject({ id: 4, error: { code: -32602 } });
+    expect(nul.error.message).toContain("params.message.parts.0.text");
     const noKey = await fetch(`${s.url}/api/v1/a2a`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -89,6 +89,24 @@ describe("EAP over gRPC", () => {
     expect(await call("Deregister", { graceful: false }, meta)).toMatchObject({ status: "deregistered" });
   });
 
+  test("a NUL in any string of a message, nested ones too, is INVALID_ARGUMENT naming the field", async () => {
+    const auth = md({ authorization: `Bearer ${s.key}` });
+    const desc = await fails(
+      call("Register", { name: "g-nul", capabilities: ["x-grpc"], description: "a\u0000b" }, auth),
+    );
+    expect(desc).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, errorCode: "validation_failed" });
+    expect(desc.details).toContain("register.description");
+    const a = await register("g-nul-2");
+    const metrics = { fields: { note: { stringValue: "x\u0000y" } } };
+    const nested = await fails(call("Heartbeat", { status: "healthy", metrics }, a.meta));
+    expect(nested.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(nested.details).toContain("heartbeat.metrics.note");
+    // An agent id of a uuid's shape that PostgreSQL still refuses: the caller's mistake, not INTERNAL.
+    const dashes = md({ "x-agent-id": "-".repeat(36), "x-agent-token": "eat_x" });
+    const odd = await fails(call("Heartbeat", { status: "healthy" }, dashes));
+    expect(odd.code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
   test("unary pull: Next, ReportEvents, ReportResult; a duplicate is a no-op, a stale attempt is ABORTED", async () => {
     const a = await register("g-pull", { capabilities: ["x-grpc-pull"] });
     // Alive while the test runs (the TTL here is 1.5 s), however slow the machine.

@@ -12,7 +12,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const socket = (url: string) => new WebSocket(url) as never;
+const socket = (url: string, protocols: string[]) => new WebSocket(url, protocols) as never;
 
 test("a watch replays a session from the start, survives dropped connections, and delivers each event once", async () => {
   const prompt = Array.from({ length: 8 }, (_, i) => `emit 5 part-${i}\nsleep 150`).join("\n") + "\nsucceed";
@@ -79,9 +79,9 @@ test("a tenant watch sees events of every session from when it opened; a bad key
 test("with ?batch=1 a socket carries arrays of events: a replay is a few messages, not one per event", async () => {
   const { id } = await create(s, { prompt: "emit 600 x\nsucceed", capabilities: ["scripted"] });
   const done = await settle(s, id, ["completed"]);
-  const ws = new WebSocket(
-    `${s.url.replace("http", "ws")}/ws/sessions/${id}?batch=1&after=0&access_token=${s.key}`,
-  );
+  const ws = new WebSocket(`${s.url.replace("http", "ws")}/ws/sessions/${id}?batch=1&after=0`, {
+    headers: { authorization: `Bearer ${s.key}` },
+  });
   const messages: unknown[][] = [];
   ws.on("message", (m) => messages.push(JSON.parse(String(m))));
   await expect.poll(() => messages.flat().length).toBe(done.lastSeq);

@@ -38,10 +38,13 @@ const sse = (id: string, headers: Record<string, string> = {}, qs = "") =>
   });
 const ended = (e: any) => e.type === "session.status" && ["completed", "failed"].includes(e.data.to);
 
+/** A socket as a non-browser client opens one: the key in the Authorization header. */
+const open = (url: string) => new WebSocket(url, { headers: { authorization: `Bearer ${s.key}` } });
+
 function collectWs(url: string, stop: (e: any) => boolean): Promise<any[]> {
   return new Promise((resolve, reject) => {
     const out: any[] = [];
-    const ws = new WebSocket(url);
+    const ws = open(url);
     ws.on("message", (m) => {
       const e = JSON.parse(String(m));
       out.push(e);
@@ -85,16 +88,16 @@ describe("event streams", () => {
 
   test("a session's WebSocket replays then streams live, resuming from ?after=", async () => {
     const { id } = await create(s, { prompt: "emit 2\nsleep 200\nemit 2\nsucceed" });
-    const url = `${s.url.replace("http", "ws")}/ws/sessions/${id}?access_token=${s.key}`;
+    const url = `${s.url.replace("http", "ws")}/ws/sessions/${id}`;
     const all = await collectWs(url, ended);
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
-    const tail = await collectWs(`${url}&after=${all.length - 2}`, ended);
+    const tail = await collectWs(`${url}?after=${all.length - 2}`, ended);
     expect(tail.map((e) => e.seq)).toEqual([all.length - 1, all.length]);
   });
 
   test("the all-sessions WebSocket carries every session's events in id order and resumes by id", async () => {
-    const url = `${s.url.replace("http", "ws")}/ws/sessions?access_token=${s.key}`;
-    const ws = new WebSocket(url);
+    const url = `${s.url.replace("http", "ws")}/ws/sessions`;
+    const ws = open(url);
     const seen: any[] = [];
     ws.on("message", (m) => seen.push(JSON.parse(String(m))));
     await new Promise((r) => ws.once("open", r));
@@ -109,13 +112,13 @@ describe("event streams", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.at(-1)! - ids[0]! + 1).toBe(ids.length);
     const from = seen[3].id;
-    const again = await collectWs(`${url}&after=${from}`, (e) => e.id === ids.at(-1));
+    const again = await collectWs(`${url}?after=${from}`, (e) => e.id === ids.at(-1));
     expect(again.map((e) => e.id)).toEqual(ids.filter((i) => i > from));
   });
 
   test("many concurrent subscribers each receive the whole stream exactly once", async () => {
     const { id } = await create(s, { prompt: "sleep 200\nemit 20\nsucceed" });
-    const url = `${s.url.replace("http", "ws")}/ws/sessions/${id}?access_token=${s.key}`;
+    const url = `${s.url.replace("http", "ws")}/ws/sessions/${id}`;
     const results = await Promise.all(Array.from({ length: 50 }, () => collectWs(url, ended)));
     const log = (await events(s, id)).map((e) => e.seq);
     for (const r of results) expect(r.map((e) => e.seq)).toEqual(log);

@@ -6,8 +6,8 @@ import { Problem } from "../ui/problem.tsx";
 import { primed } from "./early.ts";
 
 /**
- * Sign-in with an API key. The key is kept in this browser's localStorage and sent as a Bearer header
- * (and as ?access_token= on WebSockets, which cannot carry headers). Signing out forgets it.
+ * Sign-in with an API key. The key is kept in this browser's localStorage and sent as a Bearer header (on
+ * a WebSocket, which cannot carry headers, as a subprotocol: never in a URL). Signing out forgets it.
  */
 type Me = Awaited<ReturnType<Client["me"]>>;
 interface Auth {

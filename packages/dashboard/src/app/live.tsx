@@ -71,12 +71,14 @@ const words: Record<LiveState, string> = {
   live: "live",
   reconnecting: "reconnecting",
   offline: "offline",
+  ended: "ended",
 };
 const tones: Record<LiveState, string> = {
   connecting: "queue",
   live: "run",
   reconnecting: "hold",
   offline: "bad",
+  ended: "bad",
 };
 
 /** The connection indicator: live, reconnecting or offline, with a retry-now button when it is not live. */
@@ -88,7 +90,7 @@ export function Connection() {
         <span className={`dot${live.state === "live" ? " pulse" : ""}`} aria-hidden="true" />
         {words[live.state]}
       </span>
-      {(live.state === "reconnecting" || live.state === "offline") && (
+      {(live.state === "reconnecting" || live.state === "offline" || live.state === "ended") && (
         <button className="btn sm ghost" onClick={live.reconnect}>
           Retry now
         </button>

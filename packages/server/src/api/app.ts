@@ -16,6 +16,7 @@ import * as Streams from "../event/stream.ts";
 import * as AttentionRoutes from "../attention/routes.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
+import { refuseUnstorable } from "./text.ts";
 import * as Ops from "./ops.ts";
 import * as Dashboard from "./dashboard.ts";
 
@@ -37,8 +38,10 @@ export function create(deps: Deps): App {
     const ms = performance.now() - started;
     const route = c.req.routePath || "unmatched";
     deps.metrics.http.observe({ method: c.req.method, route, status: String(c.res.status) }, ms / 1000);
+    // The query is logged too (a cursor, a filter); log.ts scrubs any credential from it.
+    const { pathname, search } = new URL(c.req.url);
     log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 },
+      { method: c.req.method, url: pathname + search, status: c.res.status, ms: Math.round(ms * 10) / 10 },
       "request",
     );
   });
@@ -77,6 +80,7 @@ export function create(deps: Deps): App {
   });
   app.use("/api/*", authenticate(deps));
   app.use("/ws/*", authenticate(deps));
+  app.use(refuseUnstorable);
 
   Sessions.routes(app, deps);
   Projects.routes(app, deps);

@@ -8,8 +8,49 @@ import type { Env } from "./deps.ts";
 export function onError(err: Error, c: Context<Env>): Response {
   const known = toAppError(err);
   if (known) return c.json(known.toJSON(), known.status as 400);
+  const refused = refusedValue(err);
+  if (refused) {
+    // A client's value, but one validation should have caught first: a bug to see in the log, not a 500.
+    c.get("log")?.error({ err }, "the database refused a value that validation let through");
+    return c.json(refused.toJSON(), refused.status as 422);
+  }
   c.get("log")?.error({ err }, "unhandled error");
   return c.json(new AppError("internal", "internal error", { requestId: c.get("requestId") }).toJSON(), 500);
+}
+
+/**
+ * PostgreSQL's errors about a value it cannot take (SQLSTATE class 22, and 54000 for a value too long to
+ * index), by code. These come from what a client sent, so they are the client's 422, never a 500.
+ */
+const refusals: Record<string, string> = {
+  "22P05": "a text value holds a character the database cannot store (NUL)",
+  "22021": "a text value is not valid UTF-8",
+  "22003": "a number is out of range",
+  "22P02": "a value is not valid for its field",
+  "22007": "a date or time is not valid",
+  "22008": "a date or time is out of range",
+  "22001": "a value is too long",
+  "54000": "a value is too long to store",
+};
+
+/** The SQLSTATE of a database error, looking through the wrappers (Drizzle's query error) to its cause. */
+export function sqlstate(err: unknown): string | undefined {
+  for (let e = err, i = 0; e && typeof e === "object" && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** A database refusal of a value as the client's error, or null for any other error. */
+export function refusedValue(err: unknown): AppError | null {
+  const code = sqlstate(err);
+  const what = code && refusals[code];
+  if (!what) return null;
+  return new AppError("validation_failed", `request: ${what}`, {
+    sqlstate: code,
+    issues: [{ path: "request", message: what }],
+  });
 }
 
 function toAppError(err: Error): AppError | null {

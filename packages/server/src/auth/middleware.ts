@@ -1,11 +1,15 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { wsKeyPrefix } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { Deps, Env } from "../api/deps.ts";
 import { verify } from "./key.ts";
 
 /**
- * The tenant always comes from the credential, never from a header the client picks. Browsers cannot set
- * headers on WebSocket or EventSource, so `?access_token=` is accepted too.
+ * The tenant always comes from the credential, never from a header the client picks. The key comes in
+ * `Authorization: Bearer` (or `X-API-Key`); a browser's WebSocket, which cannot set headers, names it in
+ * its subprotocols (`orchestrator.key.<base64url>`, decision 9). Only an SSE request for a session's
+ * events still takes `?access_token=`: a browser's EventSource can send neither. Keys in URLs are never
+ * logged (log.ts scrubs them).
  */
 export function authenticate(deps: Deps): MiddlewareHandler<Env> {
   return async (c, next) => {
@@ -17,9 +21,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
       c.set("principal", { tenantId: deps.defaultTenant, keyId: null, role: "admin" });
       return next();
     }
-    const header = c.req.header("authorization");
-    const presented =
-      header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? c.req.header("x-api-key") ?? c.req.query("access_token");
+    const presented = presentedKey(c);
     if (!presented)
       throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
     const principal = await verify(deps.db, presented.trim());
@@ -30,4 +32,22 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
     c.set("principal", principal);
     return next();
   };
+}
+
+function presentedKey(c: Context<Env>): string | undefined {
+  const bearer = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (bearer ?? c.req.header("x-api-key")) return bearer ?? c.req.header("x-api-key");
+  if (c.req.path.startsWith("/ws/")) return fromProtocols(c.req.header("sec-websocket-protocol"));
+  if (c.req.method === "GET" && /^\/api\/v1\/sessions\/[^/]+\/events$/.test(c.req.path))
+    return c.req.query("access_token");
+  return undefined;
+}
+
+/** The key a WebSocket handshake names as `orchestrator.key.<base64url>` among its subprotocols. */
+export function fromProtocols(header: string | undefined): string | undefined {
+  const named = header
+    ?.split(",")
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(wsKeyPrefix));
+  return named ? Buffer.from(named.slice(wsKeyPrefix.length), "base64url").toString("utf8") : undefined;
 }

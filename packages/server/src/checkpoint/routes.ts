@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CheckpointItem, Fork, Session } from "@orchestrator/sdk";
+import { CheckpointItem, Fork, SeqParam, Session } from "@orchestrator/sdk";
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { toPublic } from "../session/row.ts";
@@ -8,11 +8,7 @@ import * as Store from "./store.ts";
 const tags = ["Checkpoints"];
 const At = z.object({
   id: z.uuid(),
-  seq: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31 - 1),
+  seq: SeqParam.min(1),
 });
 
 export function routes(app: App, deps: Deps): void {

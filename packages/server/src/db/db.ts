@@ -35,8 +35,24 @@ export async function open(opts: {
   dataDir: string;
   databaseUrl?: string | undefined;
   memory?: boolean;
+  /** Told of what a LISTEN handler throws (instead of it escaping into the driver's socket handler). */
+  onError?: (err: unknown, channel: string) => void;
 }): Promise<Db> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, opts.memory ?? false);
+  const db = await (opts.databaseUrl
+    ? openPostgres(opts.databaseUrl)
+    : openPglite(opts.dataDir, opts.memory ?? false));
+  // A handler runs inside the driver's own event handlers, where a throw is an uncaught exception: one
+  // catch here covers every listener of both drivers.
+  const listen = db.listen;
+  db.listen = (channel, fn) =>
+    listen(channel, (payload) => {
+      try {
+        fn(payload);
+      } catch (err) {
+        opts.onError?.(err, channel);
+      }
+    });
+  return db;
 }
 
 async function openPglite(dataDir: string, memory: boolean): Promise<Db> {

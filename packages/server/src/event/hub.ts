@@ -119,7 +119,14 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
     } catch (err) {
       sub.closed = true;
       t.subs.delete(sub);
-      errors.get(sub)?.(err);
+      // The subscriber's own handler ends its connection; one that throws must not escape (drain runs detached).
+      try {
+        const onError = errors.get(sub);
+        if (onError) onError(err);
+        else log.error({ err }, "event subscriber failed");
+      } catch (e) {
+        log.error({ err: e, cause: err }, "event subscriber's error handler failed");
+      }
     } finally {
       sub.busy = false;
     }

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import { AppError } from "../error.ts";
 import { priorityRank } from "@orchestrator/sdk";
 import type { Row } from "./row.ts";
@@ -35,11 +36,14 @@ export function after(o: Order, cursor: string): SQL {
   } catch {
     throw bad();
   }
-  const validId = typeof parsed.id === "string" && /^[0-9a-f-]{36}$/.test(parsed.id);
+  const validId = z.uuid().safeParse(parsed.id).success;
+  // Only what encode() writes: a priority rank, or an ISO time (the database refuses other shapes).
   const validKey =
     o.key === "priority"
-      ? Number.isInteger(parsed.k)
-      : typeof parsed.k === "string" && !Number.isNaN(Date.parse(parsed.k));
+      ? Number.isInteger(parsed.k) && (parsed.k as number) >= 0 && (parsed.k as number) <= 4
+      : typeof parsed.k === "string" &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(parsed.k) &&
+        !Number.isNaN(Date.parse(parsed.k));
   if (!validId || !validKey || parsed.s !== o.key) throw bad();
   const cmp = o.desc ? sql`<` : sql`>`;
   return sql`(${sql.identifier(o.key)}, id) ${cmp} (${parsed.k}, ${parsed.id})`;
@@ -48,8 +52,9 @@ export function after(o: Order, cursor: string): SQL {
 const bad = () =>
   new AppError(
     "validation_failed",
-    "cursor: not a cursor from this listing (it may belong to another sort order)",
+    "query.cursor: not a cursor from this listing (it may belong to another sort order)",
     {
       path: ["cursor"],
+      issues: [{ path: "query.cursor", message: "not a cursor from this listing" }],
     },
   );

@@ -7,6 +7,7 @@ import {
   ListQuery,
   Page,
   Reason,
+  SeqParam,
   Session,
   Stats,
   Update,
@@ -32,13 +33,11 @@ const Id = z.object({ id: z.uuid() });
 
 const EventsQuery = z
   .object({
-    after: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(Number.MAX_SAFE_INTEGER)
+    after: SeqParam.optional().describe("resume after this seq"),
+    access_token: z
+      .string()
       .optional()
-      .describe("resume after this seq"),
+      .describe("the API key, for a browser's EventSource only (it cannot send headers); never logged"),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();
@@ -165,7 +164,8 @@ export function routes(app: App, deps: Deps): void {
         responses: { 200: json(Session, "the session after the transition"), ...errors },
       }),
       async (c) => {
-        const { reason } = await optional(c.req.raw, Reason);
+        // Through Hono's request, which caches the body: the text guard (api/text.ts) has read it already.
+        const { reason } = await optional(c.req, Reason);
         const row = await Store.transition(deps.store, c.req.valid("param").id, event(reason), {
           tenantId: tenant(c),
           reason,
@@ -201,7 +201,15 @@ export function routes(app: App, deps: Deps): void {
       tags,
       summary:
         "The session's event log: JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=)",
-      request: { params: Id, query: EventsQuery },
+      request: {
+        params: Id,
+        query: EventsQuery,
+        headers: z.object({
+          "last-event-id": SeqParam.optional().describe(
+            "SSE: resume after this seq (what a browser sends back)",
+          ),
+        }),
+      },
       responses: { 200: json(EventPage, "events in seq order"), ...errors },
     }),
     async (c) => {
@@ -209,9 +217,8 @@ export function routes(app: App, deps: Deps): void {
       const { after, limit } = c.req.valid("query");
       await Store.get(deps.db, tenant(c), id);
       if (c.req.header("accept")?.includes("text/event-stream")) {
-        const lastId = c.req.header("last-event-id");
-        const resume = lastId !== undefined && /^\d+$/.test(lastId) ? Number(lastId) : after;
-        return sse(c, deps, { tenantId: tenant(c), sessionId: id, afterSeq: resume ?? 0 }) as never;
+        const resume = c.req.valid("header")["last-event-id"] ?? after;
+        return (await sse(c, deps, { tenantId: tenant(c), sessionId: id, afterSeq: resume ?? 0 })) as never;
       }
       const items = await Events.read(deps.db, {
         tenantId: tenant(c),
@@ -254,7 +261,10 @@ export async function submit(deps: Deps, tenantId: string, input: z.output<typeo
 }
 
 /** An optional JSON body: empty means {}; anything else must parse and validate. */
-async function optional<T extends z.ZodType>(req: Request, schema: T): Promise<z.output<T>> {
+async function optional<T extends z.ZodType>(
+  req: { text(): Promise<string> },
+  schema: T,
+): Promise<z.output<T>> {
   const text = await req.text();
   if (!text.trim()) return schema.parse({});
   let value: unknown;

@@ -1,7 +1,8 @@
+import { ApiError } from "@orchestrator/sdk";
 import { useQuery } from "@tanstack/react-query";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
-import { Card, PageHead } from "../../ui/card.tsx";
+import { Card, Empty, PageHead } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { Checkpoints } from "./checkpoints.tsx";
 import { DiffView } from "./diff.tsx";
@@ -24,6 +25,17 @@ export function Page() {
   });
   const log = useLog(id);
   const s = session.data;
+  // The log's socket ends for good on the same answer (4404), so nothing keeps asking in the background.
+  if (session.error instanceof ApiError && session.error.status === 404)
+    return (
+      <>
+        <PageHead title="Session not found" />
+        <Empty>
+          No session <code>{id}</code> here: it was deleted, or the link is wrong.{" "}
+          <Link to="/sessions">All sessions</Link>
+        </Empty>
+      </>
+    );
   if (session.error)
     return (
       <>

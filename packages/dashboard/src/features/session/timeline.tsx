@@ -60,7 +60,7 @@ export function Timeline({
       action={
         <div className="row">
           <span
-            className={`badge tone-${state === "live" ? "run" : state === "offline" ? "bad" : "hold"}`}
+            className={`badge tone-${state === "live" ? "run" : state === "offline" || state === "ended" ? "bad" : "hold"}`}
             data-stream={state}
           >
             {state}

@@ -9,6 +9,7 @@ import {
 } from "@a2a-js/sdk";
 import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
 import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
+import { unstorable } from "@orchestrator/sdk";
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { App, Deps, Env } from "../../api/deps.ts";
@@ -63,6 +64,14 @@ export function routes(app: App, deps: Deps): void {
     } catch {
       return c.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Invalid JSON payload." } });
     }
+    // The rule of storable text (api/text.ts leaves this route's body to it), answered in JSON-RPC.
+    const flaw = unstorable(body);
+    if (flaw)
+      return c.json({
+        jsonrpc: "2.0",
+        id: typeof body?.id === "string" || typeof body?.id === "number" ? body.id : null,
+        error: { code: -32602, message: `${flaw.path.join(".")}: ${flaw.message}` },
+      });
     if (version !== "1.0" && version !== "0.3")
       return c.json({
         jsonrpc: "2.0",

@@ -53,6 +53,7 @@ export function pusher(ctx: Store.Ctx, config: Config, log: Log): (rows: Row[]) 
     }
   };
   return (rows) => {
-    for (const row of rows) void deliver(row);
+    for (const row of rows)
+      void deliver(row).catch((err) => log.error({ err, session: row.id }, "push delivery failed"));
   };
 }

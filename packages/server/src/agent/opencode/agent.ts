@@ -434,6 +434,7 @@ async function* untilAborted<T>(
       yield next.value;
     }
   } finally {
-    void it.return?.();
+    // The source is abandoned: a failure to close it is no news to anyone, and must not escape.
+    void it.return?.()?.catch(() => {});
   }
 }

@@ -146,7 +146,9 @@ export function create(opts: Options): Pool {
       slot.oc = oc;
       record();
       opts.log?.info({ server: slot.n, pid: oc.pid, url: oc.url }, "opencode server ready");
-      void oc.exited.then((code) => crashed(slot, code));
+      void oc.exited
+        .then((code) => crashed(slot, code))
+        .catch((err) => opts.log?.error({ err }, "could not replace a crashed opencode server"));
     })()
       .catch((err) => {
         slots.splice(slots.indexOf(slot), 1);

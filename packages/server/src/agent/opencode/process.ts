@@ -96,7 +96,15 @@ async function launch(opts: Options): Promise<Opencode> {
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  // A binary that cannot be started emits "error" (and maybe no "exit"): without a listener that event
+  // is an uncaught exception. It counts as an exit; readiness then reports the output, with the error.
+  const exited = new Promise<number | null>((r) => {
+    child.once("exit", (code) => r(code));
+    child.once("error", (err) => {
+      keep(Buffer.from(`\n${err.message}\n`));
+      r(null);
+    });
+  });
   const url = `http://127.0.0.1:${port}`;
   const auth = `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}`;
   const handle: Opencode = {

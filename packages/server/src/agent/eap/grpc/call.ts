@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import type { z } from "zod";
 import type { Deps } from "../../../api/deps.ts";
-import { validation } from "../../../api/errors.ts";
+import { unstorable } from "@orchestrator/sdk";
+import { refusedValue, validation } from "../../../api/errors.ts";
 import { AppError, type Code } from "../../../error.ts";
 import * as Registry from "../../../registry/store.ts";
 
@@ -23,7 +24,10 @@ const codes: Record<Code, grpc.status> = {
 
 /** An error as a gRPC status; the server's own code rides in the `x-error-code` trailer. */
 export function toStatus(err: unknown, deps: Deps): Partial<grpc.StatusObject> {
-  const known = err instanceof AppError ? err : null;
+  // A value the database refused is the agent's mistake (as over REST), logged as a gap in validation.
+  const refused = err instanceof AppError ? null : refusedValue(err);
+  if (refused) deps.log.error({ err }, "the database refused a value that validation let through");
+  const known = err instanceof AppError ? err : refused;
   if (!known) deps.log.error({ err }, "unhandled gRPC error");
   const e = known ?? new AppError("internal", "internal error");
   const metadata = new grpc.Metadata();
@@ -31,8 +35,18 @@ export function toStatus(err: unknown, deps: Deps): Partial<grpc.StatusObject> {
   return { code: codes[e.code], details: e.message, metadata };
 }
 
-/** Validate a converted message with the same schema REST uses; field paths are named after `what`. */
+/**
+ * Validate a converted message with the same schema REST uses, and the same rule of storable text as
+ * every REST request (api/text.ts); field paths are named after `what`.
+ */
 export function parse<S extends z.ZodType>(schema: S, what: string, value: unknown): z.output<S> {
+  const bad = unstorable(value, [what]);
+  if (bad) {
+    const path = bad.path.join(".");
+    throw new AppError("validation_failed", `${path}: ${bad.message}`, {
+      issues: [{ path, message: bad.message }],
+    });
+  }
   const r = schema.safeParse(value);
   if (!r.success) throw validation(what, r.error);
   return r.data;

@@ -29,10 +29,12 @@ export async function start(
   const unary =
     (fn: Handler): grpc.handleUnaryCall<Msg, Msg> =>
     (call, done) =>
-      void fn(call.request, call).then(
-        (res) => done(null, res as Msg),
-        (err) => done(toStatus(err, deps)),
-      );
+      void fn(call.request, call)
+        .then(
+          (res) => done(null, res as Msg),
+          (err) => done(toStatus(err, deps)),
+        )
+        .catch((err) => deps.log.error({ err }, "EAP call could not be answered"));
   const store = deps.store;
   const now = () => deps.clock.now();
 

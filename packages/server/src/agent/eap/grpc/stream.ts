@@ -37,29 +37,35 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
   call.on("cancelled", () => close());
   call.on("error", () => close());
 
-  void agentOf(deps, call.metadata).then(
-    async (agent) => {
-      call.sendMetadata(new grpc.Metadata()); // tells the agent the stream is up before any assignment
-      call.on("data", (m: Msg) => {
-        chain = chain.then(() => handle(agent, m));
-      });
-      // A cancelled, timed-out or reassigned task is announced at once (the heartbeat reply would say it too).
-      sub = await deps.hub.subscribe({ tenantId: agent.tenantId! }, (events) => {
-        const gone = events
-          .filter((e) => e.type === "session.status" && delivered.has(e.sessionId))
-          .filter((e) => {
-            const d = e.data as { to: string; event?: string; owner?: string };
-            return !live.has(d.to) || (d.event === "claim" && d.owner !== leaseOwner(agent.id));
-          })
-          .map((e) => e.sessionId);
-        for (const id of gone) delivered.delete(id);
-        if (gone.length) write({ cancel: { task_ids: [...new Set(gone)] } });
-      });
-      if (ctrl.signal.aborted) sub.close();
-      await deliver(agent);
-    },
-    (err) => close(err),
-  );
+  void agentOf(deps, call.metadata)
+    .then(
+      async (agent) => {
+        call.sendMetadata(new grpc.Metadata()); // tells the agent the stream is up before any assignment
+        call.on("data", (m: Msg) => {
+          // handle() answers its own errors; what could still escape ends this stream only.
+          chain = chain.then(() => handle(agent, m)).catch((err) => close(err));
+        });
+        // A cancelled, timed-out or reassigned task is announced at once (the heartbeat reply would say it too).
+        sub = await deps.hub.subscribe({ tenantId: agent.tenantId! }, (events) => {
+          const gone = events
+            .filter((e) => e.type === "session.status" && delivered.has(e.sessionId))
+            .filter((e) => {
+              const d = e.data as { to: string; event?: string; owner?: string };
+              return !live.has(d.to) || (d.event === "claim" && d.owner !== leaseOwner(agent.id));
+            })
+            .map((e) => e.sessionId);
+          for (const id of gone) delivered.delete(id);
+          if (gone.length) write({ cancel: { task_ids: [...new Set(gone)] } });
+        });
+        if (ctrl.signal.aborted) sub.close();
+        await deliver(agent);
+      },
+      (err) => close(err),
+    )
+    .catch((err) => {
+      deps.log.error({ err }, "EAP stream failed; closing it");
+      close(err);
+    });
 
   async function deliver(agent: AgentRow): Promise<void> {
     while (!ctrl.signal.aborted) {
