@@ -64,7 +64,7 @@ export const wsKeyPrefix = "orchestrator.key.";
 
 /**
  * The socket's URL: no credential in it, since URLs end up in browser consoles, proxy logs and history
- * (decision 9). The key goes in `protocols`.
+ * (decision 10). The key goes in `protocols`.
  */
 export function socketUrl(o: Pick<WatchOptions, "url" | "session">, after: number | undefined): string {
   const u = new URL(o.url.replace(/\/+$/, "") + (o.session ? `/ws/sessions/${o.session}` : "/ws/sessions"));

@@ -7,7 +7,7 @@ import { verify } from "./key.ts";
 /**
  * The tenant always comes from the credential, never from a header the client picks. The key comes in
  * `Authorization: Bearer` (or `X-API-Key`); a browser's WebSocket, which cannot set headers, names it in
- * its subprotocols (`orchestrator.key.<base64url>`, decision 9). Only an SSE request for a session's
+ * its subprotocols (`orchestrator.key.<base64url>`, decision 10). Only an SSE request for a session's
  * events still takes `?access_token=`: a browser's EventSource can send neither. Keys in URLs are never
  * logged (log.ts scrubs them).
  */
