@@ -55,3 +55,19 @@ export function unstorable(value: unknown, path: string[] = []): TextIssue | nul
   }
   return null;
 }
+
+const unstorableAll = new RegExp(unstorableChar.source, "g");
+
+/**
+ * The value with every unstorable character replaced by U+FFFD, keys included. For what agents we run
+ * produce (a tool's output of a binary file, a remote A2A agent's text): that is not a client's mistake to
+ * refuse, and the log must keep the rest of it. Returns the value itself when nothing needs replacing.
+ */
+export function storable<T>(value: T): T {
+  if (typeof value === "string")
+    return (textFlaw(value) ? value.replace(unstorableAll, "\ufffd") : value) as T;
+  if (typeof value !== "object" || value === null) return value;
+  if (!unstorable(value)) return value;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+}

@@ -157,3 +157,20 @@ test("three sessions on one repository run side by side in separate worktrees", 
   expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
   expect((await git(repo, ["status", "--porcelain"])).trim()).toBe("");
 }, 240_000);
+
+test("a tool's output that PostgreSQL cannot store (a NUL) is kept with U+FFFD, and the run completes", async () => {
+  const script = [
+    { tool: "bash", args: { command: "printf 'head\\000tail\\n'", description: "Print a NUL" } },
+    { text: "Printed it." },
+  ];
+  const { id } = await create(s, {
+    title: "Binary output",
+    prompt: `Print a NUL.\nFAKE_SCRIPT: ${JSON.stringify(script)}`,
+    workspace: { repo },
+  });
+  const done = await settle(s, id, ["completed", "failed"], 120_000);
+  expect(done.status, JSON.stringify(done.error)).toBe("completed");
+  expect(done.attempt).toBe(1);
+  const bash = (await events(s, id)).find((e) => e.type === "agent.tool" && e.data.status === "completed");
+  expect(bash?.data.output).toContain("head\ufffdtail");
+}, 150_000);

@@ -3,7 +3,7 @@ import type { Db, Q } from "../db/db.ts";
 import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Answer, Approval } from "@orchestrator/sdk";
+import { type Answer, type Approval, storable } from "@orchestrator/sdk";
 import { type Agent, type Ask, Fatal, type Registry, RetryAfter, type RunInput } from "../agent/agent.ts";
 import * as Approvals from "../approval/store.ts";
 import * as Projects from "../project/store.ts";
@@ -261,7 +261,9 @@ export async function start(deps: Deps): Promise<Engine> {
       target: { id: target.id, name: target.name, endpoint: target.endpoint, card: target.card },
       ask: (q) => ask(run, q),
     };
-    for await (const ev of agent.run(input, run.abort.signal)) {
+    for await (const said of agent.run(input, run.abort.signal)) {
+      // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.
+      const ev = storable(said);
       run.lastEvent = Date.now();
       run.abort.signal.throwIfAborted();
       if (ev.type === "alive") continue;
@@ -292,7 +294,7 @@ export async function start(deps: Deps): Promise<Engine> {
       run.row,
       run.fence,
       q.kind,
-      q.request,
+      storable(q.request),
       q.timeoutMs,
     );
     run.row = row;
