@@ -42,7 +42,11 @@ test("New session offers the capabilities registered agents advertise, and takes
     await expect(offered.locator("[data-capability=scripted]")).toBeVisible();
     await echo.click();
     await expect(echo).toHaveAttribute("aria-pressed", "true");
-    await expect(dialog.locator("[data-fit]")).toHaveText("Goes to ui-echo (online).");
+    // Earlier test files on this worker's server may have left an echo agent that is now offline: it is
+    // named apart, never as a destination.
+    await expect(dialog.locator("[data-fit]")).toHaveText(
+      /^Goes to ui-echo\.( Also able, but not taking work now: .*\(offline\)\.)?$/,
+    );
 
     // Typed words are checked with the server's own rule, and the refusal is shown where it was typed.
     const other = dialog.getByLabel("Another capability");

@@ -26,8 +26,10 @@ test("a sort picked while the cleared search waits to apply stays picked", async
   await expect(page).not.toHaveURL(/q=/);
   expect(new URL(page.url()).searchParams.get("sort")).toBe("createdAt");
   await expect(page.getByLabel("Sort", { exact: true })).toHaveValue("createdAt");
-  await expect(page.locator("tbody tr")).toHaveCount(2);
-  await expect(page.locator("tbody tr").first()).toContainText("order-a");
+  // The worker's server may hold sessions of earlier test files: the whole list, oldest first.
+  const all = (await server.api("/api/v1/sessions?sort=createdAt&limit=200")).body.items;
+  await expect(page.locator("tbody tr")).toHaveCount(Math.min(all.length, 25)); // the page's size
+  await expect(page.locator("tbody tr").first()).toContainText(all[0].title);
 });
 
 test("a bulk-cancel result is a padded note that can be dismissed, and a new filter clears it", async ({

@@ -50,7 +50,10 @@ export function CapabilityPicker({
     e.preventDefault(); // adds the word; it does not submit the dialog
     add();
   };
-  const takers = (agents ?? []).filter((a) => value.every((c) => a.capabilities.includes(c)));
+  const fit = (agents ?? []).filter((a) => value.every((c) => a.capabilities.includes(c)));
+  // Routing gives work only to agents that take it now; the others are named apart, not as destinations.
+  const takers = fit.filter((a) => a.status === "online" || a.status === "degraded");
+  const idle = fit.filter((a) => !takers.includes(a)).map((a) => `${a.name} (${a.status})`);
   const note = bad ?? error;
   return (
     <fieldset className="field plain-set" aria-describedby={`${id}-fit`}>
@@ -133,8 +136,11 @@ export function CapabilityPicker({
         {value.length === 0
           ? "The session goes to an agent that has every capability picked."
           : takers.length === 0
-            ? "No registered agent has all of these: the session waits in the queue until one does."
-            : `Goes to ${takers.length === 1 ? "" : "one of "}${takers.map((a) => `${a.name} (${a.status})`).join(", ")}.`}
+            ? idle.length
+              ? `Only ${idle.join(", ")} ${idle.length === 1 ? "has" : "have"} all of these: the session waits in the queue until one takes work.`
+              : "No registered agent has all of these: the session waits in the queue until one does."
+            : `Goes to ${takers.length === 1 ? "" : "one of "}${takers.map((a) => a.name).join(", ")}.` +
+              (idle.length ? ` Also able, but not taking work now: ${idle.join(", ")}.` : "")}
       </span>
     </fieldset>
   );
