@@ -16,6 +16,10 @@ async function layout(page: Page, where: string) {
     for (const d of Array.from(document.querySelectorAll("dialog[open]")))
       if (d.scrollWidth > d.clientWidth || d.getBoundingClientRect().right > innerWidth)
         out.push(`a dialog is ${d.scrollWidth} px wide in ${d.clientWidth} px`);
+    // A table of records reads as cards on a phone: no cell is cut at the screen's edge.
+    for (const td of Array.from(document.querySelectorAll("table.cards td")))
+      if (td.getBoundingClientRect().right > innerWidth + 0.5)
+        out.push(`a ${td.getAttribute("data-label") ?? "table"} cell ends past the screen's edge`);
     // A radio's or a checkbox's words wrap beside it, not under it.
     const choices = document.querySelectorAll<HTMLInputElement>(
       "label input[type=radio], label input[type=checkbox]",

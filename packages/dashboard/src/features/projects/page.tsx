@@ -88,7 +88,7 @@ function Worktrees({ p }: { p: Project }) {
       </div>
       {wt.error ? <Problem error={wt.error} /> : null}
       <div className="scroll-x">
-        <table className="t">
+        <table className="t cards">
           <thead>
             <tr>
               <th>Session</th>
@@ -100,16 +100,16 @@ function Worktrees({ p }: { p: Project }) {
           <tbody>
             {wt.data?.map((w) => (
               <tr key={w.sessionId}>
-                <td>
+                <td data-label="Session">
                   <Link to={`/sessions/${w.sessionId}`}>{w.sessionId.slice(0, 8)}</Link>
                 </td>
-                <td>
+                <td data-label="Status">
                   <StatusBadge status={w.status as Status} />
                 </td>
-                <td>
+                <td data-label="Branch">
                   <code>{w.branch}</code>
                 </td>
-                <td className={w.exists ? "" : "muted"}>
+                <td data-label="Worktree" className={w.exists ? "" : "muted"}>
                   {w.exists ? <code>{w.path}</code> : "removed (branch kept)"}
                 </td>
               </tr>
