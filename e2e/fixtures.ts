@@ -82,9 +82,17 @@ async function start(
   return { server: { url, key, grpc, dir, api }, stop };
 }
 
-export const test = base.extend<{ signedIn: Page }, { server: Server; serverEnv: Record<string, string> }>({
+export const test = base.extend<
+  { signedIn: Page },
+  { server: Server; serverEnv: Record<string, string>; ownServer: boolean }
+>({
   /** More environment for this file's server (`test.use({ serverEnv })`; a file that sets it gets its own). */
   serverEnv: [{}, { scope: "worker", option: true }],
+  /**
+   * A server no other file has used (`test.use({ ownServer: true })`), for a test that counts what is on
+   * it: the servers of a worker are otherwise shared by the files it runs, in order.
+   */
+  ownServer: [false, { scope: "worker", option: true }],
   /** Every page runs under the server's Content-Security-Policy: anything it refuses fails the test. */
   page: async ({ page }, use) => {
     const refused: string[] = [];
@@ -102,7 +110,7 @@ export const test = base.extend<{ signedIn: Page }, { server: Server; serverEnv:
     expect(refused, "what the page's Content-Security-Policy refused").toEqual([]);
   },
   server: [
-    async ({ serverEnv }, use) => {
+    async ({ serverEnv, ownServer: _ }, use) => {
       const { server, stop } = await start(serverEnv);
       await use(server);
       await stop();
