@@ -16,3 +16,4 @@ export * from "./live.ts";
 export * from "./diff.ts";
 export * from "./attention.ts";
 export * from "./text.ts";
+export * as Plan from "./plan.ts";

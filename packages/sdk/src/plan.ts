@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { Capability } from "./capability.ts";
+import { Name, Priority, Workspace } from "./session.ts";
+
+/**
+ * A plan is big work as a graph of tasks. Each task that runs is a session (the plan's root session its
+ * parent); edges say which task must end before another may start. Vocabulary: the reference plan's tasks
+ * (§2.5) and Airflow's trigger rules; the scheduler lives in the server (plan/).
+ */
+
+/** A task's name inside its plan, used by edges: `api`, `db.schema`, `ui-2`. */
+export const TaskKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits and . _ - only, starting with a letter or digit")
+  .meta({ id: "TaskKey" });
+
+/**
+ * When a task whose prerequisites have all ended may run, as Airflow defines it; a rule that cannot hold
+ * any more decides the task's end instead (`upstream_failed` or `skipped`).
+ */
+export const TriggerRule = z
+  .enum(["all_success", "all_done", "none_failed", "none_failed_min_one_success", "one_success", "always"])
+  .meta({ id: "TriggerRule" });
+export type TriggerRule = z.infer<typeof TriggerRule>;
+
+export const TaskStatus = z
+  .enum([
+    "blocked",
+    "ready",
+    "running",
+    "succeeded",
+    "failed",
+    "upstream_failed",
+    "skipped",
+    "cancelled",
+    "conflicted",
+  ])
+  .meta({ id: "TaskStatus" });
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** A task in one of these will not change again unless a person retries or skips it. */
+export const taskEnded: readonly TaskStatus[] = [
+  "succeeded",
+  "failed",
+  "upstream_failed",
+  "skipped",
+  "cancelled",
+  "conflicted",
+];
+
+export const PlanStatus = z
+  .enum(["draft", "running", "succeeded", "failed", "partially_succeeded", "cancelled"])
+  .meta({ id: "PlanStatus" });
+export type PlanStatus = z.infer<typeof PlanStatus>;
+
+/**
+ * Only finish-to-start is executed; the reference's other three types are kept and shown, so a plan
+ * imported from a tool that uses them loses nothing.
+ */
+export const EdgeType = z
+  .enum(["finish_to_start", "start_to_start", "finish_to_finish", "start_to_finish"])
+  .meta({ id: "EdgeType" });
+export type EdgeType = z.infer<typeof EdgeType>;
+
+const Minutes = z
+  .number()
+  .min(0)
+  .max(60 * 24 * 30);
+
+/** A PERT three-point estimate in minutes: expected = (O + 4M + P) / 6, σ = (P − O) / 6. */
+export const Estimate = z
+  .object({ optimistic: Minutes, likely: Minutes, pessimistic: Minutes })
+  .strict()
+  .refine((e) => e.optimistic <= e.likely && e.likely <= e.pessimistic, {
+    message: "needs optimistic ≤ likely ≤ pessimistic",
+  })
+  .meta({ id: "Estimate" });
+export type Estimate = z.infer<typeof Estimate>;
+
+/** A path prefix or glob inside the repository a task may write; overlapping tasks never run together. */
+const ScopePath = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "a path inside the repository");
+
+export const TaskInput = z
+  .object({
+    key: TaskKey,
+    title: z.string().trim().min(1).max(200),
+    prompt: z.string().min(1).max(100_000),
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .default("implementation")
+      .describe("what kind of work: forecasts learn per type"),
+    capabilities: z.array(Capability).max(20).default([]),
+    agent: z.string().min(1).max(100).optional().describe("pin: only the registered agent of this name"),
+    profile: Name.optional().describe("the OpenCode agent profile"),
+    priority: Priority.default("medium"),
+    estimate: Estimate.optional().describe("minutes; default: learnt from earlier tasks of this type"),
+    triggerRule: TriggerRule.default("all_success"),
+    maxAttempts: z.number().int().min(1).max(20).default(2).describe("attempts per run of the task"),
+    writeScope: z.array(ScopePath).max(50).optional().describe("paths it may write: overlapping tasks wait"),
+  })
+  .strict()
+  .meta({ id: "PlanTaskInput" });
+export type TaskInput = z.input<typeof TaskInput>;
+
+export const Edge = z
+  .object({
+    from: TaskKey.describe("the prerequisite"),
+    to: TaskKey.describe("the dependent"),
+    type: EdgeType.default("finish_to_start"),
+  })
+  .strict()
+  .meta({ id: "PlanEdge" });
+export type Edge = z.input<typeof Edge>;
+
+export const Policy = z
+  .object({
+    failFast: z
+      .boolean()
+      .default(true)
+      .describe("after a failure start nothing new; running tasks finish (Argo's failFast)"),
+    maxParallel: z.number().int().min(1).max(200).default(4).describe("tasks of this plan running at once"),
+    onConflict: z
+      .enum(["attention", "resolve"])
+      .default("attention")
+      .describe("a task whose merge conflicts waits for a person, or a resolve task is added for an agent"),
+    passOutput: z.boolean().default(true).describe("prerequisites' results go into dependents' prompts"),
+  })
+  .strict()
+  .meta({ id: "PlanPolicy" });
+export type Policy = z.infer<typeof Policy>;
+
+export const CreatePlan = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    goal: z.string().max(100_000).optional(),
+    project: Name.optional().describe("a registered project: the integration branch is cut from its base"),
+    workspace: Workspace.optional(),
+    tasks: z.array(TaskInput).min(1).max(5000),
+    edges: z.array(Edge).max(20_000).default([]),
+    policy: Policy.default(Policy.parse({})),
+    start: z.boolean().default(false).describe("start at once instead of keeping a draft"),
+  })
+  .strict()
+  .meta({ id: "CreatePlan" });
+export type CreatePlan = z.input<typeof CreatePlan>;
+export type PlanDraft = z.output<typeof CreatePlan>;
