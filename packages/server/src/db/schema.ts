@@ -103,6 +103,10 @@ export const sessions = pgTable(
     deletedAt: ts("deleted_at"),
     /** When a person marked the ended session reviewed (the attention queue); a retry clears it. */
     reviewedAt: ts("reviewed_at"),
+    /** The plan this session runs a task of (plan/), with the task and which of its attempts. */
+    planId: uuid("plan_id"),
+    taskId: uuid("task_id"),
+    taskAttempt: integer("task_attempt"),
   },
   (t) => [
     check("sessions_status", sql.raw(`status in (${statuses})`)),
@@ -125,6 +129,12 @@ export const sessions = pgTable(
     index("sessions_tenant_started").on(t.tenantId, t.startedAt),
     index("sessions_tenant_ended").on(t.tenantId, t.endedAt),
     index("sessions_tags").using("gin", t.tags),
+    // Exactly one session per (task, attempt): a scheduler that runs twice (two nodes, a restart
+    // replaying a decision) cannot launch a task twice.
+    uniqueIndex("sessions_task_attempt")
+      .on(t.taskId, t.taskAttempt)
+      .where(sql`task_id is not null`),
+    index("sessions_plan").on(t.planId),
   ],
 );
 
@@ -336,3 +346,5 @@ export const a2aPush = pgTable(
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.id] })],
 );
+
+export * from "./plans.ts";
