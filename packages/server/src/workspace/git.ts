@@ -6,12 +6,15 @@ export class GitError extends Error {
   readonly stderr: string;
   /** git's exit code; null when it was killed or never ran. */
   readonly code: number | null;
-  constructor(args: string[], stderr: string, code: number | null = null) {
+  /** What git printed before failing: some commands answer on stdout with a non-zero exit (merge-tree). */
+  readonly stdout: string;
+  constructor(args: string[], stderr: string, code: number | null = null, stdout = "") {
     super(`git ${args.join(" ")} failed: ${stderr.trim() || "no output"}`);
     this.name = "GitError";
     this.args = args;
     this.stderr = stderr;
     this.code = code;
+    this.stdout = stdout;
   }
 }
 
@@ -33,6 +36,7 @@ export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<st
                 args,
                 String(stderr || err.message),
                 typeof err.code === "number" ? err.code : null,
+                String(stdout),
               ),
             )
           : resolve(String(stdout)),
