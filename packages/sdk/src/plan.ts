@@ -152,3 +152,91 @@ export const CreatePlan = z
   .meta({ id: "CreatePlan" });
 export type CreatePlan = z.input<typeof CreatePlan>;
 export type PlanDraft = z.output<typeof CreatePlan>;
+
+/** What the forecast says of one task: node-weighted CPM over expected minutes. */
+export const TaskForecast = z
+  .object({
+    expected: z.number().describe("PERT expected minutes, calibrated by what earlier plans learnt"),
+    sd: z.number(),
+    source: z.enum(["given", "learnt", "default"]),
+    earliestStart: z.number(),
+    latestStart: z.number(),
+    slack: z.number(),
+    critical: z.boolean(),
+  })
+  .meta({ id: "TaskForecast" });
+
+export const Task = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    title: z.string(),
+    prompt: z.string(),
+    type: z.string(),
+    capabilities: z.array(z.string()),
+    agent: z.string().nullable(),
+    profile: z.string().nullable(),
+    priority: Priority,
+    estimate: Estimate.nullable(),
+    triggerRule: TriggerRule,
+    maxAttempts: z.number().int(),
+    writeScope: z.array(z.string()).nullable(),
+    status: TaskStatus,
+    depsPending: z.number().int().describe("finish-to-start prerequisites that have not ended"),
+    attempt: z.number().int().describe("sessions launched for it so far"),
+    sessionId: z.uuid().nullable().describe("the session of the current or last attempt"),
+    result: z.unknown().nullable().describe("what dependents are told: final message, files changed"),
+    reason: z.unknown().nullable().describe("why it ended so: the failure, the conflicting paths, who"),
+    mergedCommit: z.string().nullable(),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    forecast: TaskForecast,
+  })
+  .meta({ id: "PlanTask" });
+export type Task = z.infer<typeof Task>;
+
+export const Forecast = z
+  .object({
+    criticalPath: z.array(z.string()).describe("task keys, in order"),
+    makespan: z.number().describe("minutes along the critical path"),
+    p50: z.number(),
+    p90: z.number(),
+  })
+  .meta({ id: "PlanForecast" });
+
+export const Counts = z.record(TaskStatus, z.number().int()).meta({ id: "PlanCounts" });
+
+export const Summary = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    goal: z.string().nullable(),
+    status: PlanStatus,
+    paused: z.boolean(),
+    projectId: z.uuid().nullable(),
+    workspace: Workspace.nullable(),
+    policy: Policy,
+    source: z.enum(["graph", "heuristics", "planner"]),
+    baseCommit: z.string().nullable(),
+    integrationBranch: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    counts: Counts.describe("tasks per state"),
+    actions: z.array(z.enum(["start", "cancel", "pause", "resume"])).describe("what its state allows now"),
+  })
+  .meta({ id: "PlanSummary" });
+export type Summary = z.infer<typeof Summary>;
+
+export const View = Summary.extend({
+  tasks: z.array(Task),
+  edges: z.array(z.object({ from: z.string(), to: z.string(), type: EdgeType })),
+  forecast: Forecast,
+}).meta({ id: "Plan" });
+export type View = z.infer<typeof View>;
+
+export const Page = z
+  .object({ items: z.array(Summary), nextCursor: z.string().nullable() })
+  .meta({ id: "PlanPage" });

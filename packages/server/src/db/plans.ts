@@ -90,6 +90,8 @@ export const planTasks = pgTable(
     reason: jsonb("reason"),
     /** The integration branch's commit after this task's merge. */
     mergedCommit: text("merged_commit"),
+    /** CPM slack in minutes, set when the plan starts: the least slack runs first among ready tasks. */
+    slack: doublePrecision("slack"),
     startedAt: ts("started_at"),
     endedAt: ts("ended_at"),
   },
@@ -98,6 +100,7 @@ export const planTasks = pgTable(
     check("plan_tasks_rule", sql.raw(`trigger_rule in (${list(Plan.TriggerRule.options)})`)),
     unique("plan_tasks_key").on(t.planId, t.key),
     index("plan_tasks_plan_status").on(t.planId, t.status),
+    check("plan_tasks_pending", sql`deps_pending >= 0`),
   ],
 );
 

@@ -43,11 +43,13 @@ CREATE TABLE "plan_tasks" (
 	"result" jsonb,
 	"reason" jsonb,
 	"merged_commit" text,
+	"slack" double precision,
 	"started_at" timestamp with time zone,
 	"ended_at" timestamp with time zone,
 	CONSTRAINT "plan_tasks_key" UNIQUE("plan_id","key"),
 	CONSTRAINT "plan_tasks_status" CHECK (status in ('blocked','ready','running','succeeded','failed','upstream_failed','skipped','cancelled','conflicted')),
-	CONSTRAINT "plan_tasks_rule" CHECK (trigger_rule in ('all_success','all_done','none_failed','none_failed_min_one_success','one_success','always'))
+	CONSTRAINT "plan_tasks_rule" CHECK (trigger_rule in ('all_success','all_done','none_failed','none_failed_min_one_success','one_success','always')),
+	CONSTRAINT "plan_tasks_pending" CHECK (deps_pending >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "plans" (
