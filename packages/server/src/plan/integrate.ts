@@ -43,7 +43,7 @@ export async function merge(repo: string, planId: string, source: string, messag
     if (fastForward) next = head;
     else {
       const tree = await mergeTree(repo, tip, head);
-      if ("paths" in tree) return { outcome: "conflict", paths: tree.paths, tip };
+      if (!("tree" in tree)) return { outcome: "conflict", paths: tree.paths, tip };
       const args = ["commit-tree", tree.tree, "-p", tip, "-p", head, "-m", message];
       next = (await git(repo, [...who, ...args])).trim();
     }
@@ -58,7 +58,11 @@ export async function merge(repo: string, planId: string, source: string, messag
  * `git merge-tree --write-tree --name-only` answers exit 0 with the tree id, or exit 1 with the tree id
  * followed by the conflicted paths (then an empty line and messages).
  */
-async function mergeTree(repo: string, ours: string, theirs: string) {
+async function mergeTree(
+  repo: string,
+  ours: string,
+  theirs: string,
+): Promise<{ tree: string } | { paths: string[] }> {
   try {
     const out = await git(repo, ["merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs]);
     return { tree: out.trim().split("\n")[0]! };
