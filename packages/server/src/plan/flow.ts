@@ -144,7 +144,7 @@ function settle(f: Flow, v: number, to: End, changes: Change[]) {
       f.counts[d]![s]++;
       f.pending[d]!--;
       if (f.status[d] !== "blocked") continue; // ready stays ready: ends only add certainty
-      const x = decide(f.rules[d]!, f.counts[d]!, f.pending[d]! + ended1(f.counts[d]!));
+      const x = decide(f.rules[d]!, f.counts[d]!, degree(g, d));
       if (x === "ready") ready(f, d, "blocked", changes);
       else if (x !== "wait") {
         end1(f, d, x, changes);
@@ -168,13 +168,12 @@ function ready(f: Flow, v: number, from: Status, changes: Change[]) {
   if (from !== "ready") changes.push({ task: v, from, to: "ready" });
 }
 
-const ended1 = (c: Counts) =>
-  c.succeeded + c.failed + c.upstream_failed + c.skipped + c.cancelled + c.conflicted;
+/** finish_to_start prerequisites: the `total` the rules decide against. */
+const degree = (g: Graph, v: number) => g.predStart[v + 1]! - g.predStart[v]!;
 
 /** Decides a blocked task from its counts: ready, still blocked, or ended with a cascade. */
 function arm(f: Flow, v: number, was: Status, changes: Change[]) {
-  const c = f.counts[v]!;
-  const x = decide(f.rules[v]!, c, f.pending[v]! + ended1(c));
+  const x = decide(f.rules[v]!, f.counts[v]!, degree(f.graph, v));
   if (x === "ready") ready(f, v, was, changes);
   else if (x === "wait") {
     if (was !== "blocked") changes.push({ task: v, from: was, to: "blocked" });
