@@ -1,14 +1,15 @@
 // All benchmarks, on each database, then one summary table against the targets.
-//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead,agents,dashboard] [--json=results.json]
+//   npm run bench -- [--db=pglite,postgres] [--only=throughput,fanout,replay,start,overhead,agents,dashboard,plans] [--json=results.json]
 // PostgreSQL is DATABASE_URL if set (scratch databases are created in it), else a throwaway cluster.
 // overhead (a real OpenCode) runs once, on in-memory PGlite, when --db includes pglite; so does dashboard
-// (a real Chromium against `orchestrator serve` on PGlite).
+// (a real Chromium against `orchestrator serve` on PGlite); plans' in-process part (no database) runs once.
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import * as Agents from "./agents.ts";
 import * as Dashboard from "./dashboard.ts";
 import * as Fanout from "./fanout.ts";
 import * as Overhead from "./overhead.ts";
+import * as Plans from "./plans.ts";
 import * as Replay from "./replay.ts";
 import * as Start from "./start.ts";
 import * as Throughput from "./throughput.ts";
@@ -18,7 +19,7 @@ import { type Kind, flags, targets } from "./lib/target.ts";
 
 const f = flags();
 const only = new Set(
-  (f.map.get("only") ?? "throughput,fanout,replay,start,overhead,agents,dashboard").split(","),
+  (f.map.get("only") ?? "throughput,fanout,replay,start,overhead,agents,dashboard,plans").split(","),
 );
 const t = targets(f.kinds, undefined, f.pglite);
 const cpu = os.cpus()[0]?.model ?? "unknown";
@@ -37,6 +38,7 @@ const results: {
   overhead?: Overhead.Result[];
   agents?: Agents.Result[];
   dashboard?: Dashboard.Result[];
+  plans?: Plans.Result[];
 } = {};
 const started = performance.now();
 try {
@@ -49,6 +51,7 @@ try {
   if (only.has("agents")) results.agents = await Agents.main(t, Agents.defaults);
   if (only.has("dashboard") && t.kinds.includes("pglite"))
     results.dashboard = await Dashboard.main(t, Dashboard.defaults);
+  if (only.has("plans")) results.plans = await Plans.main(t, Plans.defaults);
 } finally {
   await t.close();
 }
@@ -259,6 +262,18 @@ if (results.dashboard) {
     pglite(fr.longest),
     (v) => `${ms(v, 0)} / ${ms(fr.intervals.max, 0)} / ${ms(fr.intervals.p99, 0)}`,
   );
+}
+if (results.plans) {
+  // In process, no database: one run, its numbers in the first column.
+  const first = (v: number) => t.kinds.map((_, i) => (i === 0 ? v : undefined));
+  for (const r of results.plans)
+    add(
+      `plan of ${r.tasks.toLocaleString("en")} tasks / ${r.edges.toLocaleString("en")} edges: validate + sort + CPM (median)`,
+      `≤ ${r.target} ms`,
+      first(median(r.times)),
+      (v) => ms(v, 1),
+      (v) => v <= r.target,
+    );
 }
 console.log("summary");
 console.log(table(rows));
