@@ -33,6 +33,8 @@ export const plans = pgTable(
     status: text("status").notNull(),
     /** Nothing new starts while paused; running tasks go on. */
     paused: boolean("paused").notNull().default(false),
+    /** Fail-fast saw a task fail: nothing new starts until a person retries (plan/run.ts). */
+    halted: boolean("halted").notNull().default(false),
     projectId: uuid("project_id"),
     workspace: jsonb("workspace"),
     policy: jsonb("policy").notNull(),

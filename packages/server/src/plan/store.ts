@@ -13,6 +13,7 @@ export interface PlanRow {
   goal: string | null;
   status: Plan.PlanStatus;
   paused: boolean;
+  halted: boolean;
   projectId: string | null;
   workspace: { repo: string; ref?: string } | null;
   policy: Plan.Policy;
@@ -49,6 +50,7 @@ export interface TaskRow {
   result: unknown;
   reason: unknown;
   mergedCommit: string | null;
+  slack: number | null;
   startedAt: string | null;
   endedAt: string | null;
 }
@@ -67,6 +69,7 @@ export function planFromRow(r: Record<string, unknown>): PlanRow {
     goal: (r.goal as string | null) ?? null,
     status: r.status as Plan.PlanStatus,
     paused: Boolean(r.paused),
+    halted: Boolean(r.halted),
     projectId: (r.project_id as string | null) ?? null,
     workspace: (r.workspace as PlanRow["workspace"]) ?? null,
     policy: r.policy as Plan.Policy,
@@ -105,6 +108,7 @@ export function taskFromRow(r: Record<string, unknown>): TaskRow {
     result: r.result ?? null,
     reason: r.reason ?? null,
     mergedCommit: (r.merged_commit as string | null) ?? null,
+    slack: r.slack === null || r.slack === undefined ? null : Number(r.slack),
     startedAt: toIso(r.started_at),
     endedAt: toIso(r.ended_at),
   };

@@ -59,6 +59,7 @@ CREATE TABLE "plans" (
 	"goal" text,
 	"status" text NOT NULL,
 	"paused" boolean DEFAULT false NOT NULL,
+	"halted" boolean DEFAULT false NOT NULL,
 	"project_id" uuid,
 	"workspace" jsonb,
 	"policy" jsonb NOT NULL,

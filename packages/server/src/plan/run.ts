@@ -1,0 +1,287 @@
+import { type SQL, sql } from "drizzle-orm";
+import { type Plan, Priority } from "@orchestrator/sdk";
+import type { Q } from "../db/db.ts";
+import { type Counts, decide, none } from "./rules.ts";
+import { pick } from "./dispatch.ts";
+import { type PlanRow, type TaskRow, json, taskFromRow } from "./store.ts";
+
+/**
+ * The scheduler's steps, each run inside a transaction that holds the plan's row lock (`for update`), so
+ * the steps of one plan never interleave: two prerequisites ending at once are counted one after the
+ * other, and the parallel limit is counted exactly. Nothing here polls: each step is called by the
+ * transition that makes it necessary (a task's session ending, a person's action, a start), and the
+ * start-up reconciler (`recompute`) rebuilds every count from the edges.
+ */
+
+export interface Launcher {
+  /** Create the session of a task's attempt in the caller's transaction; returns its id. */
+  (tx: Q, plan: PlanRow, task: TaskRow, attempt: number, prompt: string): Promise<string>;
+}
+
+export interface Step {
+  tx: Q;
+  plan: PlanRow;
+  now: Date;
+  launch: Launcher;
+}
+
+/** A task ends: record it, then let its dependents decide, breadth-first, in this transaction. */
+export async function end(
+  s: Step,
+  task: { id: string },
+  status: Plan.TaskStatus,
+  fields: { result?: unknown; reason?: unknown; mergedCommit?: string | null } = {},
+): Promise<void> {
+  await s.tx.rows(sql`
+    update plan_tasks set status = ${status}, ended_at = ${s.now.toISOString()},
+      result = coalesce(${json(fields.result)}::jsonb, result), reason = ${json(fields.reason ?? null)}::jsonb,
+      merged_commit = coalesce(${fields.mergedCommit ?? null}, merged_commit)
+    where id = ${task.id}`);
+  await settle(s, [task.id]);
+  // Fail-fast stops at a task's own failure; upstream_failed and cancelled are its consequences.
+  if (s.plan.policy.failFast && (status === "failed" || status === "conflicted") && !s.plan.halted) {
+    await s.tx.rows(sql`update plans set halted = true where id = ${s.plan.id}`);
+    s.plan = { ...s.plan, halted: true };
+  }
+}
+
+/**
+ * Each ended task's finish-to-start dependents that still wait lose one pending prerequisite; each then
+ * decides by its trigger rule over its prerequisites' states. A rule that can no longer hold ends the
+ * dependent (skipped, upstream_failed), which cascades to its own dependents in the next round.
+ */
+export async function settle(s: Step, ended: string[]): Promise<void> {
+  let frontier = ended;
+  while (frontier.length) {
+    const ids = list(frontier);
+    // One decrement per edge, grouped first: an UPDATE … FROM a join would change a dependent of two
+    // prerequisites in this round only once.
+    const touched = await s.tx.rows<{ id: string }>(sql`
+      update plan_tasks t set deps_pending = t.deps_pending - d.n
+      from (select to_task, count(*)::int as n from plan_edges
+            where from_task in (${ids}) and type = 'finish_to_start' group by to_task) d
+      where d.to_task = t.id and t.status = 'blocked'
+      returning t.id`);
+    frontier = await decideAll(
+      s,
+      touched.map((r) => r.id),
+    );
+  }
+}
+
+/** Decide waiting tasks by their rules; returns the ones that ended (for the next round of `settle`). */
+async function decideAll(s: Step, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const unique = [...new Set(ids)];
+  const rows = await s.tx.rows<Record<string, unknown>>(sql`
+    select t.id, t.trigger_rule, count(e.from_task)::int as total,
+      count(*) filter (where p.status = 'succeeded')::int as succeeded,
+      count(*) filter (where p.status = 'failed')::int as failed,
+      count(*) filter (where p.status = 'upstream_failed')::int as upstream_failed,
+      count(*) filter (where p.status = 'skipped')::int as skipped,
+      count(*) filter (where p.status = 'cancelled')::int as cancelled,
+      count(*) filter (where p.status = 'conflicted')::int as conflicted
+    from plan_tasks t
+      left join plan_edges e on e.to_task = t.id and e.type = 'finish_to_start'
+      left join plan_tasks p on p.id = e.from_task
+    where t.id in (${list(unique)}) and t.status = 'blocked'
+    group by t.id, t.trigger_rule`);
+  const to: Record<"ready" | "skipped" | "upstream_failed", { id: string; counts: Counts }[]> = {
+    ready: [],
+    skipped: [],
+    upstream_failed: [],
+  };
+  for (const r of rows) {
+    const counts = none();
+    for (const k of Object.keys(counts) as (keyof Counts)[]) counts[k] = Number(r[k]);
+    const d = decide(r.trigger_rule as Plan.TriggerRule, counts, Number(r.total));
+    if (d !== "wait") to[d].push({ id: String(r.id), counts });
+  }
+  if (to.ready.length)
+    await s.tx.rows(
+      sql`update plan_tasks set status = 'ready' where id in (${list(to.ready.map((t) => t.id))})`,
+    );
+  const ended: string[] = [];
+  for (const status of ["skipped", "upstream_failed"] as const) {
+    for (const t of to[status]) {
+      // The reason says which prerequisites decided it, so a person sees why it never ran.
+      await s.tx.rows(sql`
+        update plan_tasks set status = ${status}, ended_at = ${s.now.toISOString()},
+          reason = ${json({ by: "rule", prerequisites: t.counts })}::jsonb
+        where id = ${t.id}`);
+      ended.push(t.id);
+    }
+  }
+  return ended;
+}
+
+/**
+ * Launch what may run now: nothing while paused or after a fail-fast stop; among ready tasks the least
+ * slack first, then priority, then age; at most `maxParallel` running; never two tasks whose write
+ * scopes overlap. After a fail-fast stop, once nothing runs, what never started ends `cancelled`.
+ */
+export async function dispatch(s: Step): Promise<void> {
+  const { plan } = s;
+  if (plan.status !== "running") return;
+  const rows = await s.tx.rows<Record<string, unknown>>(sql`
+    select * from plan_tasks where plan_id = ${plan.id} and status in ('running','ready')`);
+  const tasks = rows.map(taskFromRow);
+  const running = tasks.filter((t) => t.status === "running");
+  if (plan.halted) {
+    if (!running.length) await stopRest(s, { by: "fail_fast" });
+    return;
+  }
+  if (plan.paused) return;
+  const ready = tasks.filter((t) => t.status === "ready");
+  const chosen = pick(
+    ready.map((t, i) => ({
+      task: i,
+      slack: t.slack ?? Number.POSITIVE_INFINITY,
+      priority: Priority.options[t.priority] ?? "medium",
+      age: t.position,
+      scope: t.writeScope ?? undefined,
+    })),
+    running.map((t) => ({ scope: t.writeScope ?? undefined })),
+    plan.policy.maxParallel,
+  );
+  for (const i of chosen) await launch(s, ready[i]!);
+}
+
+/** End every task that has not started: a fail-fast stop or a cancel of the plan. */
+export async function stopRest(s: Step, reason: unknown): Promise<void> {
+  await s.tx.rows(sql`
+    update plan_tasks set status = 'cancelled', ended_at = ${s.now.toISOString()}, reason = ${json(reason)}::jsonb
+    where plan_id = ${s.plan.id} and status in ('blocked','ready')`);
+}
+
+async function launch(s: Step, task: TaskRow): Promise<void> {
+  const attempt = task.attempt + 1;
+  const prompt = s.plan.policy.passOutput ? await withPrerequisites(s.tx, task) : task.prompt;
+  const sessionId = await s.launch(s.tx, s.plan, task, attempt, prompt);
+  await s.tx.rows(sql`
+    update plan_tasks set status = 'running', attempt = ${attempt}, session_id = ${sessionId},
+      started_at = ${s.now.toISOString()}, ended_at = null, reason = null
+    where id = ${task.id}`);
+}
+
+/** A task's prompt, followed by what its succeeded prerequisites reported (their message and files). */
+async function withPrerequisites(tx: Q, task: TaskRow): Promise<string> {
+  const rows = await tx.rows<{ key: string; title: string; result: Record<string, unknown> | null }>(sql`
+    select p.key, p.title, p.result from plan_edges e join plan_tasks p on p.id = e.from_task
+    where e.to_task = ${task.id} and p.status = 'succeeded' order by p.position`);
+  const done = rows.filter((r) => r.result);
+  if (!done.length) return task.prompt;
+  const parts = done.map((r) => {
+    const res = r.result as { summary?: string; files?: string[] };
+    const files = res.files?.length ? `\nFiles changed: ${res.files.join(", ")}` : "";
+    return `### ${r.key}: ${r.title}\n${res.summary ?? "(no summary)"}${files}`;
+  });
+  return `${task.prompt}\n\n## Done before you, by the tasks this one depends on\n\n${parts.join("\n\n")}`;
+}
+
+/**
+ * The plan ends when no task can change any more: succeeded when every task succeeded or was skipped,
+ * failed when none succeeded, partially_succeeded otherwise; a plan a person cancelled stays cancelled.
+ */
+export async function conclude(s: Step): Promise<Plan.PlanStatus | null> {
+  const rows = await s.tx.rows<{ status: Plan.TaskStatus; n: number }>(sql`
+    select status, count(*)::int as n from plan_tasks where plan_id = ${s.plan.id} group by status`);
+  const n = (st: Plan.TaskStatus) => Number(rows.find((r) => r.status === st)?.n ?? 0);
+  if (n("blocked") + n("ready") + n("running") > 0) return null;
+  const total = rows.reduce((a, r) => a + Number(r.n), 0);
+  const ok = n("succeeded") + n("skipped");
+  const status: Plan.PlanStatus =
+    s.plan.status === "cancelled"
+      ? "cancelled"
+      : ok === total
+        ? "succeeded"
+        : n("succeeded") === 0
+          ? "failed"
+          : "partially_succeeded";
+  await s.tx.rows(sql`
+    update plans set status = ${status}, ended_at = coalesce(ended_at, ${s.now.toISOString()}),
+      updated_at = ${s.now.toISOString()} where id = ${s.plan.id}`);
+  s.plan = { ...s.plan, status };
+  return status;
+}
+
+/**
+ * The reconciler: every waiting task's pending count is recomputed from the edges and its rule decided
+ * again, as if each prerequisite's end had just been seen. It repairs any count a bug or an operator's
+ * SQL left wrong, and is the fix for dependents that are never promoted.
+ */
+export async function recompute(s: Step): Promise<void> {
+  await s.tx.rows(sql`
+    update plan_tasks t set deps_pending = coalesce((
+      select count(*) from plan_edges e join plan_tasks p on p.id = e.from_task
+      where e.to_task = t.id and e.type = 'finish_to_start'
+        and p.status in ('blocked','ready','running')), 0)
+    where t.plan_id = ${s.plan.id} and t.status = 'blocked'`);
+  const waiting = await s.tx.rows<{ id: string }>(sql`
+    select id from plan_tasks where plan_id = ${s.plan.id} and status = 'blocked'`);
+  await settleFrom(
+    s,
+    waiting.map((r) => r.id),
+  );
+}
+
+async function settleFrom(s: Step, ids: string[]): Promise<void> {
+  const ended = await decideAll(s, ids);
+  await settle(s, ended);
+}
+
+/** Decide the tasks of a plan that just started (or was re-armed): tasks without prerequisites are ready. */
+export const arm = settleFrom;
+
+/**
+ * A person retries a failed, conflicted or cancelled task (as plan/flow.ts `retry`, the model the oracle
+ * test checks): it, its upstream_failed descendants and every task fail-fast cancelled wait again, the
+ * halt is lifted, a ready dependent that needs the task again waits again, and every waiting task is
+ * decided afresh from the edges: one that another failure still rules out ends as it was.
+ */
+export async function retry(s: Step, task: TaskRow): Promise<void> {
+  const at = s.now.toISOString();
+  // The re-armed set: the task, every fail-fast stop, and their finish-to-start descendants that ended
+  // because of them, found by one recursive walk over the edges.
+  const picked = await s.tx.rows<{ id: string }>(sql`
+    with recursive d(id) as (
+      select id from plan_tasks
+      where id = ${task.id} or (plan_id = ${s.plan.id} and status = 'cancelled' and reason->>'by' = 'fail_fast')
+      union
+      select t.id from plan_edges e join d on e.from_task = d.id join plan_tasks t on t.id = e.to_task
+      where e.type = 'finish_to_start'
+        and (t.status = 'upstream_failed' or (t.status = 'cancelled' and t.reason->>'by' = 'fail_fast')))
+    update plan_tasks set status = 'blocked', ended_at = null, reason = null
+    where id in (select id from d) returning id`);
+  const ids = list(picked.map((r) => r.id));
+  // A ready dependent that has not started must wait for the re-armed task again (all_done, say).
+  await s.tx.rows(sql`
+    update plan_tasks t set status = 'blocked' from plan_edges e
+    where e.from_task in (${ids}) and e.type = 'finish_to_start' and e.to_task = t.id and t.status = 'ready'`);
+  const reopen = s.plan.status !== "running" && s.plan.status !== "cancelled";
+  await s.tx.rows(sql`
+    update plans set halted = false, updated_at = ${at}${reopen ? sql`, status = 'running', ended_at = null` : sql``}
+    where id = ${s.plan.id}`);
+  s.plan = { ...s.plan, halted: false, ...(reopen ? { status: "running" as const, endedAt: null } : {}) };
+  await recompute(s);
+}
+
+const list = (ids: string[]): SQL =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
+/**
+ * A person skips a task that has not started: it counts as skipped for its dependents' rules. A failed,
+ * conflicted or cancelled task is first re-armed as a retry would, so its descendants decide again.
+ */
+export async function skip(s: Step, task: TaskRow, by: string): Promise<void> {
+  let t = task;
+  if (["failed", "conflicted", "cancelled"].includes(t.status)) {
+    await retry(s, t);
+    const rows = await s.tx.rows(sql`select * from plan_tasks where id = ${t.id}`);
+    t = taskFromRow(rows[0]!);
+  }
+  if (t.status === "blocked" || t.status === "ready") await end(s, t, "skipped", { reason: { by } });
+}
