@@ -132,14 +132,37 @@ export async function insert(
 ): Promise<string> {
   const id = randomUUID();
   const at = opts.now.toISOString();
-  const ids = new Map(draft.tasks.map((t) => [t.key, randomUUID()]));
-  const pending = new Map<string, number>();
-  for (const e of draft.edges)
-    if (e.type === "finish_to_start") pending.set(e.to, (pending.get(e.to) ?? 0) + 1);
   await q.rows(sql`
     insert into plans (id, tenant_id, title, goal, status, project_id, workspace, policy, created_by, source, created_at, updated_at)
     values (${id}, ${tenantId}, ${draft.title}, ${draft.goal ?? null}, 'draft', ${opts.target.projectId},
       ${json(opts.target.workspace)}::jsonb, ${json(draft.policy)}::jsonb, ${opts.by}, ${opts.source}, ${at}, ${at})`);
+  await insertGraph(q, tenantId, id, draft);
+  return id;
+}
+
+/** Replace a draft's content (its id, author and age stay). */
+export async function rewrite(
+  q: Q,
+  tenantId: string,
+  id: string,
+  draft: Plan.PlanDraft,
+  target: Target,
+  now: Date,
+) {
+  await q.rows(sql`delete from plan_edges where plan_id = ${id}`);
+  await q.rows(sql`delete from plan_tasks where plan_id = ${id}`);
+  await q.rows(sql`
+    update plans set title = ${draft.title}, goal = ${draft.goal ?? null}, policy = ${json(draft.policy)}::jsonb,
+      project_id = ${target.projectId}, workspace = ${json(target.workspace)}::jsonb, updated_at = ${now.toISOString()}
+    where id = ${id}`);
+  await insertGraph(q, tenantId, id, draft);
+}
+
+async function insertGraph(q: Q, tenantId: string, id: string, draft: Plan.PlanDraft): Promise<void> {
+  const ids = new Map(draft.tasks.map((t) => [t.key, randomUUID()]));
+  const pending = new Map<string, number>();
+  for (const e of draft.edges)
+    if (e.type === "finish_to_start") pending.set(e.to, (pending.get(e.to) ?? 0) + 1);
   const tasks = draft.tasks.map((t, i) => ({
     id: ids.get(t.key),
     key: t.key,
@@ -175,7 +198,6 @@ export async function insert(
       insert into plan_edges (plan_id, from_task, to_task, type)
       select ${id}, x.f, x.t, x.type from jsonb_to_recordset(${JSON.stringify(edges)}::jsonb) as x(f uuid, t uuid, type text)`);
   }
-  return id;
 }
 
 export async function getPlan(q: Q, tenantId: string, id: string, lock = false): Promise<PlanRow> {
