@@ -133,7 +133,7 @@ async function orchestrated(r: Rig, repo: string, prompt: string): Promise<Orche
     });
     const last = seen.at(-1);
     const done = await r.client.sessions.get(s.id);
-    if (last?.e.data.to !== "completed" || done.status !== "completed")
+    if (!last || !endsSession(last.e) || last.e.data.to !== "completed" || done.status !== "completed")
       throw new Error(`session ${s.id} ended ${done.status}: ${JSON.stringify(done.error)}`);
     const result = done.result as any;
     const files = (result?.diff?.files ?? []).map((f: { file: string }) => f.file).sort();

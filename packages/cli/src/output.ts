@@ -108,12 +108,13 @@ export function event(e: Event): string {
 const str = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 
 export function describe(e: Event): string {
-  const d = e.data;
-  switch (e.type) {
+  // Destructured, so the switch on `type` narrows `d` to its payload (sdk/events.ts).
+  const { type, data: d } = e;
+  switch (type) {
     case "session.created":
       return `${str(d.title)} (${str(d.status)})`;
     case "session.status": {
-      const error = d.error as { code?: string; message?: string } | undefined;
+      const error = d.error;
       let line = `${str(d.from)} → ${str(d.to)} (attempt ${str(d.attempt)})`;
       if (d.reason) line += `: ${str(d.reason)}`;
       // A cancel or stop records its reason as the error too; saying it twice helps nobody.

@@ -1,4 +1,4 @@
-import { type ApprovalRequest, type Client, type Event, type Session, endsSession } from "@orchestrator/sdk";
+import { type Client, type Event, type EventData, type Session, endsSession } from "@orchestrator/sdk";
 import * as Ask from "./approval.ts";
 import { read, summary } from "./commands/diff.ts";
 import { code } from "./exit.ts";
@@ -62,8 +62,10 @@ export async function watch(client: Client, id: string, json: boolean): Promise<
 export const header = (s: Session): string => `▶ ${s.title}  ${s.id}${s.agent ? `  (agent ${s.agent})` : ""}`;
 
 function approvalOf(e: Event): { id: string; kind: "permission" | "question" } | null {
-  if (!e.type.startsWith("approval.") || typeof e.data.approvalId !== "string") return null;
-  return { id: e.data.approvalId, kind: e.data.kind === "question" ? "question" : "permission" };
+  if (!e.type.startsWith("approval.") || !("approvalId" in e.data) || typeof e.data.approvalId !== "string")
+    return null;
+  const kind = e.type === "approval.requested" && e.data.kind === "question" ? "question" : "permission";
+  return { id: e.data.approvalId, kind };
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
@@ -76,8 +78,9 @@ const str = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify
 export function live(): (e: Event, asked?: boolean) => string[] {
   const started = new Set<string>();
   return (e, asked = false) => {
-    const d = e.data;
-    switch (e.type) {
+    // Destructured, so the switch on `type` narrows `d` to its payload (sdk/events.ts).
+    const { type, data: d } = e;
+    switch (type) {
       case "session.status":
         return [status(d)];
       case "agent.tool": {
@@ -103,7 +106,7 @@ export function live(): (e: Event, asked?: boolean) => string[] {
       case "approval.answered":
       case "approval.expired":
       case "approval.withdrawn":
-        return [Ask.outcome(e.type, d)];
+        return [Ask.outcome(type, d)];
       default:
         // session.created is the ▶ line already; checkpoints and the rest are in `events <id>`.
         return [];
@@ -112,8 +115,8 @@ export function live(): (e: Event, asked?: boolean) => string[] {
 }
 
 /** An approval no one is asked about inline: what it is, and how to answer it. */
-function requested(d: Record<string, unknown>): string[] {
-  const request = d.request as ApprovalRequest;
+function requested(d: EventData<"approval.requested">): string[] {
+  const request = d.request;
   const kind = d.kind === "question" ? "question" : "permission";
   const lines =
     kind === "question"
@@ -123,8 +126,8 @@ function requested(d: Record<string, unknown>): string[] {
 }
 
 /** `● running (attempt 1)`, `● failed — workspace_invalid: …`, `● waiting for a person` */
-function status(d: Record<string, unknown>): string {
-  const error = d.error as { code?: string; message?: string } | undefined;
+function status(d: EventData<"session.status">): string {
+  const error = d.error;
   let line = `● ${str(d.to)}`;
   if (d.to === "waiting") line += " for a person";
   if (d.to === "running" && d.from !== "degraded" && d.from !== "waiting")

@@ -154,7 +154,7 @@ describe("a shell command a person is asked about", { timeout: 200_000 }, () => 
     const { code } = await cli.done;
     expect(code).toBe(0);
     const events = await client.events.list(id);
-    const ran = events.find((e) => e.type === "agent.tool" && e.data.status === "completed");
+    const ran = events.filter((e) => e.type === "agent.tool").find((e) => e.data.status === "completed");
     expect(ran?.data.output).toContain("TOTAL=2");
   });
 });

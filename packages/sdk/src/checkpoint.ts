@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Status } from "./session.ts";
-import { Seq } from "./event.ts";
+import { Seq } from "./seq.ts";
 
 /** States a session can be rewound to a checkpoint in: paused, or ended without completing. */
 export const rewindable: readonly Status[] = [

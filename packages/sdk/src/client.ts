@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError, ErrorBody } from "./error.ts";
-import { Event, isEvent } from "./event.ts";
+import { Envelope, type Event, isEvent } from "./event.ts";
 import {
   type Action,
   CancelResults,
@@ -9,7 +9,6 @@ import {
   Page,
   Session,
   Stats,
-  type Status,
   type Update,
   terminal,
 } from "./session.ts";
@@ -70,8 +69,8 @@ export interface FollowOptions {
 const backoff = { firstMs: 250, maxMs: 5_000 };
 
 /** True for a session.status event that enters a terminal status. */
-export const endsSession = (e: Event): boolean =>
-  e.type === "session.status" && terminal.includes(e.data.to as Status);
+export const endsSession = (e: Event): e is Event<"session.status"> =>
+  e.type === "session.status" && terminal.includes(e.data.to);
 
 export type Client = ReturnType<typeof createClient>;
 
@@ -308,7 +307,8 @@ const retryable = (err: unknown): boolean =>
 
 function parseEvent(status: number, data: string): Event {
   try {
-    return Event.parse(JSON.parse(data));
+    // The envelope only: an entry of a type this SDK does not know (a newer server's) passes through.
+    return Envelope.parse(JSON.parse(data)) as Event;
   } catch (err) {
     throw new ApiError(
       status,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
 import { Mode } from "./agent.ts";
-import { maxInt } from "./event.ts";
+import { maxInt } from "./seq.ts";
+import { AgentEvents } from "./events.ts";
 
 /**
  * The External Agent Protocol v1, wire payloads in the reference ADR's snake_case. The same messages travel
@@ -114,30 +115,27 @@ export const Assignment = z
 export type Assignment = z.infer<typeof Assignment>;
 
 const Text = z.string().max(100_000);
+const A = AgentEvents;
+/** One agent event on the wire: the registry's payload (events.ts) under its type, strict. */
+const on = <T extends string, S extends z.ZodRawShape>(type: T, payload: z.ZodObject<S>) =>
+  z.object({ type: z.literal(type), ...payload.shape }).strict();
+/**
+ * What an external agent may report: a subset of the agent events, with the bounds this edge keeps. The
+ * server records each as the agent event it is (so the compiler checks it stays a subset).
+ */
 export const Event = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("message"), text: Text }).strict(),
-    z
-      .object({
-        type: z.literal("log"),
-        level: z.enum(["info", "warn", "error"]).default("info"),
-        text: Text,
-      })
-      .strict(),
-    z.object({ type: z.literal("progress"), done: z.number().min(0), total: z.number().min(0) }).strict(),
-    z.object({ type: z.literal("artifact"), name: z.string().min(1).max(500), content: Text }).strict(),
-    z.object({ type: z.literal("checkpoint"), data: z.unknown() }).strict(),
-    z
-      .object({
-        type: z.literal("usage"),
-        input: z.number().int().min(0),
-        output: z.number().int().min(0),
-        reasoning: z.number().int().min(0).default(0),
-        cost: z.number().min(0).default(0),
-      })
-      .strict(),
-    z.object({ type: z.literal("degraded"), reason: z.string().min(1).max(1000) }).strict(),
-    z.object({ type: z.literal("recovered") }).strict(),
+    on("message", A.message.pick({ text: true }).extend({ text: Text })),
+    on("log", A.log.extend({ level: A.log.shape.level.default("info"), text: Text })),
+    on("progress", A.progress),
+    on("artifact", A.artifact.extend({ name: z.string().min(1).max(500), content: Text })),
+    on("checkpoint", A.checkpoint),
+    on(
+      "usage",
+      A.usage.extend({ reasoning: A.usage.shape.reasoning.default(0), cost: A.usage.shape.cost.default(0) }),
+    ),
+    on("degraded", A.degraded.extend({ reason: z.string().min(1).max(1000) })),
+    on("recovered", A.recovered),
   ])
   .meta({ id: "EapEvent" });
 export type Event = z.input<typeof Event>;

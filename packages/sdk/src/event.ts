@@ -1,44 +1,56 @@
 import { z } from "zod";
+import { Payloads, type EventData, type EventType } from "./events.ts";
+import { EventId, Seq } from "./seq.ts";
 
-/** The largest PostgreSQL `integer`: the column type of `seq`, `last_seq` and attempt counters. */
-export const maxInt = 2 ** 31 - 1;
+export { EventId, EventIdParam, Seq, SeqParam, maxInt } from "./seq.ts";
 
-/** A per-session sequence number: 1 for a session's first event; 0 as a cursor means "from the start". */
-export const Seq = z.int().min(0).max(maxInt);
-/**
- * A tenant-wide event id, the cursor of the all-sessions stream: a `bigint` column, sent as a JSON number,
- * so at most 2^53 - 1 (zod's `int` is a safe integer).
- */
-export const EventId = z.int().min(0);
-/** The same two as a path, a query string or a header (`Last-Event-ID`) carries them: text of digits. */
-export const SeqParam = z.coerce.number().int().min(0).max(maxInt);
-export const EventIdParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const at = z.iso.datetime();
+
+/** `session.status` → `SessionStatusEvent`: the OpenAPI component of one type of entry. */
+const idOf = (type: string) =>
+  type.replace(/(^|[._])([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase()) + "Event";
 
 /**
  * One entry of a session's append-only log. `seq` counts per session from 1; `id` is the tenant-wide
- * cursor that the all-sessions stream resumes from. Both only grow, and ids commit in order.
+ * cursor that the all-sessions stream resumes from. Both only grow, and ids commit in order. `data` is
+ * the payload of its `type` in the registry (events.ts), so `e.type === "agent.tool"` narrows `e.data`.
+ */
+export type Event<T extends EventType = EventType> = {
+  [K in T]: { id: number; sessionId: string; seq: number; type: K; at: string; data: EventData<K> };
+}[T];
+
+/**
+ * The full check of an entry, one member per registered type (documented as `oneOf` by type). A reader
+ * that must take entries of types it does not know (written by a newer server) checks the envelope
+ * (`Envelope`, `isEvent`) instead and leaves unknown types aside.
  */
 export const Event = z
-  .object({
-    id: EventId,
-    sessionId: z.uuid(),
-    seq: Seq,
-    type: z
-      .string()
-      .describe(
-        "session.created | session.status | session.updated | session.checkpoint | session.reviewed | agent.*",
-      ),
-    at: z.iso.datetime(),
-    data: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: "SessionEvent" });
-export type Event = z.infer<typeof Event>;
+  .discriminatedUnion(
+    "type",
+    Object.entries(Payloads).map(([type, data]) =>
+      z
+        .object({ id: EventId, sessionId: z.uuid(), seq: Seq, type: z.literal(type), at, data })
+        .meta({ id: idOf(type) }),
+    ) as unknown as [z.ZodObject<{ type: z.ZodLiteral<EventType> }>],
+  )
+  .meta({ id: "SessionEvent" }) as unknown as z.ZodType<Event>;
+
+/** Any entry's envelope, its data unchecked: what clients parse, so an unknown type passes untouched. */
+export const Envelope = z.object({
+  id: EventId,
+  sessionId: z.uuid(),
+  seq: Seq,
+  type: z.string(),
+  at,
+  data: z.record(z.string(), z.unknown()),
+});
 
 /**
  * The shape of an event, checked field by field without zod: for hot paths such as a browser replaying a
  * 10,000-event log, where `Event.safeParse` per event (its uuid and datetime patterns included) was a
- * large share of the replay. It checks every field's type, not the id and time formats; the server
- * writes events from `Event`, and `Event.parse` remains the full check.
+ * large share of the replay. It checks the envelope's fields' types, not the id and time formats nor the
+ * data's fields: the server writes entries of the registry's types, and `Event.parse` remains the full
+ * check. An entry of a type this SDK does not know passes too; readers leave such types aside.
  */
 export function isEvent(x: unknown): x is Event {
   if (typeof x !== "object" || x === null) return false;

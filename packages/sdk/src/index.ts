@@ -1,5 +1,6 @@
 export * from "./session.ts";
 export * from "./event.ts";
+export * from "./events.ts";
 export * from "./error.ts";
 export * from "./client.ts";
 export * as Sse from "./sse.ts";

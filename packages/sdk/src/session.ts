@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
-import { Seq } from "./event.ts";
+import { Seq } from "./seq.ts";
 
 /** The 12 states of the reference plan; the transition table lives in the server (session/machine.ts). */
 export const Status = z

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git, ok } from "../src/workspace/git.ts";
-import { type TestServer, create, events, gitRepo, serve, settle, until } from "./harness.ts";
+import { type TestServer, create, events, gitRepo, registered, serve, settle, until } from "./harness.ts";
 
 // Human approvals with a real OpenCode: the `demo-supervised` profile asks before every shell command.
 const root = mkdtempSync(path.join(tmpdir(), "io-appr-"));
@@ -181,3 +181,18 @@ test("the OpenCode server dies while a person is asked: the request is withdrawn
   const log = await events(s, id);
   expect(log.some((e) => e.type === "approval.withdrawn" && e.data.approvalId === a.id)).toBe(true);
 }, 240_000);
+
+test("every entry these runs logged (tools, deltas, approvals) is in the event registry", async () => {
+  const { types, bad } = await registered(s);
+  expect(bad).toEqual([]);
+  expect([...types]).toEqual(
+    expect.arrayContaining([
+      "agent.tool",
+      "agent.usage",
+      "approval.requested",
+      "approval.answered",
+      "approval.expired",
+      "approval.withdrawn",
+    ]),
+  );
+});

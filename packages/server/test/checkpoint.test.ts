@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git, ok } from "../src/workspace/git.ts";
-import { type TestServer, create, events, gitRepo, serve, settle } from "./harness.ts";
+import { type TestServer, create, events, gitRepo, registered, serve, settle } from "./harness.ts";
 
 // Checkpoints with a real OpenCode: one commit per step that changed files, restore and fork.
 const root = mkdtempSync(path.join(tmpdir(), "io-ckpt-"));
@@ -95,3 +95,9 @@ test("restore rewinds the worktree and the conversation; retry continues from th
   const texts = (await events(s, id)).map((e) => e.data.text ?? "");
   expect(texts.some((t) => t.startsWith("rewound to checkpoint"))).toBe(true);
 }, 300_000);
+
+test("every entry these runs logged (checkpoints, restores) is in the event registry", async () => {
+  const { types, bad } = await registered(s);
+  expect(bad).toEqual([]);
+  expect([...types]).toEqual(expect.arrayContaining(["session.checkpoint", "session.restored"]));
+});

@@ -2,6 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { sql } from "drizzle-orm";
+import { Event } from "@orchestrator/sdk";
+import { toEvent } from "../src/event/log.ts";
 import { type Options, type Server, start } from "../src/server.ts";
 import { git } from "../src/workspace/git.ts";
 import type { Config } from "../src/config.ts";
@@ -125,6 +128,36 @@ export async function settle(s: TestServer, id: string, statuses: string[], ms =
 
 export async function events(s: TestServer, id: string): Promise<any[]> {
   return (await s.api(`/api/v1/sessions/${id}/events?limit=1000`)).body.items;
+}
+
+/**
+ * Every entry the server has logged (all tenants, deleted sessions too), checked against the event
+ * registry (sdk/events.ts): the types seen, and the entries that do not parse, with zod's reason.
+ */
+export async function registered(s: TestServer): Promise<{ types: Set<string>; bad: string[] }> {
+  const rows = await s.deps.db.rows(
+    sql`select id, session_id, seq, type, at, data from session_events order by id`,
+  );
+  const bad: string[] = [];
+  for (const e of rows.map(toEvent)) {
+    const r = Event.safeParse(e);
+    if (!r.success) bad.push(`${e.type} ${JSON.stringify(e.data)}: ${r.error.message}`);
+    else if (dropped(e.data, r.data.data))
+      bad.push(`${e.type} ${JSON.stringify(e.data)}: ${dropped(e.data, r.data.data)} is not in the registry`);
+  }
+  return { types: new Set(rows.map((r) => String(r.type))), bad };
+}
+
+/** The first field of `a` that zod's parse dropped (an object schema strips keys it does not declare). */
+function dropped(a: unknown, b: unknown, path = "data"): string | null {
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return null;
+  for (const [k, v] of Object.entries(a)) {
+    if (v === undefined) continue;
+    if (!(k in b)) return `${path}.${k}`;
+    const deeper = dropped(v, (b as Record<string, unknown>)[k], `${path}.${k}`);
+    if (deeper) return deeper;
+  }
+  return null;
 }
 
 export async function create(s: TestServer, body: Record<string, unknown>): Promise<any> {

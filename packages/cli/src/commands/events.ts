@@ -53,7 +53,7 @@ async function follow(client: Client, id: string, after: number, show: (e: Event
       until: endsSession,
       onEvent: (e) => {
         show(e);
-        if (endsSession(e)) final = String(e.data.to);
+        if (endsSession(e)) final = e.data.to;
       },
       onReconnect: ({ error, delayMs, after }) => {
         const why = error instanceof Error ? error.message : String(error);

@@ -1,3 +1,4 @@
+import type * as Sdk from "@orchestrator/sdk";
 import type { Answer, ApprovalRequest } from "@orchestrator/sdk";
 
 /**
@@ -43,35 +44,11 @@ export interface RunInput {
   ask(q: Ask): Promise<Answer>;
 }
 
-export type AgentEvent =
-  /** `part`: the streamed text part it completes (its `delta` pieces came first). */
-  | { type: "message"; text: string; part?: string }
-  /** A piece of text as it is written; the `message` with the same part has the whole. */
-  | { type: "delta"; part: string; text: string }
-  | { type: "log"; level: "info" | "warn" | "error"; text: string }
-  | { type: "progress"; done: number; total: number }
-  | { type: "artifact"; name: string; content: string }
-  | {
-      type: "tool";
-      tool: string;
-      callId: string;
-      status: "pending" | "running" | "completed" | "error";
-      title?: string;
-      error?: string;
-      /** The call's arguments, and (completed) what it returned; bounded by the adapter. */
-      input?: unknown;
-      output?: string;
-    }
-  | { type: "reasoning"; text: string }
-  | { type: "todo"; todos: { content: string; status: string; priority?: string }[] }
-  /** Tokens and cost of one model call (or step); summed on the session. */
-  | { type: "usage"; input: number; output: number; reasoning: number; cost: number }
-  /** The agent is working (text streaming in): resets the stall watchdog, is not logged. */
-  | { type: "alive" }
-  | { type: "checkpoint"; data: unknown }
-  | { type: "degraded"; reason: string }
-  | { type: "recovered" }
-  | { type: "result"; result: unknown; partial?: boolean };
+/**
+ * What a run yields: the agent events of the SDK's registry (sdk/events.ts: messages, tools, usage,
+ * checkpoints, health, …), then the `result` that ends it (not an event of the log: a transition).
+ */
+export type AgentEvent = Sdk.AgentEvent | { type: "result"; result: unknown; partial?: boolean };
 
 /** Typed retry intent: adapters throw these instead of the engine parsing error strings. */
 export class Fatal extends Error {

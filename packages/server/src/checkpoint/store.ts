@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { type CheckpointItem, type Fork, rewindable } from "@orchestrator/sdk";
+import { type CheckpointItem, type EventData, type Fork, rewindable } from "@orchestrator/sdk";
 import type { z } from "zod";
 import type { Db } from "../db/db.ts";
 import { AppError } from "../error.ts";
@@ -32,7 +32,7 @@ export async function list(db: Db, tenantId: string, id: string): Promise<Checkp
     .map((r) => ({
       seq: Number(r.seq),
       at: new Date(String(r.at)).toISOString(),
-      data: (r.data as { data?: unknown }).data,
+      data: (r.data as EventData<"session.checkpoint">).data,
     }))
     .filter((r): r is { seq: number; at: string; data: Point } => isPoint(r.data))
     .map((r) => ({
@@ -56,7 +56,7 @@ async function find(
   const rows = await db.rows(sql`
     select data from session_events
     where tenant_id = ${tenantId} and session_id = ${id} and seq = ${seq} and type = 'session.checkpoint'`);
-  const data = (rows[0]?.data as { data?: unknown } | undefined)?.data;
+  const data = (rows[0]?.data as EventData<"session.checkpoint"> | undefined)?.data;
   if (!isPoint(data))
     throw new AppError("not_found", `session ${id} has no checkpoint with a commit at seq ${seq}`, { seq });
   return data as Point & Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { EventData } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { channel } from "../event/log.ts";
 
@@ -72,8 +73,11 @@ export interface Claim {
   agentId: string;
   leaseMs: number;
   /** The routing decision, kept in the claim's log entry. */
-  decision: Record<string, unknown>;
+  decision: Decision;
 }
+
+/** The routing decision's fields of a claim's session.status entry. */
+export type Decision = Pick<EventData<"session.status">, "agent" | "runnersUp" | "why">;
 
 /**
  * Claim locked rows in one statement: the pure machine decides each row's patch, then a single
@@ -87,7 +91,14 @@ export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): 
   const at = now.toISOString();
   const values = claims.map(({ row, owner, agentId, leaseMs, decision }) => {
     const p = next(toState(row), { type: "claim", owner, leaseMs }, now, policy);
-    const data = { from: row.status, to: p.status, event: "claim", attempt: p.attempt, owner, ...decision };
+    const data: EventData<"session.status"> = {
+      from: row.status,
+      to: p.status,
+      event: "claim",
+      attempt: p.attempt!,
+      owner,
+      ...decision,
+    };
     return sql`(${row.id}::uuid, ${p.attempt}::int, ${p.fence}::bigint, ${p.leaseExpiresAt!.toISOString()}::timestamptz,
       ${p.startedAt!.toISOString()}::timestamptz, ${p.deadline!.toISOString()}::timestamptz, ${JSON.stringify(data)}::jsonb,
       ${owner}::text, ${agentId}::uuid)`;

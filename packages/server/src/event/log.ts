@@ -1,22 +1,21 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Event } from "@orchestrator/sdk";
+import type { Event, EventEntry } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { leaseLost } from "../error.ts";
 import { toIso } from "../time.ts";
 
 export const channel = "io_events";
 
-export interface Entry {
+/** One entry to append: a registered type with its payload (sdk/events.ts), for one session. */
+export type Entry = EventEntry & {
   tenantId: string;
   sessionId: string;
-  type: string;
-  data: Record<string, unknown>;
   at: Date;
   /** Set for a runner's writes: the append fails unless the session still has this lease generation. */
   fence?: number;
-}
+};
 
-export interface Write extends Entry {
+export type Write = Entry & {
   /** More assignments to the session row, made in the same statement as the append. */
   set?: SQL[];
   /** More conditions the session row must meet (the optimistic guard of a transition). */
@@ -25,7 +24,7 @@ export interface Write extends Entry {
   notify?: [string, string][];
   /** More data-modifying statements over the updated session row `s`, run as CTEs of the same statement. */
   also?: SQL[];
-}
+};
 
 /**
  * Change a session and append one event to its log in ONE statement, and wake listeners at commit.
@@ -93,6 +92,10 @@ export async function head(q: Q, tenantId: string): Promise<number> {
   return Number(rows[0]?.h ?? 0);
 }
 
+/**
+ * A row as an entry. Its data is trusted, not parsed: the server wrote it from the registry's types (old
+ * entries may lack a field added later, which the registry marks optional).
+ */
 export function toEvent(r: Record<string, unknown>): Event {
   return {
     id: Number(r.id),
@@ -100,6 +103,6 @@ export function toEvent(r: Record<string, unknown>): Event {
     seq: Number(r.seq),
     type: String(r.type),
     at: toIso(r.at)!,
-    data: (r.data ?? {}) as Record<string, unknown>,
-  };
+    data: r.data ?? {},
+  } as Event;
 }

@@ -165,7 +165,7 @@ export function contenders(ranked: Scored[], seats: number): Scored[] {
 
 const brief = (s: Scored) => ({ id: s.agent.id, name: s.agent.name, score: s.score });
 
-function decision(pick: Scored, runnersUp: Scored[]): Record<string, unknown> {
+function decision(pick: Scored, runnersUp: Scored[]): Queue.Decision {
   return {
     agent: brief(pick),
     runnersUp: runnersUp.map(brief),

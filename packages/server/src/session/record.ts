@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { agentEntry } from "@orchestrator/sdk";
 import type { AgentEvent } from "../agent/agent.ts";
 import * as Events from "../event/log.ts";
 import type { Event } from "./machine.ts";
@@ -13,7 +14,7 @@ export async function record(
   ctx: Store.Ctx,
   row: Row,
   fence: number,
-  ev: Exclude<AgentEvent, { type: "result" }>,
+  ev: Exclude<AgentEvent, { type: "result" | "alive" }>,
 ): Promise<Row> {
   const db = ctx.db;
   const at = ctx.now();
@@ -50,7 +51,6 @@ export async function record(
     await Events.append(db, { ...base, type: "agent.usage", data, set });
     return row;
   }
-  const { type, ...data } = ev;
-  await Events.append(db, { ...base, type: `agent.${type}`, data });
+  await Events.append(db, { ...base, ...agentEntry(ev) });
   return row;
 }

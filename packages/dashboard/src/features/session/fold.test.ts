@@ -3,14 +3,16 @@ import { expect, test } from "vitest";
 import { apply, empty } from "./fold.ts";
 
 let seq = 0;
-const ev = (type: string, data: Record<string, unknown> = {}): Event => ({
-  id: ++seq,
-  sessionId: "00000000-0000-4000-8000-000000000000",
-  seq,
-  type,
-  at: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
-  data,
-});
+// Any type and data, as a log of an older or newer server may hold.
+const ev = (type: string, data: Record<string, unknown> = {}): Event =>
+  ({
+    id: ++seq,
+    sessionId: "00000000-0000-4000-8000-000000000000",
+    seq,
+    type,
+    at: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+    data,
+  }) as Event;
 
 test("a tool call is one entry that follows its status, and keeps its input and output", () => {
   seq = 0;

@@ -1,4 +1,4 @@
-import type { Event } from "@orchestrator/sdk";
+import type { Event, EventData } from "@orchestrator/sdk";
 
 /**
  * The Glass Box timeline, folded from the session's event log. Pure and incremental: `apply` adds one
@@ -100,12 +100,15 @@ export function apply(m: Model, events: readonly Event[]): Model {
     if (e.seq !== m.lastSeq + 1) m.gaps++;
     m.lastSeq = e.seq;
     m.count++;
-    const d = e.data as Record<string, unknown>;
+    // Destructured, so the switch on `type` narrows `d` to its payload (sdk/events.ts). Entries of old
+    // versions may lack a field added since (optional there); those of unknown types fold to `other`.
+    const { type, data: d } = e;
+    const raw: { type: string; data: unknown } = e;
     const key = String(e.seq);
     const at = e.at;
-    switch (e.type) {
+    switch (type) {
       case "session.status": {
-        const route = d.event === "claim" && d.agent ? toRoute(d) : undefined;
+        const route = d.event === "claim" && d.agent ? toRoute(d.agent, d) : undefined;
         if (route) m.route = route;
         m.items.push({
           kind: "status",
@@ -117,7 +120,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
           attempt: num(d.attempt),
           ...(d.reason ? { reason: str(d.reason) } : {}),
           ...(d.by ? { by: str(d.by) } : {}),
-          ...(d.error ? { error: d.error as { code: string; message: string } } : {}),
+          ...(d.error ? { error: d.error } : {}),
           ...(route ? { route } : {}),
         });
         break;
@@ -128,7 +131,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
         const id = d.part ? `msg:${str(d.part)}` : null;
         const i = id === null ? undefined : m.index.get(id);
         const prev = i === undefined ? undefined : m.items[i];
-        const piece = e.type === "agent.delta";
+        const piece = type === "agent.delta";
         if (prev?.kind === "message")
           m.items[i!] = { ...prev, text: piece ? prev.text + str(d.text) : str(d.text), streaming: piece };
         else {
@@ -184,7 +187,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
       }
       case "approval.requested": {
         const id = `approval:${str(d.approvalId)}`;
-        const request = (d.request as Record<string, unknown>) ?? {};
+        const request: Record<string, unknown> = d.request ?? {};
         if (request.callId) mark(m, str(request.callId), "pending");
         m.index.set(id, m.items.length);
         m.items.push({
@@ -204,18 +207,20 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "approval.withdrawn": {
         const i = m.index.get(`approval:${str(d.approvalId)}`);
         const prev = i === undefined ? undefined : m.items[i];
-        // The log's answer is the answer's fields beside the approval id (`reply`, `answers`, `message`).
+        // The log's answer is the answer's fields beside the approval id (`reply`, `answers`, `message`);
+        // an `answer` object is taken too, though the server has not written one.
         const answer =
-          d.answer ?? (d.reply || d.answers ? pick(d, ["reply", "answers", "message"]) : undefined);
+          ("answer" in d ? d.answer : undefined) ??
+          ("reply" in d && (d.reply || d.answers) ? pick(d, ["reply", "answers", "message"]) : undefined);
         if (prev?.kind === "approval") {
           if (prev.request.callId) mark(m, str(prev.request.callId), undefined);
           m.items[i!] = {
             ...prev,
-            state: e.type.slice("approval.".length) as "answered" | "expired" | "withdrawn",
+            state: type.slice("approval.".length) as "answered" | "expired" | "withdrawn",
             answer: answer ?? prev.answer,
-            ...(d.by ? { by: str(d.by) } : {}),
+            ...("by" in d && d.by ? { by: str(d.by) } : {}),
           };
-        } else m.items.push(note(e.type, key, at, d));
+        } else m.items.push(note(e, key));
         break;
       }
       case "agent.usage":
@@ -227,6 +232,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
         };
         break;
       case "session.checkpoint": {
+        // The agent's own checkpoint: OpenCode's carries the commit it stands on.
         const commit = (d.data as { commit?: unknown } | null)?.commit;
         m.items.push({
           kind: "checkpoint",
@@ -245,7 +251,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
           kind: "todo",
           key,
           at,
-          todos: (d.todos as { content: string; status: string }[]) ?? [],
+          todos: d.todos ?? [],
         });
         break;
       case "agent.artifact":
@@ -259,10 +265,11 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "session.reviewed":
       case "session.restored":
       case "session.deleted":
-        m.items.push(note(e.type, key, at, d));
+        m.items.push(note(e, key));
         break;
       default:
-        m.items.push({ kind: "other", key, at, type: e.type, data: d });
+        // A type this dashboard does not know (a newer server's): shown raw.
+        m.items.push({ kind: "other", key, at, type: raw.type, data: raw.data });
     }
   }
   return m;
@@ -281,8 +288,9 @@ const pick = (d: Record<string, unknown>, keys: string[]) =>
   Object.fromEntries(keys.filter((k) => d[k] !== undefined).map((k) => [k, d[k]]));
 
 /** The session events that are not state changes, in words. */
-function note(type: string, key: string, at: string, d: Record<string, unknown>): Item {
-  const by = d.by ? { by: str(d.by) } : {};
+function note(e: Notable, key: string): Item {
+  const { type, data: d, at } = e;
+  const by = "by" in d && d.by ? { by: str(d.by) } : {};
   const n = (tone: string, text: string): Item => ({ kind: "note", key, at, type, tone, text, ...by });
   switch (type) {
     case "session.waiting":
@@ -311,13 +319,19 @@ function note(type: string, key: string, at: string, d: Record<string, unknown>)
       );
     case "approval.withdrawn":
       return n("idle", "approval withdrawn: the run ended before an answer");
-    default:
-      return n("idle", type);
   }
 }
 
-function toRoute(d: Record<string, unknown>): Route {
-  const agent = d.agent as { name?: string };
-  const runnersUp = Array.isArray(d.runnersUp) ? (d.runnersUp as { name: string; score: number }[]) : [];
+type Notable = Event<
+  | "session.waiting"
+  | "session.updated"
+  | "session.reviewed"
+  | "session.restored"
+  | "session.deleted"
+  | `approval.${"answered" | "expired" | "withdrawn"}`
+>;
+
+function toRoute(agent: { name: string }, d: Pick<EventData<"session.status">, "runnersUp" | "why">): Route {
+  const runnersUp = Array.isArray(d.runnersUp) ? d.runnersUp : [];
   return { agent: str(agent.name), ...(d.why ? { why: str(d.why) } : {}), runnersUp };
 }

@@ -90,11 +90,11 @@ function watch(deps: Deps, tenantId: string, sessionId: string): void {
       select coalesce(min(sent_seq), 0)::int as seq from a2a_push where session_id = ${sessionId}`);
     for await (const batch of follow(deps, tenantId, sessionId, Number(from[0]?.seq ?? 0))) {
       for (const e of batch.filter((x) => x.type === "session.status")) {
-        const to = String((e.data as { to: string }).to);
+        const to = e.data.to;
         const row = await Store.get(deps.db, tenantId, sessionId);
         const update = settled(to)
           ? { ...status(row), timestamp: e.at }
-          : { state: stateOf[to as keyof typeof stateOf], timestamp: e.at };
+          : { state: stateOf[to], timestamp: e.at };
         const body = JSON.stringify({
           statusUpdate: { taskId: sessionId, contextId: contextOf(row), status: update },
         });
@@ -102,7 +102,7 @@ function watch(deps: Deps, tenantId: string, sessionId: string): void {
         await deps.db.rows(
           sql`update a2a_push set sent_seq = ${e.seq} where session_id = ${sessionId} and sent_seq < ${e.seq}`,
         );
-        if (settled(to) && stateOf[to as keyof typeof stateOf] !== "TASK_STATE_INPUT_REQUIRED") return;
+        if (settled(to) && stateOf[to] !== "TASK_STATE_INPUT_REQUIRED") return;
       }
     }
   })()

@@ -104,7 +104,6 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
     const base = { taskId: row.id, contextId: contextOf(row) };
     for await (const batch of follow(deps, row.tenantId, row.id, row.lastSeq, signalOf(ctx))) {
       for (const e of batch) {
-        const d = e.data as Record<string, unknown>;
         if (e.type === "agent.message")
           yield StreamResponse.fromJSON({
             statusUpdate: {
@@ -115,7 +114,7 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
                 message: {
                   messageId: `${row.id}:${e.seq}`,
                   role: "ROLE_AGENT",
-                  parts: [{ text: d.text }],
+                  parts: [{ text: e.data.text }],
                   ...base,
                 },
               },
@@ -125,15 +124,15 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
           yield StreamResponse.fromJSON({
             artifactUpdate: {
               ...base,
-              artifact: { artifactId: `${d.name}`, name: d.name, parts: [{ text: d.content }] },
+              artifact: { artifactId: e.data.name, name: e.data.name, parts: [{ text: e.data.content }] },
               lastChunk: true,
             },
           });
         else if (e.type === "session.status") {
-          const to = String(d.to);
+          const to = e.data.to;
           if (!settled(to)) {
             yield StreamResponse.fromJSON({
-              statusUpdate: { ...base, status: { state: stateOf[to as Row["status"]], timestamp: e.at } },
+              statusUpdate: { ...base, status: { state: stateOf[to], timestamp: e.at } },
             });
             continue;
           }
@@ -161,7 +160,7 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
       if (!config?.returnImmediately && !settled(row.status)) {
         for await (const batch of follow(deps, row.tenantId, row.id, row.lastSeq, signalOf(ctx))) {
           const last = batch.filter((e) => e.type === "session.status").pop();
-          if (last && settled(String((last.data as { to: string }).to))) break;
+          if (last && settled(last.data.to)) break;
         }
         row = await read(ctx, row.id);
       }

@@ -48,9 +48,10 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
         // A cancelled, timed-out or reassigned task is announced at once (the heartbeat reply would say it too).
         sub = await deps.hub.subscribe({ tenantId: agent.tenantId! }, (events) => {
           const gone = events
-            .filter((e) => e.type === "session.status" && delivered.has(e.sessionId))
+            .filter((e) => e.type === "session.status")
+            .filter((e) => delivered.has(e.sessionId))
             .filter((e) => {
-              const d = e.data as { to: string; event?: string; owner?: string };
+              const d = e.data;
               return !live.has(d.to) || (d.event === "claim" && d.owner !== leaseOwner(agent.id));
             })
             .map((e) => e.sessionId);
