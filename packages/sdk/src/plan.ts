@@ -231,6 +231,7 @@ export const Summary = z
 export type Summary = z.infer<typeof Summary>;
 
 export const View = Summary.extend({
+  halted: z.boolean().describe("fail-fast saw a failure: nothing new starts until a task is retried"),
   tasks: z.array(Task),
   edges: z.array(z.object({ from: z.string(), to: z.string(), type: EdgeType })),
   forecast: Forecast,
