@@ -8,6 +8,7 @@ export const taskChannel = "io_agent_tasks";
 export const agentsChannel = "io_agents";
 import { type Policy, next } from "../session/machine.ts";
 import { type Row, fromRow, toState } from "../session/row.ts";
+import * as States from "../session/status.ts";
 
 /**
  * Lock up to `n` claimable sessions, most urgent first (priority rank, then age). `skip locked` lets every
@@ -30,7 +31,7 @@ export async function lockClaimable(tx: Q, n: number, now: Date): Promise<Row[]>
 export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded','waiting') and lease_expires_at < ${now.toISOString()}
+    where status in ${States.leasedSql} and lease_expires_at < ${now.toISOString()}
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -39,7 +40,7 @@ export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]>
 export async function lockOverdue(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded','waiting','queued') and deadline < ${now.toISOString()} and deleted_at is null
+    where status in ${States.overdueSql} and deadline < ${now.toISOString()} and deleted_at is null
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -53,7 +54,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
       )})`
     : sql``;
   const rows = await tx.rows(sql`
-    select * from sessions where status in ('running','degraded','waiting')${who} order by tenant_id for update skip locked`);
+    select * from sessions where status in ${States.leasedSql}${who} order by tenant_id for update skip locked`);
   return rows.map(fromRow);
 }
 
@@ -61,7 +62,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
 export async function renew(q: Q, id: string, fence: number, until: Date): Promise<boolean> {
   const rows = await q.rows(sql`
     update sessions set lease_expires_at = ${until.toISOString()}
-    where id = ${id} and fence = ${fence} and status in ('running','degraded','waiting') returning id`);
+    where id = ${id} and fence = ${fence} and status in ${States.leasedSql} returning id`);
   return rows.length > 0;
 }
 

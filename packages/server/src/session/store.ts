@@ -9,6 +9,7 @@ import { type Event, Invalid, type Patch, type Policy, allowed, isLeased, next }
 import { type Row, fromRow, toState } from "./row.ts";
 import * as Cursor from "./cursor.ts";
 import { agentsChannel } from "../engine/queue.ts";
+import * as States from "./status.ts";
 
 /** Wakes engines: a session became claimable. */
 export const queueChannel = "io_queue";
@@ -68,7 +69,7 @@ export async function get(q: Q, tenantId: string, id: string, field = "id"): Pro
 export async function settle(ctx: Ctx, tenantId: string, id?: string): Promise<void> {
   const rows = await ctx.db.rows(sql`
     select * from sessions where tenant_id = ${tenantId}${id ? sql` and id = ${id}` : sql``}
-      and status in ('running','degraded','waiting') and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
+      and status in ${States.leasedSql} and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
   for (const row of rows.map(fromRow)) {
     try {
       await transition(ctx, row.id, { type: "expire" }, { known: row, reason: "lease expired" });
