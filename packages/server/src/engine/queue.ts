@@ -1,11 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Q } from "../db/db.ts";
-import { channel } from "../event/log.ts";
-
-/** Wakes an agent's long-polls and streams on any node: it has an assignment waiting (payload: agent id). */
-export const taskChannel = "io_agent_tasks";
-/** Wakes routing: the registry changed, or an attempt failed (which may open a breaker). */
-export const agentsChannel = "io_agents";
+import type { Note } from "../db/channels.ts";
 import { type Policy, next } from "../session/machine.ts";
 import { type Row, fromRow, toState } from "../session/row.ts";
 import * as States from "../session/status.ts";
@@ -81,7 +76,8 @@ export interface Claim {
  * `update … from (values …)` applies them all, opens each attempt's row, bumps each tenant's event counter
  * once by its share, and inserts every `session.status` event (with the routing decision). The tenant rows
  * are thus locked only by this last statement of the claim transaction instead of from its first claim to
- * its commit, which kept appenders waiting. External agents with a waiting long-poll or stream are woken.
+ * its commit, which kept appenders waiting. Streams of the tenants, and external agents with a waiting
+ * long-poll or stream, are woken at commit.
  */
 export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): Promise<Row[]> {
   if (!claims.length) return [];
@@ -130,10 +126,10 @@ export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): 
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
             select n.tenant_id, h.base + n.rn, n.id, n.last_seq, 'session.status', ${at}, n.event_data
             from n join h on h.id = n.tenant_id returning id)
-    select s.*, (select count(*) from ins) as events, (select count(*) from a) as attempts,
-           (select count(*) from (select pg_notify(${channel}, id::text) from h) notified) as notified,
-           (select count(*) from (select pg_notify(${taskChannel}, agent_id::text)
-                                  from (select distinct agent_id from s where lease_owner like 'agent:%') x) woke) as woke
-    from s`);
-  return claimed.map(fromRow);
+    select s.*, (select count(*) from ins) as events, (select count(*) from a) as attempts from s`);
+  const rows = claimed.map(fromRow);
+  const notes: Note[] = [...new Set(rows.map((r) => r.tenantId))].map((t) => ["events", t]);
+  for (const r of rows) if (r.lease?.owner.startsWith("agent:")) notes.push(["tasks", r.agentId!]);
+  await tx.notify(notes);
+  return rows;
 }

@@ -4,15 +4,7 @@ import type { Eap } from "@orchestrator/sdk";
 import type { Db } from "../db/db.ts";
 import { fromRow as fromSession } from "../session/row.ts";
 import * as Store from "../session/store.ts";
-import {
-  type AgentRow,
-  channel,
-  effectiveStatus,
-  event,
-  fromRow,
-  leaseOwner as owner,
-  unblock,
-} from "./store.ts";
+import { type AgentRow, effectiveStatus, event, fromRow, leaseOwner as owner, unblock } from "./store.ts";
 import * as States from "../session/status.ts";
 
 /**
@@ -59,7 +51,7 @@ export async function heartbeat(
            (select n from l) as load`);
   if (was !== status) {
     await event(db, agent.id, "status", { from: was, to: status, by: "heartbeat" }, now);
-    await db.rows(sql`select pg_notify(${channel}, '')`);
+    await db.notify([["agents"]]);
     if (status === "online" || status === "degraded") await unblock(db, now);
   }
   const held = new Set(rows[0]?.held ?? []);
@@ -90,7 +82,7 @@ export async function deregister(
     update agents set status = 'draining', metadata = metadata || '{"deregistering": true}'::jsonb, updated_at = ${at}
     where id = ${agent.id}`);
   await event(ctx.db, agent.id, "deregister", { graceful, reason }, now);
-  await ctx.db.rows(sql`select pg_notify(${channel}, '')`);
+  await ctx.db.notify([["agents"]]);
   const held = await ctx.db.rows(sql`
     select * from sessions where lease_owner = ${owner(agent.id)} and status in ${States.leasedSql}`);
   if (graceful && held.length) return { status: "draining", tasks: held.length };
@@ -113,7 +105,7 @@ async function remove(db: Db, id: string, now: Date): Promise<void> {
     update agents set deleted_at = ${now.toISOString()}, status = 'offline', token_hash = null, updated_at = ${now.toISOString()}
     where id = ${id} and deleted_at is null`);
   await event(db, id, "deregistered", {}, now);
-  await db.rows(sql`select pg_notify(${channel}, '')`);
+  await db.notify([["agents"]]);
 }
 
 /**
@@ -133,5 +125,5 @@ export async function sweep(db: Db, now: Date): Promise<void> {
     returning *`);
   for (const a of lost.map(fromRow))
     await event(db, a.id, "status", { to: "offline", by: "heartbeat TTL" }, now);
-  if (lost.length) await db.rows(sql`select pg_notify(${channel}, '')`);
+  if (lost.length) await db.notify([["agents"]]);
 }
