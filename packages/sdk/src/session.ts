@@ -33,6 +33,12 @@ export const terminal: readonly Status[] = [
 ];
 /** States in which a runner holds a live lease. `waiting` is running, blocked on a person (an approval). */
 export const leased: readonly Status[] = ["running", "degraded", "waiting"];
+/**
+ * States in which a session has not ended and nobody holds it: it waits for a start, a claim or a resume.
+ * Every status is in exactly one of `terminal`, `leased` and `parked`; the server derives its SQL (CHECK
+ * constraints, partial indexes, queries) from these lists, and a test holds the database to them.
+ */
+export const parked: readonly Status[] = ["pending", "queued", "paused"];
 
 /**
  * What a person can ask of a session (POST /api/v1/sessions/{id}/<action>). Each session lists the ones its

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
 import { start } from "../src/agent/opencode/process.ts";
 import { type TestServer, serve, until } from "./harness.ts";
@@ -27,13 +26,13 @@ afterEach(() => {
 
 test("a LISTEN handler that throws is contained, and notifications keep arriving", async () => {
   const heard: string[] = [];
-  const offBad = await s.deps.db.listen("io_test", () => {
+  const offBad = await s.deps.db.listen("approval", () => {
     throw new Error("a handler's bug");
   });
-  const offGood = await s.deps.db.listen("io_test", (p) => void heard.push(p));
-  await s.deps.db.rows(sql`select pg_notify('io_test', 'one')`);
+  const offGood = await s.deps.db.listen("approval", (p) => void heard.push(p));
+  await s.deps.db.notify([["approval", "one"]]);
   await until(async () => heard.includes("one"), 5_000, "the first notification");
-  await s.deps.db.rows(sql`select pg_notify('io_test', 'two')`);
+  await s.deps.db.notify([["approval", "two"]]);
   await until(async () => heard.includes("two"), 5_000, "a notification after the failure");
   await offBad();
   await offGood();

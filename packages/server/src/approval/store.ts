@@ -8,9 +8,6 @@ import * as Sessions from "../session/store.ts";
 import type { Row } from "../session/row.ts";
 import { toIso } from "../time.ts";
 
-/** Tells the runner waiting on an approval that it was answered (payload: approval id). */
-export const channel = "io_approval";
-
 export type Kind = Approval["kind"];
 
 export function fromRow(r: Record<string, unknown>): Approval & { tenantId: string } {
@@ -123,7 +120,7 @@ export async function answer(
       type: "approval.answered",
       at: now,
       data: { approvalId: id, ...a, by },
-      notify: [[channel, id]],
+      notify: [["approval", id]],
     });
     return toPublic(fromRow(rows[0]));
   });

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { type Attention, type AttentionItem, AttentionKind, type Status } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { toIso } from "../time.ts";
+import * as States from "../session/status.ts";
 
 /**
  * A running session whose agent has logged nothing for this long is worth a look: a working coding agent
@@ -90,7 +91,7 @@ async function quiet(q: Q, tenantId: string, now: Date): Promise<Found> {
         else (select x.at from session_events x where x.session_id = s.id and x.seq = s.last_seq) end as at
       ) e
       where s.tenant_id = ${tenantId} and s.deleted_at is null
-        and ((s.status in ('running','degraded') and e.at < ${quietBefore}::timestamptz)
+        and ((s.status in ${States.workingSql} and e.at < ${quietBefore}::timestamptz)
           or (s.status = 'queued' and s.created_at < ${queuedBefore}::timestamptz and e.at < ${queuedBefore}::timestamptz))
       order by e.at, s.id limit ${limit}`),
   );

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -10,23 +10,38 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as schema from "./schema.ts";
 import { acquire } from "./lock.ts";
+import { type Note, type Topic, channel } from "./channels.ts";
+import * as Notify from "./notify.ts";
 
 export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** What a query needs: run SQL and get rows. A transaction is the same shape. */
+/** What a query needs: run SQL and get rows, and wake listeners. A transaction is the same shape. */
 export interface Q {
   orm: Orm;
   rows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  /**
+   * Wake listeners of `notes` once this write commits: an item for the select list (or `returning`) of the
+   * statement that writes, so nothing is sent when it returns no row. Outside a transaction it is the
+   * statement's one `pg_notify`; inside one, the notes join the transaction's one NOTIFY (db/notify.ts).
+   */
+  wake(notes: readonly Note[]): SQL;
+  /** Wake listeners of `notes` at commit whatever happens; outside a transaction, now. */
+  notify(notes: readonly Note[]): Promise<void>;
 }
 
 export interface Db extends Q {
   kind: "pglite" | "postgres";
   tx<T>(fn: (tx: Q) => Promise<T>): Promise<T>;
-  /** Subscribe to a NOTIFY channel; returns the unsubscribe function. */
-  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Hear the notes of one topic (db/channels.ts) from any node; returns the unsubscribe function. */
+  listen(topic: Topic, fn: (payload: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A driver: a Db whose `listen` takes a raw PostgreSQL channel, and without the notify helpers. */
+type Driver = Omit<Db, "listen" | "wake" | "notify"> & {
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+};
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 
@@ -36,26 +51,52 @@ export async function open(opts: {
   databaseUrl?: string | undefined;
   memory?: boolean;
   /** Told of what a LISTEN handler throws (instead of it escaping into the driver's socket handler). */
-  onError?: (err: unknown, channel: string) => void;
+  onError?: (err: unknown, topic: string) => void;
 }): Promise<Db> {
-  const db = await (opts.databaseUrl
+  const driver = await (opts.databaseUrl
     ? openPostgres(opts.databaseUrl)
     : openPglite(opts.dataDir, opts.memory ?? false));
-  // A handler runs inside the driver's own event handlers, where a throw is an uncaught exception: one
-  // catch here covers every listener of both drivers.
-  const listen = db.listen;
-  db.listen = (channel, fn) =>
-    listen(channel, (payload) => {
-      try {
-        fn(payload);
-      } catch (err) {
-        opts.onError?.(err, channel);
+  // One LISTEN on the one channel; each notification is split into its topics' payloads.
+  const handlers = new Map<Topic, Set<(payload: string) => void>>();
+  let listening: Promise<unknown> | null = null;
+  const hear = (text: string) => {
+    for (const [topic, payload] of Notify.decode(text))
+      for (const fn of handlers.get(topic) ?? []) {
+        // A handler runs inside the driver's own event handlers, where a throw is an uncaught exception:
+        // one catch here covers every listener of both drivers.
+        try {
+          fn(payload);
+        } catch (err) {
+          opts.onError?.(err, topic);
+        }
       }
-    });
-  return db;
+  };
+  return {
+    ...driver,
+    wake: (notes) => Notify.statement(notes),
+    notify: async (notes) => void (await driver.rows(sql`select ${Notify.statement(notes)}`)),
+    listen: async (topic, fn) => {
+      await (listening ??= driver.listen(channel, hear));
+      const set = handlers.get(topic) ?? new Set();
+      handlers.set(topic, set);
+      set.add(fn);
+      return async () => void set.delete(fn);
+    },
+  };
 }
 
-async function openPglite(dataDir: string, memory: boolean): Promise<Db> {
+/** A transaction whose notes go out in one NOTIFY just before it commits (none if it throws). */
+function transaction<T>(orm: Orm, fn: (tx: Q) => Promise<T>): Promise<T> {
+  return orm.transaction(async (t) => {
+    const run = t as unknown as Orm;
+    const c = Notify.collector((q) => run.execute(q).then((r) => (r as { rows: unknown[] }).rows as never));
+    const out = await fn({ orm: run, rows: c.rows, wake: c.wake, notify: c.notify });
+    await c.flush();
+    return out;
+  });
+}
+
+async function openPglite(dataDir: string, memory: boolean): Promise<Driver> {
   const release = memory ? () => {} : acquire(dataDir);
   try {
     const client = memory ? new PGlite() : new PGlite(path.join(dataDir, "pgdata"));
@@ -66,7 +107,7 @@ async function openPglite(dataDir: string, memory: boolean): Promise<Db> {
       kind: "pglite",
       orm,
       rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never),
-      tx: (fn) => orm.transaction((tx) => fn(wrap(tx as unknown as Orm))),
+      tx: (fn) => transaction(orm, fn),
       listen: async (channel, fn) => {
         const off = await client.listen(channel, fn);
         return () => off();
@@ -92,7 +133,7 @@ const types = {
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as never),
 };
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string): Promise<Driver> {
   // Migrations run on one connection under an advisory lock so that cluster nodes starting together
   // do not race each other.
   const mc = new pg.Client({ connectionString: url });
@@ -114,7 +155,7 @@ async function openPostgres(url: string): Promise<Db> {
     kind: "postgres",
     orm,
     rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never),
-    tx: (fn) => orm.transaction((tx) => fn(wrap(tx as unknown as Orm))),
+    tx: (fn) => transaction(orm, fn),
     listen: listener.listen,
     ping: async () => void (await pool.query("select 1")),
     close: async () => {
@@ -122,10 +163,6 @@ async function openPostgres(url: string): Promise<Db> {
       await pool.end();
     },
   };
-}
-
-function wrap(orm: Orm): Q {
-  return { orm, rows: (q) => orm.execute(q).then((r) => (r as { rows: unknown[] }).rows as never) };
 }
 
 /** One dedicated connection carries every LISTEN of this process; it reconnects if the server drops it. */

@@ -15,6 +15,7 @@ import {
   uuid,
   doublePrecision,
 } from "drizzle-orm/pg-core";
+import { checks } from "../session/status.ts";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -44,8 +45,6 @@ export const apiKeys = pgTable(
   },
   (t) => [index("api_keys_tenant").on(t.tenantId)],
 );
-
-const statuses = `'pending','queued','running','paused','degraded','waiting','completed','partially_completed','failed','timeout','stopped','cancelled','orphaned'`;
 
 export const sessions = pgTable(
   "sessions",
@@ -109,20 +108,17 @@ export const sessions = pgTable(
     taskAttempt: integer("task_attempt"),
   },
   (t) => [
-    check("sessions_status", sql.raw(`status in (${statuses})`)),
-    check("sessions_lease", sql`(status in ('running','degraded','waiting')) = (lease_owner is not null)`),
+    // Generated from the SDK's status lists (session/status.ts); the text is what the migrations hold.
+    check("sessions_status", sql.raw(checks.status)),
+    check("sessions_lease", sql.raw(checks.lease)),
     // The claim query walks this partial index in priority order.
     index("sessions_queue")
       .on(t.priority, t.createdAt)
       .where(sql`status = 'queued' and deleted_at is null`),
-    index("sessions_leased")
-      .on(t.leaseExpiresAt)
-      .where(sql`status in ('running','degraded','waiting')`),
+    index("sessions_leased").on(t.leaseExpiresAt).where(sql.raw(checks.leased)),
     index("sessions_tenant_created").on(t.tenantId, t.createdAt),
     // An agent's load is the count of live leases it holds: read at every claim.
-    index("sessions_agent_leased")
-      .on(t.agentId)
-      .where(sql`status in ('running','degraded','waiting')`),
+    index("sessions_agent_leased").on(t.agentId).where(sql.raw(checks.leased)),
     index("sessions_parent").on(t.parentId),
     // The overview's per-minute activity reads the last hour of starts and ends; the attention queue
     // reads the newest ends.

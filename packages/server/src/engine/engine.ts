@@ -118,13 +118,13 @@ export async function start(deps: Deps): Promise<Engine> {
       void pump();
     }, coalesceMs);
   };
-  const offQueue = await db.listen(Store.queueChannel, wake);
-  const offApproval = await db.listen(Approvals.channel, (id) => {
+  const offQueue = await db.listen("queue", wake);
+  const offApproval = await db.listen("approval", (id) => {
     void waiters
       .get(id)?.()
       .catch((err) => log.warn({ err, approval: id }, "reading an answer failed"));
   });
-  const offControl = await db.listen(Store.controlChannel, (id) => {
+  const offControl = await db.listen("control", (id) => {
     const run = runs.get(id);
     if (run && !run.why) stopRun(run, "control");
   });

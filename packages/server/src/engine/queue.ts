@@ -1,14 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { EventData } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
-import { channel } from "../event/log.ts";
-
-/** Wakes an agent's long-polls and streams on any node: it has an assignment waiting (payload: agent id). */
-export const taskChannel = "io_agent_tasks";
-/** Wakes routing: the registry changed, or an attempt failed (which may open a breaker). */
-export const agentsChannel = "io_agents";
+import type { Note } from "../db/channels.ts";
 import { type Policy, next } from "../session/machine.ts";
 import { type Row, fromRow, toState } from "../session/row.ts";
+import * as States from "../session/status.ts";
 
 /**
  * Lock up to `n` claimable sessions, most urgent first (priority rank, then age). `skip locked` lets every
@@ -31,7 +27,7 @@ export async function lockClaimable(tx: Q, n: number, now: Date): Promise<Row[]>
 export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded','waiting') and lease_expires_at < ${now.toISOString()}
+    where status in ${States.leasedSql} and lease_expires_at < ${now.toISOString()}
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -40,7 +36,7 @@ export async function lockExpired(tx: Q, now: Date, limit = 100): Promise<Row[]>
 export async function lockOverdue(tx: Q, now: Date, limit = 100): Promise<Row[]> {
   const rows = await tx.rows(sql`
     select * from sessions
-    where status in ('running','degraded','waiting','queued') and deadline < ${now.toISOString()} and deleted_at is null
+    where status in ${States.overdueSql} and deadline < ${now.toISOString()} and deleted_at is null
     order by tenant_id limit ${limit} for update skip locked`);
   return rows.map(fromRow);
 }
@@ -54,7 +50,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
       )})`
     : sql``;
   const rows = await tx.rows(sql`
-    select * from sessions where status in ('running','degraded','waiting')${who} order by tenant_id for update skip locked`);
+    select * from sessions where status in ${States.leasedSql}${who} order by tenant_id for update skip locked`);
   return rows.map(fromRow);
 }
 
@@ -62,7 +58,7 @@ export async function lockOwned(tx: Q, owners: string[] | null): Promise<Row[]> 
 export async function renew(q: Q, id: string, fence: number, until: Date): Promise<boolean> {
   const rows = await q.rows(sql`
     update sessions set lease_expires_at = ${until.toISOString()}
-    where id = ${id} and fence = ${fence} and status in ('running','degraded','waiting') returning id`);
+    where id = ${id} and fence = ${fence} and status in ${States.leasedSql} returning id`);
   return rows.length > 0;
 }
 
@@ -84,7 +80,8 @@ export type Decision = Pick<EventData<"session.status">, "agent" | "runnersUp" |
  * `update … from (values …)` applies them all, opens each attempt's row, bumps each tenant's event counter
  * once by its share, and inserts every `session.status` event (with the routing decision). The tenant rows
  * are thus locked only by this last statement of the claim transaction instead of from its first claim to
- * its commit, which kept appenders waiting. External agents with a waiting long-poll or stream are woken.
+ * its commit, which kept appenders waiting. Streams of the tenants, and external agents with a waiting
+ * long-poll or stream, are woken at commit.
  */
 export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): Promise<Row[]> {
   if (!claims.length) return [];
@@ -140,10 +137,10 @@ export async function claim(tx: Q, claims: Claim[], now: Date, policy: Policy): 
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
             select n.tenant_id, h.base + n.rn, n.id, n.last_seq, 'session.status', ${at}, n.event_data
             from n join h on h.id = n.tenant_id returning id)
-    select s.*, (select count(*) from ins) as events, (select count(*) from a) as attempts,
-           (select count(*) from (select pg_notify(${channel}, id::text) from h) notified) as notified,
-           (select count(*) from (select pg_notify(${taskChannel}, agent_id::text)
-                                  from (select distinct agent_id from s where lease_owner like 'agent:%') x) woke) as woke
-    from s`);
-  return claimed.map(fromRow);
+    select s.*, (select count(*) from ins) as events, (select count(*) from a) as attempts from s`);
+  const rows = claimed.map(fromRow);
+  const notes: Note[] = [...new Set(rows.map((r) => r.tenantId))].map((t) => ["events", t]);
+  for (const r of rows) if (r.lease?.owner.startsWith("agent:")) notes.push(["tasks", r.agentId!]);
+  await tx.notify(notes);
+  return rows;
 }

@@ -57,7 +57,10 @@ export interface Hub {
 export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> {
   const tenants = new Map<string, Tenant>();
   const errors = new WeakMap<Sub, (err: unknown) => void>();
-  const off = await db.listen(Events.channel, (tenantId) => void wake(tenantId));
+  // "" names no tenant (payloads dropped from an oversized NOTIFY): every tenant here reads.
+  const off = await db.listen("events", (id) =>
+    id ? void wake(id) : tenants.forEach((_, t) => void wake(t)),
+  );
   // A lost notification (a dropped LISTEN connection) only delays delivery until this poll.
   const backstop = setInterval(() => tenants.forEach((_, id) => void wake(id)), backstopMs);
 

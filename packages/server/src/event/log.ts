@@ -1,10 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Event, EventEntry } from "@orchestrator/sdk";
+import type { Note } from "../db/channels.ts";
 import type { Q } from "../db/db.ts";
 import { leaseLost } from "../error.ts";
 import { toIso } from "../time.ts";
-
-export const channel = "io_events";
 
 /** One entry to append: a registered type with its payload (sdk/events.ts), for one session. */
 export type Entry = EventEntry & {
@@ -20,8 +19,8 @@ export type Write = Entry & {
   set?: SQL[];
   /** More conditions the session row must meet (the optimistic guard of a transition). */
   guard?: SQL[];
-  /** More notifications to send at commit, as [channel, payload]. */
-  notify?: [string, string][];
+  /** More listeners to wake at commit (the tenant's `events` listeners always are). */
+  notify?: Note[];
   /** More data-modifying statements over the updated session row `s`, run as CTEs of the same statement. */
   also?: SQL[];
 };
@@ -42,7 +41,7 @@ export async function write(q: Q, e: Write): Promise<Record<string, unknown> | n
   const set = [sql`last_seq = last_seq + 1`, sql`updated_at = ${at}`, ...(e.set ?? [])];
   const guard = [...(e.guard ?? []), ...(e.fence === undefined ? [] : [sql`fence = ${e.fence}`])];
   const where = guard.length ? sql` and ${sql.join(guard, sql` and `)}` : sql``;
-  const notify = [[channel, e.tenantId], ...(e.notify ?? [])].map(([c, p]) => sql`pg_notify(${c}, ${p})`);
+  const wake = q.wake([["events", e.tenantId], ...(e.notify ?? [])]);
   const also = (e.also ?? []).map((x, i) => sql`, ${sql.raw(`also${i}`)} as (${x})`);
   const rows = await q.rows(sql`
     with s as (update sessions set ${sql.join(set, sql`, `)} where id = ${e.sessionId}${where} returning *)${sql.join(also, sql``)},
@@ -51,7 +50,7 @@ export async function write(q: Q, e: Write): Promise<Record<string, unknown> | n
          ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
                  select ${e.tenantId}, h.event_head, s.id, s.last_seq, ${e.type}, ${at}, ${JSON.stringify(e.data)}::jsonb
                  from s, h returning id)
-    select s.*, ins.id as event_id, ${sql.join(notify, sql`, `)} from s, ins`);
+    select s.*, ins.id as event_id, ${wake} from s, ins`);
   return rows[0] ?? null;
 }
 

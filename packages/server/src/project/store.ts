@@ -7,6 +7,7 @@ import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
 import { pgArray } from "../session/store.ts";
 import { type Repo, inspect } from "../workspace/worktree.ts";
+import * as States from "../session/status.ts";
 
 /** A project as the engine needs it to cut worktrees. */
 export interface Row extends Project {
@@ -101,7 +102,7 @@ export async function remove(db: Db, tenantId: string, ref: string): Promise<voi
   const rows = await db.rows(sql`
     with live as (select count(*)::int as n from sessions
                   where project_id = ${p.id} and deleted_at is null
-                    and status in ('pending','queued','running','degraded','waiting','paused')),
+                    and status in ${States.liveSql}),
     del as (delete from projects where id = ${p.id} and (select n from live) = 0 returning id)
     select (select n from live) as live, (select count(*)::int from del) as deleted`);
   const live = Number(rows[0]!.live);

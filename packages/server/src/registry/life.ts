@@ -4,15 +4,8 @@ import type { Eap } from "@orchestrator/sdk";
 import type { Db } from "../db/db.ts";
 import { fromRow as fromSession } from "../session/row.ts";
 import * as Store from "../session/store.ts";
-import {
-  type AgentRow,
-  channel,
-  effectiveStatus,
-  event,
-  fromRow,
-  leaseOwner as owner,
-  unblock,
-} from "./store.ts";
+import { type AgentRow, effectiveStatus, event, fromRow, leaseOwner as owner, unblock } from "./store.ts";
+import * as States from "../session/status.ts";
 
 /**
  * A heartbeat: store what the agent says, renew the leases of the tasks it names in `task_ids` (a task it
@@ -44,21 +37,21 @@ export async function heartbeat(
                  status = ${status}, updated_at = ${at} where id = ${agent.id} returning id),
     r as (update sessions s set lease_expires_at = ${until}
           from attempts t
-          where s.lease_owner = ${owner(agent.id)} and s.status in ('running','degraded','waiting')
+          where s.lease_owner = ${owner(agent.id)} and s.status in ${States.leasedSql}
             and t.session_id = s.id and t.round = s.retries and t.attempt = s.attempt and t.acked_at is not null
             and s.id = any(${named}::uuid[])
           returning s.id),
-    l as (select count(*)::int as n from sessions where agent_id = ${agent.id} and status in ('running','degraded','waiting')),
+    l as (select count(*)::int as n from sessions where agent_id = ${agent.id} and status in ${States.leasedSql}),
     h as (insert into agent_events (agent_id, at, type, data)
           select ${agent.id}, ${at}, 'heartbeat', jsonb_build_object('status', ${body.status}::text,
             'reportedLoad', ${body.current_load}::float8, 'tasks', ${body.tasks_in_progress}::int, 'load', l.n) from l)
     select (select array_agg(id::text) from sessions where lease_owner = ${owner(agent.id)}
-              and status in ('running','degraded','waiting')
+              and status in ${States.leasedSql}
               and id = any(${named}::uuid[])) as held,
            (select n from l) as load`);
   if (was !== status) {
     await event(db, agent.id, "status", { from: was, to: status, by: "heartbeat" }, now);
-    await db.rows(sql`select pg_notify(${channel}, '')`);
+    await db.notify([["agents"]]);
     if (status === "online" || status === "degraded") await unblock(db, now);
   }
   const held = new Set(rows[0]?.held ?? []);
@@ -89,9 +82,9 @@ export async function deregister(
     update agents set status = 'draining', metadata = metadata || '{"deregistering": true}'::jsonb, updated_at = ${at}
     where id = ${agent.id}`);
   await event(ctx.db, agent.id, "deregister", { graceful, reason }, now);
-  await ctx.db.rows(sql`select pg_notify(${channel}, '')`);
+  await ctx.db.notify([["agents"]]);
   const held = await ctx.db.rows(sql`
-    select * from sessions where lease_owner = ${owner(agent.id)} and status in ('running','degraded','waiting')`);
+    select * from sessions where lease_owner = ${owner(agent.id)} and status in ${States.leasedSql}`);
   if (graceful && held.length) return { status: "draining", tasks: held.length };
   for (const row of held.map(fromSession)) {
     await Store.transition(
@@ -112,7 +105,7 @@ async function remove(db: Db, id: string, now: Date): Promise<void> {
     update agents set deleted_at = ${now.toISOString()}, status = 'offline', token_hash = null, updated_at = ${now.toISOString()}
     where id = ${id} and deleted_at is null`);
   await event(db, id, "deregistered", {}, now);
-  await db.rows(sql`select pg_notify(${channel}, '')`);
+  await db.notify([["agents"]]);
 }
 
 /**
@@ -123,7 +116,7 @@ async function remove(db: Db, id: string, now: Date): Promise<void> {
 export async function sweep(db: Db, now: Date): Promise<void> {
   const drained = await db.rows<{ id: string }>(sql`
     select a.id from agents a where a.deleted_at is null and a.metadata->>'deregistering' = 'true'
-      and not exists (select 1 from sessions s where s.agent_id = a.id and s.status in ('running','degraded','waiting'))`);
+      and not exists (select 1 from sessions s where s.agent_id = a.id and s.status in ${States.leasedSql})`);
   for (const { id } of drained) await remove(db, String(id), now);
   const lost = await db.rows(sql`
     update agents set status = 'offline', updated_at = ${now.toISOString()}
@@ -132,5 +125,5 @@ export async function sweep(db: Db, now: Date): Promise<void> {
     returning *`);
   for (const a of lost.map(fromRow))
     await event(db, a.id, "status", { to: "offline", by: "heartbeat TTL" }, now);
-  if (lost.length) await db.rows(sql`select pg_notify(${channel}, '')`);
+  if (lost.length) await db.notify([["agents"]]);
 }

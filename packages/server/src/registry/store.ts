@@ -4,12 +4,8 @@ import type { z } from "zod";
 import type { AgentKind, AgentPatch, Eap } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
-import { pgArray, queueChannel } from "../session/store.ts";
-import { agentsChannel } from "../engine/queue.ts";
+import { pgArray } from "../session/store.ts";
 import { toIso } from "../time.ts";
-
-/** Wakes routing: the registry changed (an agent came, went, or changed its capacity or capabilities). */
-export const channel = agentsChannel;
 
 export interface AgentRow {
   id: string;
@@ -119,7 +115,7 @@ export async function syncBuiltins(db: Db, list: Builtin[], now: Date): Promise<
       update agents set status = 'offline', updated_at = ${at}
       where tenant_id is null and kind in ('opencode','scripted') and status <> 'offline'
         ${ids.length ? sql`and id not in (${sql.join(ids, sql`, `)})` : sql``}`);
-    await tx.rows(sql`select pg_notify(${channel}, '')`);
+    await tx.notify([["agents"]]);
   });
 }
 
@@ -218,7 +214,7 @@ export async function insert(
         returning *),
       e as (insert into agent_events (agent_id, at, type, data)
             select id, ${at}, 'registered', ${JSON.stringify({ version: a.version, mode: a.mode, kind: a.kind })}::jsonb from a)
-      select a.*, pg_notify(${channel}, '') from a`);
+      select a.*, ${db.wake([["agents"]])} from a`);
     await unblock(db, now);
     return fromRow(rows[0]!);
   } catch (err) {
@@ -242,7 +238,7 @@ export async function unblock(q: Q, now: Date): Promise<void> {
   await q.rows(sql`
     with u as (update sessions set run_after = null
                where status = 'queued' and queue_reason is not null and run_after > ${now.toISOString()} returning id)
-    select pg_notify(${queueChannel}, '') from (select 1 from u limit 1) x`);
+    select ${q.wake([["queue"]])} from (select 1 from u limit 1) x`);
 }
 
 export async function event(q: Q, agentId: string, type: string, data: object, now: Date): Promise<void> {
@@ -263,7 +259,7 @@ export async function patch(
   if (p.capacity !== undefined) sets.push(sql`capacity = ${p.capacity}`);
   if (p.status) sets.push(sql`status = ${p.status}`);
   const rows = await db.rows(sql`
-    update agents set ${sql.join(sets, sql`, `)} where id = ${agent.id} returning *, pg_notify(${channel}, '')`);
+    update agents set ${sql.join(sets, sql`, `)} where id = ${agent.id} returning *, ${db.wake([["agents"]])}`);
   if (p.status && p.status !== agent.status)
     await event(db, agent.id, "status", { from: agent.status, to: p.status }, now);
   await unblock(db, now);

@@ -4,6 +4,7 @@ import type { Q } from "../db/db.ts";
 import { type Outcome, type Policy, replay } from "../routing/breaker.ts";
 import { type Candidate, internal, loadLevel, smoothed, tier } from "../routing/score.ts";
 import { type AgentRow, effectiveStatus, fromRow } from "./store.ts";
+import * as States from "../session/status.ts";
 
 interface Recent extends Outcome {
   type: string;
@@ -21,7 +22,7 @@ export async function loads(q: Q, ids?: string[]): Promise<Map<string, number>> 
   if (ids && !ids.length) return new Map();
   const rows = await q.rows<{ agent_id: string; n: number }>(sql`
     select agent_id, count(*)::int as n from sessions
-    where status in ('running','degraded','waiting') and agent_id is not null${only} group by agent_id`);
+    where status in ${States.leasedSql} and agent_id is not null${only} group by agent_id`);
   return new Map(rows.map((r) => [String(r.agent_id), Number(r.n)]));
 }
 

@@ -4,7 +4,7 @@ import * as Log from "../event/log.ts";
 import * as Queue from "../engine/queue.ts";
 import type { Policy as Machine } from "../session/machine.ts";
 import type { Row } from "../session/row.ts";
-import { channel as registryChannel, type AgentRow, leaseOwner } from "../registry/store.ts";
+import { type AgentRow, leaseOwner } from "../registry/store.ts";
 import { candidates, loads } from "../registry/view.ts";
 import { type Policy as Breakers, policy as breakerDefaults } from "./breaker.ts";
 import { type Candidate, type Need, type Scored, assign, internal, rank, room } from "./score.ts";
@@ -42,7 +42,7 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
   // Bumped by every registry change: a read that a change overtook is used once but not cached, and the
   // sessions it found no agent for are not put aside (the change may be the agent they need).
   let gen = 0;
-  const off = await db.listen(registryChannel, () => {
+  const off = await db.listen("agents", () => {
     gen++;
     cache = null;
   });

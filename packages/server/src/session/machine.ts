@@ -1,4 +1,5 @@
 import { Action, type Status } from "@orchestrator/sdk";
+import { isLeased } from "./status.ts";
 
 /**
  * The session state machine: one pure function over one table.
@@ -76,8 +77,6 @@ export interface Policy {
   retryCapMs: number;
 }
 
-const leasedStates = ["running", "degraded", "waiting"] as const;
-
 const table: Record<Status, EventType[]> = {
   pending: ["start", "cancel"],
   queued: ["claim", "timeout", "pause", "cancel"],
@@ -104,7 +103,7 @@ export const allowed = (status: Status): EventType[] => table[status];
  */
 export const actions = (status: Status): Action[] => Action.options.filter((a) => table[status].includes(a));
 
-export const isLeased = (status: Status): boolean => (leasedStates as readonly string[]).includes(status);
+export { isLeased };
 
 /** Exponential backoff before attempt `attempt + 1`: base · 2^(attempt−1), capped. */
 export function backoff(attempt: number, policy: Policy): number {

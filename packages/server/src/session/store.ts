@@ -8,12 +8,8 @@ import * as Log from "../event/log.ts";
 import { type Event, Invalid, type Patch, type Policy, allowed, isLeased, next } from "./machine.ts";
 import { type Row, fromRow, toState } from "./row.ts";
 import * as Cursor from "./cursor.ts";
-import { agentsChannel } from "../engine/queue.ts";
-
-/** Wakes engines: a session became claimable. */
-export const queueChannel = "io_queue";
-/** Tells the runner of a session that someone else moved it out of its lease (payload: session id). */
-export const controlChannel = "io_control";
+import * as States from "./status.ts";
+import type { Note } from "../db/channels.ts";
 
 export interface Ctx {
   db: Db;
@@ -32,7 +28,7 @@ export async function create(
   const status = input.hold ? "pending" : "queued";
   if (input.parentId) await get(ctx.db, tenantId, input.parentId, "parentId");
   const data = JSON.stringify({ status, title: input.title });
-  const notify = status === "queued" ? sql`, pg_notify(${queueChannel}, '')` : sql``;
+  const notes: Note[] = [["events", tenantId], ...(status === "queued" ? [["queue"] as const] : [])];
   // Row, first event and wake-ups in one statement (see event/log.ts for why the tenant row is bumped).
   const rows = await ctx.db.rows(sql`
     with s as (
@@ -47,7 +43,7 @@ export async function create(
     h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
             select ${tenantId}, h.event_head, s.id, 1, 'session.created', ${now}, ${data}::jsonb from s, h returning id)
-    select s.*, pg_notify(${Log.channel}, ${tenantId})${notify} from s, ins`);
+    select s.*, ${ctx.db.wake(notes)} from s, ins`);
   return fromRow(rows[0]!);
 }
 
@@ -68,7 +64,7 @@ export async function get(q: Q, tenantId: string, id: string, field = "id"): Pro
 export async function settle(ctx: Ctx, tenantId: string, id?: string): Promise<void> {
   const rows = await ctx.db.rows(sql`
     select * from sessions where tenant_id = ${tenantId}${id ? sql` and id = ${id}` : sql``}
-      and status in ('running','degraded','waiting') and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
+      and status in ${States.leasedSql} and lease_expires_at < ${ctx.now().toISOString()} limit 100`);
   for (const row of rows.map(fromRow)) {
     try {
       await transition(ctx, row.id, { type: "expire" }, { known: row, reason: "lease expired" });
@@ -241,16 +237,14 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
     });
   }
   const reason = opts.reason ?? ("reason" in event ? event.reason : undefined);
-  const notify: [string, string][] = [];
+  const notify: Note[] = [];
   // Queued work to claim, or a slot freed: a session leaving its lease frees its agent's capacity (an
   // external agent's finished task, say), so waiting sessions are looked at now, not at the next poll.
-  if (patch.status === "queued" || (isLeased(row.status) && !isLeased(patch.status)))
-    notify.push([queueChannel, ""]);
+  if (patch.status === "queued" || (isLeased(row.status) && !isLeased(patch.status))) notify.push(["queue"]);
   // Someone other than the runner moved a leased session: tell the runner to stop now.
-  if (isLeased(row.status) && opts.fence === undefined) notify.push([controlChannel, row.id]);
+  if (isLeased(row.status) && opts.fence === undefined) notify.push(["control", row.id]);
   // A failed attempt may open its agent's breaker: routing reads the registry again.
-  if (isLeased(row.status) && ["fail", "expire", "timeout"].includes(event.type))
-    notify.push([agentsChannel, ""]);
+  if (isLeased(row.status) && ["fail", "expire", "timeout"].includes(event.type)) notify.push(["agents"]);
   const after = await Log.write(q, {
     tenantId: row.tenantId,
     sessionId: row.id,

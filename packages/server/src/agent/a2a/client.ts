@@ -44,7 +44,9 @@ export function a2a(config: Config, db: Db, base: () => string | null): Agent {
   // Notifications arrive at any node (POST /api/v1/a2a/push/:session); NOTIFY brings them to the run.
   const woken = new Map<string, () => void>();
   let listening: Promise<unknown> | null = null;
-  const listen = () => (listening ??= db.listen(pushChannel, (payload) => woken.get(payload)?.()));
+  // "" names no run (payloads dropped from an oversized NOTIFY): every waiting run asks its agent.
+  const listen = () =>
+    (listening ??= db.listen("a2a_push", (p) => (p ? woken.get(p)?.() : woken.forEach((wake) => wake()))));
 
   async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
     const json = input.target?.card as Record<string, unknown> | undefined;
@@ -153,8 +155,6 @@ export function a2a(config: Config, db: Db, base: () => string | null): Agent {
     health: async () => ({ ok: true }),
   };
 }
-
-export const pushChannel = "io_a2a_push";
 
 /** Wait `ms`, or less when woken or aborted. */
 function nap(ms: number, signal: AbortSignal, onWake: (w: () => void) => void): Promise<void> {

@@ -10,13 +10,11 @@ import {
 import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
 import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
 import { unstorable } from "@orchestrator/sdk";
-import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { App, Deps, Env } from "../../api/deps.ts";
 import { handler, TenantUser } from "./server.ts";
 import { card, legacyCard, rpcPath } from "./card.ts";
 import * as Push from "./push.ts";
-import { pushChannel } from "./client.ts";
 
 /**
  * A2A over JSON-RPC at /api/v1/a2a (API key auth like the rest of the API), and the Agent Card at
@@ -45,7 +43,7 @@ export function routes(app: App, deps: Deps): void {
     const token = c.req.header("x-a2a-notification-token") ?? "";
     if (!/^[0-9a-f-]{36}$/i.test(session) || !/^[0-9a-f]{32}$/.test(token))
       return c.json({ error: { code: "unauthorized", message: "unknown task or token" } }, 401);
-    await deps.db.rows(sql`select pg_notify(${pushChannel}, ${`${session}:${token}`})`);
+    await deps.db.notify([["a2a_push", `${session}:${token}`]]);
     return c.body(null, 204);
   });
 

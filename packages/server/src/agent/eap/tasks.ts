@@ -7,6 +7,7 @@ import { record } from "../../session/record.ts";
 import { type Row, fromRow } from "../../session/row.ts";
 import * as Store from "../../session/store.ts";
 import { type AgentRow, leaseOwner as owner } from "../../registry/store.ts";
+import * as States from "../../session/status.ts";
 
 /** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
 export function assignment(row: Row): Eap.Assignment {
@@ -48,7 +49,7 @@ export async function take(db: Db, agent: AgentRow, now: Date): Promise<Row | nu
   const rows = await db.rows(sql`
     with pick as (
       select a.session_id, a.round, a.attempt from attempts a join sessions s on s.id = a.session_id
-      where s.lease_owner = ${owner(agent.id)} and s.status in ('running','degraded','waiting')
+      where s.lease_owner = ${owner(agent.id)} and s.status in ${States.leasedSql}
         and a.round = s.retries and a.attempt = s.attempt and a.acked_at is null
       order by s.priority, s.created_at limit 1
       for update of a skip locked),
@@ -110,7 +111,7 @@ async function renew(ctx: Store.Ctx, agent: AgentRow, row: Row): Promise<void> {
   const until = new Date(ctx.now().getTime() + agent.heartbeatTtlMs).toISOString();
   await ctx.db.rows(sql`
     update sessions set lease_expires_at = greatest(lease_expires_at, ${until}::timestamptz)
-    where id = ${row.id} and fence = ${row.fence} and status in ('running','degraded','waiting')`);
+    where id = ${row.id} and fence = ${row.fence} and status in ${States.leasedSql}`);
 }
 
 /** The result of an attempt: idempotent by task and attempt; refused once the attempt is not the agent's. */

@@ -1,5 +1,4 @@
 import type { Db } from "../../db/db.ts";
-import { taskChannel } from "../../engine/queue.ts";
 import type { AgentRow } from "../../registry/store.ts";
 import type { Row } from "../../session/row.ts";
 import { take } from "./tasks.ts";
@@ -18,7 +17,8 @@ export async function create(db: Db, now: () => Date): Promise<Waiters> {
   const wake = (agentId: string) => {
     for (const fn of waiting.get(agentId) ?? []) fn();
   };
-  const off = await db.listen(taskChannel, wake);
+  // "" names no agent (payloads dropped from an oversized NOTIFY): every waiting agent looks.
+  const off = await db.listen("tasks", (id) => (id ? wake(id) : waiting.forEach((_, a) => wake(a))));
   const next = async (agent: AgentRow, ms: number, signal?: AbortSignal) => {
     const end = Date.now() + ms;
     for (;;) {

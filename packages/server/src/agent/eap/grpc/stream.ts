@@ -1,16 +1,16 @@
 import * as grpc from "@grpc/grpc-js";
-import { Eap, Pb } from "@orchestrator/sdk";
+import { Eap, Pb, type Status } from "@orchestrator/sdk";
 import type { Deps } from "../../../api/deps.ts";
 import { AppError } from "../../../error.ts";
 import type { Subscription } from "../../../event/hub.ts";
 import { type AgentRow, leaseOwner } from "../../../registry/store.ts";
 import * as Life from "../../../registry/life.ts";
+import { isLeased } from "../../../session/status.ts";
 import * as Tasks from "../tasks.ts";
 import type { Waiters } from "../waiters.ts";
 import { agentOf, parse, toStatus } from "./call.ts";
 
 type Msg = Record<string, unknown>;
-const live = new Set(["running", "degraded", "waiting"]);
 
 /**
  * One agent connection. Out: assignments as they are routed to the agent (the claim's NOTIFY wakes the
@@ -52,7 +52,7 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
             .filter((e) => delivered.has(e.sessionId))
             .filter((e) => {
               const d = e.data;
-              return !live.has(d.to) || (d.event === "claim" && d.owner !== leaseOwner(agent.id));
+              return !isLeased(d.to) || (d.event === "claim" && d.owner !== leaseOwner(agent.id));
             })
             .map((e) => e.sessionId);
           for (const id of gone) delivered.delete(id);
