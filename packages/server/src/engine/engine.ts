@@ -14,6 +14,7 @@ import type { Row } from "../session/row.ts";
 import * as Queue from "./queue.ts";
 import { record } from "../session/record.ts";
 import * as Routing from "../routing/route.ts";
+import * as Opencode from "../agent/opencode/name.ts";
 
 export interface Deps {
   db: Db;
@@ -220,7 +221,7 @@ export async function start(deps: Deps): Promise<Engine> {
           `agent ${record?.name ?? row.agentId} (${record?.kind ?? "unknown kind"}) cannot run on node ${config.nodeId}`,
           "agent_missing",
         );
-      await drive(run, agent, record!.kind === "opencode" ? record!.name : row.profile, record!);
+      await drive(run, agent, Opencode.profileOf(record!, row.profile), record!);
     } catch (err) {
       await conclude(run, err);
     } finally {
