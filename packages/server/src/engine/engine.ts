@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { type Answer, type Approval, storable } from "@orchestrator/sdk";
-import { type Agent, type Ask, Fatal, type Registry, RetryAfter, type RunInput } from "../agent/agent.ts";
+import { type Agent, type Ask, Fatal, type Registry, RetryAfter } from "../agent/agent.ts";
 import * as Approvals from "../approval/store.ts";
 import * as Projects from "../project/store.ts";
 import { AppError } from "../error.ts";
@@ -15,6 +15,7 @@ import * as Queue from "./queue.ts";
 import { record } from "../session/record.ts";
 import * as Routing from "../routing/route.ts";
 import * as Opencode from "../agent/opencode/name.ts";
+import * as Input from "../agent/input.ts";
 
 export interface Deps {
   db: Db;
@@ -249,19 +250,12 @@ export async function start(deps: Deps): Promise<Engine> {
     const project = row.projectId
       ? await Projects.get(db, row.tenantId, row.projectId).catch(() => null)
       : null;
-    const input: RunInput = {
-      sessionId: row.id,
-      title: row.title,
-      prompt: row.prompt,
-      attempt: row.attempt,
-      checkpoint: row.checkpoint?.data ?? null,
-      workspace: row.workspace,
+    const input = Input.run(row, {
       project,
       profile,
-      metadata: row.metadata,
       target: { id: target.id, name: target.name, endpoint: target.endpoint, card: target.card },
       ask: (q) => ask(run, q),
-    };
+    });
     for await (const said of agent.run(input, run.abort.signal)) {
       // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.
       const ev = storable(said);
