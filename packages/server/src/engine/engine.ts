@@ -86,7 +86,7 @@ export async function start(deps: Deps): Promise<Engine> {
   loop.poke();
 
   function launch(row: Row): void {
-    const run = Runs.create(row);
+    const run = Runs.create(row, clock.now());
     runs.set(row.id, run);
     metrics.running.set(runs.size);
     run.done = Runs.execute(ctx, run).finally(() => {

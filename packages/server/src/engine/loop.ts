@@ -47,7 +47,7 @@ export async function start(o: Opts): Promise<Loop> {
   let stopping = false;
   let claiming = false;
   let again = false;
-  let tick = Date.now();
+  let tick = clock.now().getTime();
 
   const pump = async (): Promise<void> => {
     if (claiming) return void (again = true);
@@ -62,7 +62,7 @@ export async function start(o: Opts): Promise<Loop> {
         // A full batch may have left more behind: go again (an empty pass ends the loop).
         if ((mine.length === room && room > 0) || handed) again = true;
       } while (again && !stopping);
-      tick = Date.now();
+      tick = clock.now().getTime();
     } catch (err) {
       log.error({ err }, "claim failed");
     } finally {

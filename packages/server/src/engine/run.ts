@@ -34,14 +34,14 @@ export interface Ctx {
   waiters: Waiters;
 }
 
-export function create(row: Row): Run {
+export function create(row: Row, now: Date): Run {
   return {
     row,
     fence: row.fence,
     abort: new AbortController(),
     why: null,
     done: Promise.resolve(),
-    lastEvent: Date.now(),
+    lastEvent: now.getTime(),
     waiting: 0,
   };
 }
@@ -61,7 +61,8 @@ export async function execute(ctx: Ctx, run: Run): Promise<void> {
   const agent = target ? deps.agents.get(target.kind) : undefined;
   const heartbeat = setInterval(() => void renew(ctx, run), cfg.heartbeatMs);
   const watchdog = setInterval(
-    () => !run.waiting && Date.now() - run.lastEvent > cfg.stallMs && !run.why && stop(run, "stalled"),
+    () =>
+      !run.waiting && clock.now().getTime() - run.lastEvent > cfg.stallMs && !run.why && stop(run, "stalled"),
     Math.max(50, Math.min(cfg.stallMs / 4, 10_000)),
   );
   const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
@@ -113,7 +114,7 @@ async function drive(
   for await (const said of agent.run(input, run.abort.signal)) {
     // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.
     const ev = storable(said);
-    run.lastEvent = Date.now();
+    run.lastEvent = deps.clock.now().getTime();
     run.abort.signal.throwIfAborted();
     if (ev.type === "alive") continue;
     if (ev.type === "result") {

@@ -72,7 +72,7 @@ export async function ask(ctx: Ctx, run: Run, q: Ask): Promise<Answer> {
     return answered.answer!;
   } finally {
     run.waiting--;
-    run.lastEvent = Date.now();
+    run.lastEvent = clock.now().getTime();
     if (!run.waiting && run.row.status === "waiting" && !signal.aborted) {
       run.row = await Store.transition(
         store,
