@@ -16,6 +16,7 @@ import type { Agent } from "./agent/agent.ts";
 import { scripted } from "./agent/scripted/scripted.ts";
 import * as Opencode from "./agent/opencode/agent.ts";
 import * as OpencodePool from "./agent/opencode/pool.ts";
+import * as OpencodeName from "./agent/opencode/name.ts";
 import * as Worktrees from "./workspace/worktree.ts";
 import * as Retention from "./workspace/retention.ts";
 import * as Profiles from "./agent/opencode/profile.ts";
@@ -67,11 +68,11 @@ function builtins(agents: Map<string, Agent>, profiles: Catalog, config: Config)
       capabilities: ["scripted"],
       capacity: config.engine.concurrency,
     });
-  if (agents.has("opencode"))
+  if (agents.has(OpencodeName.kind))
     for (const p of profiles.all())
       out.push({
-        name: p.name,
-        kind: "opencode",
+        name: OpencodeName.agentOf(p.name),
+        kind: OpencodeName.kind,
         label: p.label ?? `OpenCode profile ${p.name}`,
         description: `OpenCode (${p.agent} agent) on ${p.model}, in a git worktree of its own`,
         capabilities: [...new Set(["workspace", ...p.capabilities])],

@@ -26,7 +26,7 @@ export function routes(app: App, deps: Deps): void {
       checks.database = { ok: false, detail: (err as Error).message };
     }
     if (deps.engine) {
-      const age = Date.now() - deps.engine.lastTick();
+      const age = deps.clock.now().getTime() - deps.engine.lastTick();
       const limit = deps.config.engine.pollMs * 3 + 5000;
       checks.engine =
         age <= limit

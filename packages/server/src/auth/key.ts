@@ -49,37 +49,37 @@ const cacheMs = 5_000;
 const cache = new Map<string, { principal: Principal; until: number }>();
 
 /** The principal for a presented key, or null. The comparison takes the same time wherever it differs. */
-export async function verify(q: Q, presented: string): Promise<Principal | null> {
+export async function verify(q: Q, presented: string, now: Date): Promise<Principal | null> {
   const m = /^io_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(presented);
   if (!m) return null;
   const id = hash(presented);
   const hit = cache.get(id);
-  if (hit && hit.until > Date.now()) return hit.principal;
-  const principal = await lookup(q, m[1]!, m[2]!);
+  if (hit && hit.until > now.getTime()) return hit.principal;
+  const principal = await lookup(q, m[1]!, m[2]!, now);
   if (principal) {
     if (cache.size > 10_000) cache.clear();
-    cache.set(id, { principal, until: Date.now() + cacheMs });
+    cache.set(id, { principal, until: now.getTime() + cacheMs });
   } else {
     cache.delete(id);
   }
   return principal;
 }
 
-async function lookup(q: Q, prefix: string, secret: string): Promise<Principal | null> {
+async function lookup(q: Q, prefix: string, secret: string, now: Date): Promise<Principal | null> {
   const rows = await q.rows<{ id: string; tenant_id: string; hash: string; role: Role }>(sql`
     select id, tenant_id, hash, role from api_keys where prefix = ${prefix} and revoked_at is null`);
   const row = rows[0];
   const expected = Buffer.from(row?.hash ?? "0".repeat(64), "hex");
   const actual = Buffer.from(hash(secret), "hex");
   if (!timingSafeEqual(expected, actual) || !row) return null;
-  await touch(q, String(row.id));
+  await touch(q, String(row.id), now);
   return { tenantId: String(row.tenant_id), keyId: String(row.id), role: row.role };
 }
 
 // last_used_at is written at most once a minute per key, so reads do not each cost a write.
 const touched = new Map<string, number>();
-async function touch(q: Q, id: string): Promise<void> {
-  const now = Date.now();
+async function touch(q: Q, id: string, at: Date): Promise<void> {
+  const now = at.getTime();
   if (now - (touched.get(id) ?? 0) < 60_000) return;
   touched.set(id, now);
   await q.rows(sql`update api_keys set last_used_at = now() where id = ${id}`);

@@ -24,7 +24,7 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
     const presented = presentedKey(c);
     if (!presented)
       throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
-    const principal = await verify(deps.db, presented.trim());
+    const principal = await verify(deps.db, presented.trim(), deps.clock.now());
     if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
     if (principal.role === "viewer" && !["GET", "HEAD"].includes(c.req.method)) {
       throw new AppError("forbidden", "this key is read-only (role viewer)");

@@ -7,6 +7,7 @@ import type { Db } from "../db/db.ts";
 import { AppError } from "../error.ts";
 import * as Log from "../event/log.ts";
 import * as Sessions from "../session/store.ts";
+import * as Submit from "../session/submit.ts";
 import type { Row } from "../session/row.ts";
 import * as Projects from "../project/store.ts";
 import { type Project, createAt, currentBranch, open, reset, rootFor } from "../workspace/worktree.ts";
@@ -119,7 +120,7 @@ export async function fork(
   const point = await find(ctx.db, tenantId, id, seq);
   if (!s.workspace) throw new AppError("conflict", `session ${id} has no workspace to fork`);
   const project = await projectOf(ctx.db, s);
-  const child = await Sessions.create(ctx, tenantId, {
+  const child = await Submit.create(ctx, tenantId, {
     title: input.title ?? `${s.title} (fork)`,
     prompt: input.prompt ?? s.prompt,
     type: s.type,

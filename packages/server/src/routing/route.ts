@@ -6,6 +6,7 @@ import type { Policy as Machine } from "../session/machine.ts";
 import type { Row } from "../session/row.ts";
 import { type AgentRow, leaseOwner } from "../registry/store.ts";
 import { candidates, loads } from "../registry/view.ts";
+import * as Opencode from "../agent/opencode/name.ts";
 import { type Policy as Breakers, policy as breakerDefaults } from "./breaker.ts";
 import { type Candidate, type Need, type Scored, assign, internal, rank, room } from "./score.ts";
 
@@ -130,13 +131,7 @@ export async function router(db: Db, opts: Opts): Promise<Router> {
 /** What a session asks of routing, read from its row. */
 export function need(row: Row, defaultProfile: string): Need {
   const capabilities = [...new Set([...row.capabilities, ...(row.workspace ? ["workspace"] : [])])];
-  // "opencode" is the kind, not a name: the session's profile names the OpenCode agent.
-  const pin =
-    row.agent === "opencode"
-      ? { name: row.profile ?? defaultProfile, kind: "opencode" as const }
-      : row.agent
-        ? { name: row.agent }
-        : null;
+  const pin = Opencode.pin(row.agent, row.profile, defaultProfile);
   return {
     tenantId: row.tenantId,
     type: row.type,

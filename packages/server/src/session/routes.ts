@@ -16,14 +16,11 @@ import { AppError } from "../error.ts";
 import type { App, Deps } from "../api/deps.ts";
 import * as Events from "../event/log.ts";
 import type { Event } from "./machine.ts";
-import { type Row, toPublic } from "./row.ts";
+import { toPublic } from "./row.ts";
 import * as Store from "./store.ts";
 import * as Bulk from "./bulk.ts";
+import { submit } from "./submit.ts";
 import { stats } from "./stats.ts";
-import * as Projects from "../project/store.ts";
-import * as Agents from "../registry/store.ts";
-import { checkBase } from "../workspace/worktree.ts";
-import * as Repos from "../tenant/repos.ts";
 import { sse } from "../event/stream.ts";
 import { validation } from "../api/errors.ts";
 import { body, errors, json } from "../api/doc.ts";
@@ -231,35 +228,6 @@ export function routes(app: App, deps: Deps): void {
   );
 }
 
-/**
- * Create a session as a client asked for it (REST, A2A): check the agent pin, project or workspace, and fill
- * in the old defaults when nothing is asked of routing. Errors name fields under `body.`.
- */
-export async function submit(deps: Deps, tenantId: string, input: z.output<typeof Create>): Promise<Row> {
-  if (input.agent && input.agent !== "opencode") await Agents.byName(deps.db, tenantId, input.agent);
-  if (input.project && input.workspace)
-    throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
-      issues: [{ path: "body.project", message: "conflicts with workspace" }],
-    });
-  const project = input.project ? await Projects.get(deps.db, tenantId, input.project, "body.project") : null;
-  const workspace = project
-    ? { repo: project.path, ref: project.baseBranch }
-    : input.workspace && (await checkWorkspace(deps, tenantId, input.workspace));
-  // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
-  const agent =
-    input.agent ??
-    (input.profile ? "opencode" : input.capabilities.length ? undefined : defaultAgent(deps, workspace));
-  // Coding sessions always carry their profile, so a later change of the default cannot change them.
-  const profile = agent === "opencode" ? deps.profiles.get(input.profile).name : input.profile;
-  return Store.create(deps.store, tenantId, {
-    ...input,
-    workspace,
-    agent,
-    profile,
-    projectId: project?.id ?? null,
-  });
-}
-
 /** An optional JSON body: empty means {}; anything else must parse and validate. */
 async function optional<T extends z.ZodType>(
   req: { text(): Promise<string> },
@@ -278,37 +246,4 @@ async function optional<T extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validation("json", parsed.error);
   return parsed.data;
-}
-
-/**
- * A session that names no agent, profile or capability: with a workspace it goes to OpenCode's default
- * profile, without one to the scripted test agent. Naming capabilities lets routing choose.
- */
-function defaultAgent(deps: Deps, workspace: unknown): string {
-  const name = workspace ? "opencode" : "scripted";
-  if (deps.agents.has(name)) return name;
-  const names = [...deps.agents.keys()];
-  if (names.length === 1) return names[0]!;
-  throw new AppError("validation_failed", `body.agent: required (registered: ${names.join(", ")})`, {
-    issues: [{ path: "body.agent", message: "required" }],
-  });
-}
-
-/**
- * Say now, not minutes later from a failed run, that the repository cannot be worked on. The base is
- * pinned to the branch checked out now when none is named, so that a retry cuts from the same branch.
- */
-async function checkWorkspace(
-  deps: Deps,
-  tenantId: string,
-  workspace: { repo: string; ref?: string | undefined },
-) {
-  const repo = await Repos.take(deps, tenantId, workspace.repo, workspace.ref, {
-    path: "body.workspace.repo",
-    branch: "body.workspace.ref",
-  });
-  await checkBase({ path: repo.path, baseBranch: repo.base }, repo.branch);
-  // The real path, checked and claimed now: a run works on this very directory, wherever a symlink
-  // named in the request points later.
-  return { ...workspace, repo: repo.path, ref: repo.base };
 }

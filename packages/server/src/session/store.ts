@@ -17,9 +17,12 @@ export interface Ctx {
   policy: Policy;
 }
 
-/** Create a session from validated input (the schema's output, defaults applied). */
+/**
+ * Insert a session from resolved input (the schema's output, defaults applied), on `ctx.db`: the database
+ * or a transaction. Sessions are created through session/submit.ts, which resolves what a client asks for.
+ */
 export async function create(
-  ctx: Ctx,
+  ctx: Pick<Ctx, "now"> & { db: Q },
   tenantId: string,
   input: z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown },
 ): Promise<Row> {

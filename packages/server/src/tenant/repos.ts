@@ -13,7 +13,8 @@ import { defaultName } from "./tenant.ts";
  */
 export interface Deps {
   config: Pick<Config, "repoRoots" | "tenants">;
-  db: Db;
+  /** The database, or the caller's transaction (a session submitted with the caller's own writes). */
+  db: Q;
   defaultTenant: string;
 }
 
@@ -77,8 +78,10 @@ async function foreign(q: Q, tenantId: string, real: string): Promise<boolean> {
  * primary key alone would let two tenants claim nested paths at once, so claims take turns on a table
  * lock (share row exclusive: it excludes itself and writes, not reads), held to the end of the claim.
  */
-export async function claim(db: Db, tenantId: string, real: string): Promise<boolean> {
-  return db.tx(async (tx) => {
+export async function claim(q: Q, tenantId: string, real: string): Promise<boolean> {
+  // In the caller's transaction the lock is held to its commit; on the database, to the end of this one.
+  const within = <T>(fn: (tx: Q) => Promise<T>) => ("tx" in q ? (q as Db).tx(fn) : fn(q));
+  return within(async (tx) => {
     await tx.rows(sql`lock table repositories in share row exclusive mode`);
     if (await foreign(tx, tenantId, real)) return false;
     // A row comes back when the path is new or already the tenant's, none when another tenant holds it.

@@ -22,7 +22,7 @@ import type { Deps } from "../../api/deps.ts";
 import { AppError } from "../../error.ts";
 import type { Row } from "../../session/row.ts";
 import * as Store from "../../session/store.ts";
-import { submit } from "../../session/routes.ts";
+import { submit } from "../../session/submit.ts";
 import { follow } from "./follow.ts";
 import * as Push from "./push.ts";
 import { list } from "./list.ts";

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { Eap } from "@orchestrator/sdk";
 import type { Deps } from "../../api/deps.ts";
+import type { Clock } from "../../clock.ts";
 import { AppError } from "../../error.ts";
 import * as Guard from "../../net/guard.ts";
 import * as Registry from "../../registry/store.ts";
@@ -17,7 +18,7 @@ export function registrar(deps: Deps): Register {
   const known = made.get(deps);
   if (known) return known;
   const allow = Guard.allowlist(deps.config.agents.allowHosts);
-  const limit = rateLimit(deps.config.agents.registerPerMinute);
+  const limit = rateLimit(deps.config.agents.registerPerMinute, deps.clock);
   const cfg = deps.config.agents;
   const register: Register = async (tenantId, input) => {
     limit(tenantId);
@@ -44,10 +45,10 @@ export function registrar(deps: Deps): Register {
 }
 
 /** Registrations per tenant in a sliding minute, on this node. */
-function rateLimit(perMinute: number): (tenantId: string) => void {
+function rateLimit(perMinute: number, clock: Clock): (tenantId: string) => void {
   const seen = new Map<string, number[]>();
   return (tenantId) => {
-    const now = Date.now();
+    const now = clock.now().getTime();
     const recent = (seen.get(tenantId) ?? []).filter((t) => now - t < 60_000);
     if (recent.length >= perMinute)
       throw new AppError(

@@ -6,23 +6,25 @@ import { AppError } from "../../error.ts";
 import { record } from "../../session/record.ts";
 import { type Row, fromRow } from "../../session/row.ts";
 import * as Store from "../../session/store.ts";
+import { work } from "../input.ts";
 import { type AgentRow, leaseOwner as owner } from "../../registry/store.ts";
 import * as States from "../../session/status.ts";
 
 /** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
 export function assignment(row: Row): Eap.Assignment {
+  const w = work(row);
   return {
     protocol_version: Eap.protocolVersion,
-    task_id: row.id,
-    attempt: row.attempt,
-    session_id: row.id,
-    task_type: row.type,
-    title: row.title,
-    input_data: row.prompt,
-    requirements: row.capabilities,
-    context: { workspace: row.workspace, metadata: row.metadata, checkpoint: row.checkpoint?.data ?? null },
-    timeout_seconds: row.maxDurationSec,
-    deadline: row.deadline,
+    task_id: w.sessionId,
+    attempt: w.attempt,
+    session_id: w.sessionId,
+    task_type: w.type,
+    title: w.title,
+    input_data: w.prompt,
+    requirements: w.capabilities,
+    context: { workspace: w.workspace, metadata: w.metadata, checkpoint: w.checkpoint },
+    timeout_seconds: w.maxDurationSec,
+    deadline: w.deadline,
   };
 }
 

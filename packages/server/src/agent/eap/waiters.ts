@@ -20,7 +20,7 @@ export async function create(db: Db, now: () => Date): Promise<Waiters> {
   // "" names no agent (payloads dropped from an oversized NOTIFY): every waiting agent looks.
   const off = await db.listen("tasks", (id) => (id ? wake(id) : waiting.forEach((_, a) => wake(a))));
   const next = async (agent: AgentRow, ms: number, signal?: AbortSignal) => {
-    const end = Date.now() + ms;
+    const end = now().getTime() + ms;
     for (;;) {
       // Listen before looking, so an assignment routed in between is not missed.
       let wake!: () => void;
@@ -28,11 +28,11 @@ export async function create(db: Db, now: () => Date): Promise<Waiters> {
       const set = waiting.get(agent.id) ?? new Set();
       waiting.set(agent.id, set);
       set.add(wake);
-      const timer = setTimeout(wake, Math.max(0, end - Date.now()));
+      const timer = setTimeout(wake, Math.max(0, end - now().getTime()));
       signal?.addEventListener("abort", wake, { once: true });
       try {
         const row = await take(db, agent, now());
-        if (row || Date.now() >= end || signal?.aborted) return row;
+        if (row || now().getTime() >= end || signal?.aborted) return row;
         await woken;
         if (signal?.aborted) return null;
       } finally {

@@ -296,7 +296,7 @@ async function rewindConversation(
  * until OpenCode lists it idle (idle sessions are absent from /session/status).
  */
 async function settleIdle(client: OpencodeClient, sessionID: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   let aborted = false;
   for (;;) {
     const all = ((await client.session.status()).data ?? {}) as Record<string, { type: string }>;
@@ -305,7 +305,7 @@ async function settleIdle(client: OpencodeClient, sessionID: string, ms = 15_000
       aborted = true;
       await client.session.abort({ sessionID }).catch(() => {});
     }
-    if (Date.now() > end) throw new Error(`opencode session ${sessionID} stayed busy for ${ms} ms`);
+    if (performance.now() > end) throw new Error(`opencode session ${sessionID} stayed busy for ${ms} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -321,11 +321,11 @@ async function whenFree<T extends { error?: unknown }>(
   fn: () => Promise<T>,
   ms = 15_000,
 ): Promise<T> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     const r = await fn();
     const busy = (r.error as { _tag?: string } | undefined)?._tag === "SessionBusyError";
-    if (!busy || Date.now() > end) return r;
+    if (!busy || performance.now() > end) return r;
     await settleIdle(client, sessionID);
     await new Promise((res) => setTimeout(res, 250));
   }

@@ -126,10 +126,10 @@ async function launch(opts: Options): Promise<Opencode> {
 
 /** Poll /global/health with a per-request timeout: one request sent mid-start once hung for minutes. */
 async function ready(oc: Opencode, budgetMs: number): Promise<void> {
-  const end = Date.now() + budgetMs;
+  const end = performance.now() + budgetMs;
   let dead = false;
   void oc.exited.then(() => (dead = true));
-  while (Date.now() < end) {
+  while (performance.now() < end) {
     if (dead)
       throw new AppError("unavailable", `opencode exited before it was ready:\n${oc.output().slice(-2000)}`);
     try {

@@ -109,7 +109,7 @@ async function tenantOf(deps: Deps, md: grpc.Metadata): Promise<string> {
   const key = first(md, "authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
   if (!key)
     throw new AppError("unauthorized", "an API key is required: metadata authorization: Bearer <key>");
-  const p = await verify(deps.db, key.trim());
+  const p = await verify(deps.db, key.trim(), deps.clock.now());
   if (!p) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
   if (p.role === "viewer") throw new AppError("forbidden", "this key is read-only (role viewer)");
   return p.tenantId;

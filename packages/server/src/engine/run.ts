@@ -1,0 +1,176 @@
+import { storable } from "@orchestrator/sdk";
+import { type Agent, Fatal } from "../agent/agent.ts";
+import * as Input from "../agent/input.ts";
+import * as Opencode from "../agent/opencode/name.ts";
+import * as Approvals from "../approval/store.ts";
+import { AppError } from "../error.ts";
+import * as Projects from "../project/store.ts";
+import type { Router } from "../routing/route.ts";
+import { record } from "../session/record.ts";
+import type { Row } from "../session/row.ts";
+import * as Store from "../session/store.ts";
+import type { Deps } from "./engine.ts";
+import { type Why, ending } from "./end.ts";
+import * as Queue from "./queue.ts";
+import { type Waiters, ask } from "./wait.ts";
+
+/** One session running on this node: its agent driven, its lease renewed, its end recorded. */
+export interface Run {
+  row: Row;
+  fence: number;
+  abort: AbortController;
+  why: Why | null;
+  done: Promise<void>;
+  /** When the agent last said anything (ms): a run silent for `stallMs` is stopped and retried. */
+  lastEvent: number;
+  /** Approvals the run waits on: a person's time is not a stall. */
+  waiting: number;
+}
+
+export interface Ctx {
+  deps: Deps;
+  store: Store.Ctx;
+  router: Router;
+  waiters: Waiters;
+}
+
+export function create(row: Row, now: Date): Run {
+  return {
+    row,
+    fence: row.fence,
+    abort: new AbortController(),
+    why: null,
+    done: Promise.resolve(),
+    lastEvent: now.getTime(),
+    waiting: 0,
+  };
+}
+
+export function stop(run: Run, why: Why): void {
+  run.why = why;
+  run.abort.abort(new Error(`run stopped: ${why}`));
+}
+
+/** Run the session's agent to its end under heartbeat, stall watchdog and deadline, then record how it ended. */
+export async function execute(ctx: Ctx, run: Run): Promise<void> {
+  const { deps, router } = ctx;
+  const { clock, config, log } = deps;
+  const cfg = config.engine;
+  const { row } = run;
+  const target = row.agentId ? router.agent(row.agentId) : undefined;
+  const agent = target ? deps.agents.get(target.kind) : undefined;
+  const heartbeat = setInterval(() => void renew(ctx, run), cfg.heartbeatMs);
+  const watchdog = setInterval(
+    () =>
+      !run.waiting && clock.now().getTime() - run.lastEvent > cfg.stallMs && !run.why && stop(run, "stalled"),
+    Math.max(50, Math.min(cfg.stallMs / 4, 10_000)),
+  );
+  const deadline = row.deadline ? Date.parse(row.deadline) - clock.now().getTime() : Infinity;
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => stop(run, "timeout"), Math.max(0, Math.min(deadline, 2 ** 31 - 1)))
+    : null;
+  try {
+    if (!agent)
+      throw new Fatal(
+        `agent ${target?.name ?? row.agentId} (${target?.kind ?? "unknown kind"}) cannot run on node ${config.nodeId}`,
+        "agent_missing",
+      );
+    await drive(ctx, run, agent, Opencode.profileOf(target!, row.profile), target!);
+  } catch (err) {
+    await conclude(ctx, run, err);
+  } finally {
+    clearInterval(heartbeat);
+    clearInterval(watchdog);
+    if (timer) clearTimeout(timer);
+    if (run.waiting) {
+      // The agent gave up while a person was being asked (its OpenCode server died, say): end the wait,
+      // and withdraw the request now rather than at the next reap. The session has left `waiting`.
+      run.abort.abort(new Error("the run ended while waiting for an answer"));
+      await Approvals.withdrawStale(deps.db, clock.now(), row.id).catch((err) =>
+        log.warn({ err, session: row.id }, "could not withdraw the approvals of an ended run"),
+      );
+    }
+  }
+}
+
+async function drive(
+  ctx: Ctx,
+  run: Run,
+  agent: Agent,
+  profile: string | null,
+  target: { id: string; name: string; endpoint: string | null; card: unknown },
+): Promise<void> {
+  const { deps, store } = ctx;
+  const { row } = run;
+  const project = row.projectId
+    ? await Projects.get(deps.db, row.tenantId, row.projectId).catch(() => null)
+    : null;
+  const input = Input.run(row, {
+    project,
+    profile,
+    target: { id: target.id, name: target.name, endpoint: target.endpoint, card: target.card },
+    ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
+  });
+  for await (const said of agent.run(input, run.abort.signal)) {
+    // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.
+    const ev = storable(said);
+    run.lastEvent = deps.clock.now().getTime();
+    run.abort.signal.throwIfAborted();
+    if (ev.type === "alive") continue;
+    if (ev.type === "result") {
+      await Store.transition(
+        store,
+        row.id,
+        { type: "complete", result: ev.result, partial: ev.partial ?? false },
+        { fence: run.fence, known: run.row },
+      );
+      deps.metrics.outcomes.inc({ outcome: ev.partial ? "partially_completed" : "completed" });
+      return;
+    }
+    run.row = await record(store, run.row, run.fence, ev);
+  }
+  throw new Error("the agent stopped without reporting a result");
+}
+
+/** Record how a run ended (see `ending`), unless another writer already did. */
+async function conclude(ctx: Ctx, run: Run, err: unknown): Promise<void> {
+  const { log, metrics, config } = ctx.deps;
+  const { row } = run;
+  try {
+    if (err instanceof AppError && err.code === "lease_lost")
+      return void log.warn({ session: row.id }, "lease lost; run dropped");
+    const event = ending(run.why, err, config.engine.stallMs);
+    if (!event) return; // someone else already moved the session; our fence is stale
+    const after = await Store.transition(ctx.store, row.id, event, { fence: run.fence, known: run.row });
+    if (event.type === "timeout") metrics.timeouts.inc();
+    if (event.type !== "fail") return;
+    if (after.status === "queued") metrics.retries.inc();
+    metrics.outcomes.inc({ outcome: after.status === "queued" ? "retry" : after.status });
+  } catch (e) {
+    if (e instanceof AppError && (e.code === "lease_lost" || e.code === "invalid_transition")) {
+      // A reaper or the API moved the session while we were ending: its write is the truthful one.
+      return void log.warn({ session: row.id, code: e.code }, "session moved by another writer while ending");
+    }
+    log.error(
+      { err: e, session: row.id },
+      "could not record how a run ended; its lease will expire and be reaped",
+    );
+  }
+}
+
+async function renew(ctx: Ctx, run: Run): Promise<void> {
+  const { db, clock, config, log } = ctx.deps;
+  try {
+    const ok = await Queue.renew(
+      db,
+      run.row.id,
+      run.fence,
+      new Date(clock.now().getTime() + config.engine.leaseMs),
+    );
+    if (!ok && !run.why) stop(run, "lost");
+  } catch (err) {
+    // A failed renewal is not yet a lost lease: the next heartbeat may succeed before it expires, and
+    // if none does the reaper returns the session to the queue.
+    log.warn({ err, session: run.row.id }, "heartbeat failed");
+  }
+}
