@@ -193,6 +193,8 @@ export const Session = z
       .datetime()
       .nullable()
       .describe("when a person marked the ended session reviewed; a retry clears it"),
+    planId: z.uuid().nullable().describe("the plan whose task this session runs"),
+    taskId: z.uuid().nullable().describe("the plan task it runs (GET /api/v1/plans/{planId})"),
   })
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;

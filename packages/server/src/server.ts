@@ -19,6 +19,9 @@ import * as OpencodePool from "./agent/opencode/pool.ts";
 import * as OpencodeName from "./agent/opencode/name.ts";
 import * as Worktrees from "./workspace/worktree.ts";
 import * as Retention from "./workspace/retention.ts";
+import * as Plans from "./plan/service.ts";
+import * as PlanTasks from "./plan/tasks.ts";
+import * as Sessions from "./session/store.ts";
 import * as Profiles from "./agent/opencode/profile.ts";
 import type { Catalog } from "./agent/opencode/profile.ts";
 import * as Registry from "./registry/store.ts";
@@ -129,7 +132,26 @@ export async function start(opts: Options = {}): Promise<Server> {
       );
     await Registry.syncBuiltins(db, builtins(agents, profiles, config), clock.now());
     const hub = await Hub.create(db, log);
-    const store = { db, now: () => clock.now(), policy: config.engine };
+    const store: Sessions.Ctx = {
+      db,
+      now: () => clock.now(),
+      policy: config.engine,
+      onError: (err) => log.error({ err }, "telling a plan of its task's end failed"),
+    };
+    const plans: Plans.Deps = {
+      db,
+      now: () => clock.now(),
+      log,
+      launch: PlanTasks.launcher({ config, db, clock, defaultTenant, agents, profiles }),
+      cancelSessions: async (tenantId, ids, reason, by) => {
+        for (const id of ids)
+          await Sessions.transition(store, id, { type: "cancel", reason }, { tenantId, reason, by }).catch(
+            (err) => log.warn({ err, session: id }, "cancelling a plan's session failed"),
+          );
+      },
+      later: (job) => void job().catch((err) => log.error({ err }, "a plan's after-commit work failed")),
+    };
+    store.ended = PlanTasks.sessionEnded(plans);
     const waiters = await Waiters.create(db, () => clock.now());
     const handOff = Push.pusher(store, config, log);
     const engine = config.engine.enabled
@@ -142,6 +164,7 @@ export async function start(opts: Options = {}): Promise<Server> {
           metrics,
           defaultProfile: profiles.default,
           handOff,
+          store,
         })
       : null;
     // Drained agents leave, silent ones are marked offline.
@@ -164,7 +187,14 @@ export async function start(opts: Options = {}): Promise<Server> {
       pool,
       store,
       waiters,
+      plans,
     };
+    // Plans whose tasks' ends no node saw (a crash) are settled at start, then every minute as a net.
+    const reconcilePlans = () =>
+      void PlanTasks.reconcile(plans).catch((err) => log.error({ err }, "plan reconcile failed"));
+    reconcilePlans();
+    const planNet = setInterval(reconcilePlans, 60_000);
+    planNet.unref();
     const app = App.create(deps);
     // Worktrees of long-ended sessions go; branches stay. At start, then every ten minutes.
     const retain = () =>
@@ -213,6 +243,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         // Order matters: stop taking requests and claims, let runs finish or hand them back, then close.
         clearInterval(retention);
         clearInterval(sweep);
+        clearInterval(planNet);
         const closing = new Promise<void>((r) => http.close(() => r()));
         for (const client of wss.clients) client.close(1001, "server shutting down");
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();

@@ -12,6 +12,7 @@ import type { Ctx } from "../session/store.ts";
 import type { Catalog } from "../agent/opencode/profile.ts";
 import type { Pool } from "../agent/opencode/pool.ts";
 import type { Waiters } from "../agent/eap/waiters.ts";
+import type { Deps as PlanDeps } from "../plan/service.ts";
 
 /** Everything a route needs, as one plain object. */
 export interface Deps {
@@ -29,6 +30,8 @@ export interface Deps {
   pool: Pool;
   /** Long-polls of EAP agents wait here for assignments. */
   waiters: Waiters;
+  /** What plans' scheduling needs (plan/service.ts). */
+  plans: PlanDeps;
 }
 
 export interface Env {

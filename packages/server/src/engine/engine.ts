@@ -30,6 +30,8 @@ export interface Deps {
   defaultProfile: string;
   /** Called with sessions just assigned to external agents (to push them, or wake their long-polls). */
   handOff?: (rows: Row[]) => void;
+  /** The server's session store context (with its plan hook); tests may leave it out. */
+  store?: Store.Ctx;
 }
 
 export interface Engine {
@@ -46,7 +48,7 @@ export interface Engine {
 export async function start(deps: Deps): Promise<Engine> {
   const { db, clock, log, config, metrics } = deps;
   const cfg = config.engine;
-  const store: Store.Ctx = { db, now: () => clock.now(), policy: cfg };
+  const store: Store.Ctx = deps.store ?? { db, now: () => clock.now(), policy: cfg };
   const runs = new Map<string, Runs.Run>();
   const waiters: Waiters = new Map();
   let stopping = false;

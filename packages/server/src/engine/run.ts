@@ -102,9 +102,13 @@ async function drive(
 ): Promise<void> {
   const { deps, store } = ctx;
   const { row } = run;
-  const project = row.projectId
+  const registered = row.projectId
     ? await Projects.get(deps.db, row.tenantId, row.projectId).catch(() => null)
     : null;
+  // The session's own ref is its base: a plan's task is cut from the plan's integration branch, not from
+  // the project's base branch (for other sessions the two are the same).
+  const project =
+    registered && row.workspace?.ref ? { ...registered, baseBranch: row.workspace.ref } : registered;
   const input = Input.run(row, {
     project,
     profile,

@@ -52,6 +52,8 @@ export function fromRow(r: Record<string, unknown>): Row {
     // Derived, not stored: what the status allows now.
     actions: actions(r.status as Session["status"]),
     reviewedAt: toIso(r.reviewed_at),
+    planId: (r.plan_id as string | null) ?? null,
+    taskId: (r.task_id as string | null) ?? null,
     fence: Number(r.fence),
   };
 }

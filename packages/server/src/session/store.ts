@@ -15,6 +15,20 @@ export interface Ctx {
   db: Db;
   now: () => Date;
   policy: Policy;
+  /**
+   * Told, in the same transaction, that a plan task's session ended (plan/service.ts): its task ends and
+   * its dependents decide before the session's end commits. May return work to run after the commit.
+   */
+  ended?: (tx: Q, row: Row) => Promise<(() => void) | void>;
+  /** Told of a failure in work done after a commit (`ended` deferred), which has no caller to throw to. */
+  onError?: (err: unknown) => void;
+}
+
+/** The plan task a session runs, and which attempt of it (unique: plan/run.ts launches each once). */
+export interface TaskLink {
+  planId: string;
+  taskId: string;
+  attempt: number;
 }
 
 /**
@@ -24,7 +38,7 @@ export interface Ctx {
 export async function create(
   ctx: Pick<Ctx, "now"> & { db: Q },
   tenantId: string,
-  input: z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown },
+  input: z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown; task?: TaskLink },
 ): Promise<Row> {
   const now = ctx.now().toISOString();
   const id = randomUUID();
@@ -36,12 +50,14 @@ export async function create(
   const rows = await ctx.db.rows(sql`
     with s as (
       insert into sessions (id, tenant_id, title, prompt, type, priority, status, capabilities, agent, workspace,
-        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint, created_at, updated_at, last_seq)
+        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint, created_at, updated_at, last_seq,
+        plan_id, task_id, task_attempt)
       values (${id}, ${tenantId}, ${input.title}, ${input.prompt}, ${input.type}, ${priorityRank[input.priority]},
         ${status}, ${pgArray(input.capabilities)}::text[], ${input.agent ?? null}, ${json(input.workspace ?? null)}::jsonb,
         ${input.maxDurationSec}, ${input.maxAttempts}, ${pgArray(input.tags)}::text[], ${json(input.metadata)}::jsonb,
         ${input.parentId ?? null}, ${input.projectId ?? null}, ${input.profile ?? null}, ${json(input.routing ?? {})}::jsonb,
-        ${input.checkpoint === undefined ? null : json({ seq: 1, at: now, data: input.checkpoint })}::jsonb, ${now}, ${now}, 1)
+        ${input.checkpoint === undefined ? null : json({ seq: 1, at: now, data: input.checkpoint })}::jsonb, ${now}, ${now}, 1,
+        ${input.task?.planId ?? null}, ${input.task?.taskId ?? null}, ${input.task?.attempt ?? null})
       returning *),
     h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
@@ -227,6 +243,54 @@ export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts)
 
 /** Decide with the pure machine, then make the guarded write: session row, log entry and wake-ups at once. */
 async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
+  if (row.taskId && event.type === "retry")
+    throw new AppError(
+      "invalid_transition",
+      `session ${row.id} runs task of plan ${row.planId}: retry the task (POST /api/v1/plans/${row.planId}/tasks/<key>/retry)`,
+      { status: row.status, planId: row.planId, taskId: row.taskId },
+    );
+  const { ended } = ctx;
+  if (!ended || !row.planId || !row.taskId) return writeRow(ctx, q, row, event, opts);
+  if (q !== ctx.db) {
+    // Inside a caller's transaction (the reaper's sweep) that holds other rows' locks: the plan is told
+    // after that transaction ends, so the plan's lock is never taken after a session's (see below).
+    const after = await writeRow(ctx, q, row, event, opts);
+    if (after && terminal.includes(after.status)) void tellPlan(ctx, ended, after.id);
+    return after;
+  }
+  // The plan's row is locked first, as every scheduling step does, so this transaction and a plan step
+  // (which creates sessions) take their locks in the same order.
+  const { after, next } = await ctx.db.tx(async (tx) => {
+    await tx.rows(sql`select 1 from plans where id = ${row.planId} for update`);
+    const out = await writeRow(ctx, tx, row, event, opts);
+    return { after: out, next: out && terminal.includes(out.status) ? await ended(tx, out) : undefined };
+  });
+  next?.();
+  return after;
+}
+
+/**
+ * Tell a plan that its task's session ended, once the transaction that ended it has committed: waiting
+ * for the session's row lock is waiting for that commit. A rolled-back end leaves the session live, and
+ * nothing is told. A failure here is repaired by the plan reconciler.
+ */
+async function tellPlan(ctx: Ctx, ended: NonNullable<Ctx["ended"]>, id: string): Promise<void> {
+  try {
+    await ctx.db.rows(sql`select 1 from sessions where id = ${id} for update`);
+    const next = await ctx.db.tx(async (tx) => {
+      const rows = await tx.rows(sql`select * from sessions where id = ${id}`);
+      const row = rows[0] ? fromRow(rows[0]) : null;
+      if (!row || !terminal.includes(row.status)) return undefined;
+      await tx.rows(sql`select 1 from plans where id = ${row.planId} for update`);
+      return ended(tx, row);
+    });
+    next?.();
+  } catch (err) {
+    ctx.onError?.(err);
+  }
+}
+
+async function writeRow(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
   const now = ctx.now();
   let patch: Patch;
   try {

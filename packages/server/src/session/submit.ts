@@ -21,7 +21,7 @@ import * as Store from "./store.ts";
 
 export type Request = z.output<typeof Create>;
 /** A request with its references resolved: the repository checked and claimed, the agent and profile pinned. */
-export type Spec = Request & { projectId: string | null; checkpoint?: unknown };
+export type Spec = Request & { projectId: string | null; checkpoint?: unknown; task?: Store.TaskLink };
 
 /** What resolving reads: the registry, the profiles, the tenant's repository roots. */
 export type Ctx = Pick<Deps, "config" | "db" | "clock" | "defaultTenant" | "agents" | "profiles">;
@@ -44,23 +44,33 @@ export function create(ctx: { db: Q; now(): Date }, tenantId: string, spec: Spec
  * Check the agent pin, project or workspace, and fill in the old defaults when nothing is asked of
  * routing. A workspace's repository is checked now (git) and claimed for the tenant.
  */
-export async function resolve(ctx: Ctx, tenantId: string, input: Request, q: Q = ctx.db): Promise<Spec> {
+export async function resolve(
+  ctx: Ctx,
+  tenantId: string,
+  input: Request,
+  q: Q = ctx.db,
+  /** Where it works, checked by the caller already (a plan's task: the plan's repository and branch). */
+  at?: { workspace: Spec["workspace"]; projectId: string | null },
+): Promise<Spec> {
   if (input.agent && !Opencode.isKind(input.agent)) await Agents.byName(q, tenantId, input.agent);
   if (input.project && input.workspace)
     throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
       issues: [{ path: "body.project", message: "conflicts with workspace" }],
     });
-  const project = input.project ? await Projects.get(q, tenantId, input.project, "body.project") : null;
-  const workspace = project
-    ? { repo: project.path, ref: project.baseBranch }
-    : input.workspace && (await checkWorkspace({ ...ctx, db: q }, tenantId, input.workspace));
+  const project =
+    input.project && !at ? await Projects.get(q, tenantId, input.project, "body.project") : null;
+  const workspace = at
+    ? at.workspace
+    : project
+      ? { repo: project.path, ref: project.baseBranch }
+      : input.workspace && (await checkWorkspace({ ...ctx, db: q }, tenantId, input.workspace));
   // Nothing asked of routing (no agent, profile or capability): the old defaults pin it.
   const agent =
     input.agent ??
     (input.profile ? Opencode.kind : input.capabilities.length ? undefined : defaultAgent(ctx, workspace));
   // Coding sessions always carry their profile, so a later change of the default cannot change them.
   const profile = agent && Opencode.isKind(agent) ? ctx.profiles.get(input.profile).name : input.profile;
-  return { ...input, workspace, agent, profile, projectId: project?.id ?? null };
+  return { ...input, workspace, agent, profile, projectId: at ? at.projectId : (project?.id ?? null) };
 }
 
 /**

@@ -1,0 +1,217 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { Plan } from "@orchestrator/sdk";
+import type { App, Deps } from "../api/deps.ts";
+import { body, errors, json } from "../api/doc.ts";
+import { AppError } from "../error.ts";
+import * as Projects from "../project/store.ts";
+import { checkWorkspace } from "../session/submit.ts";
+import { Input as DecomposeInput, decompose } from "./decompose/decompose.ts";
+import * as Learn from "./learn.ts";
+import * as Service from "./service.ts";
+import { type Target, counts, edgesOf, getPlan, planFromRow, tasksOf } from "./store.ts";
+import { summary, view } from "./view.ts";
+
+const tags = ["Plans"];
+const Id = z.object({ id: z.uuid().describe("plan id") });
+const TaskRef = Id.extend({ key: Plan.TaskKey });
+const ListQuery = z
+  .object({
+    status: Plan.PlanStatus.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(200).optional().describe("nextCursor of the previous page"),
+  })
+  .strict();
+
+export function routes(app: App, deps: Deps, plans: Service.Deps): void {
+  const tenant = (c: { get(k: "principal"): { tenantId: string } }) => c.get("principal").tenantId;
+  const by = (c: { get(k: "principal"): { keyId: string | null } }) => {
+    const keyId = c.get("principal").keyId;
+    return keyId ? `key:${keyId}` : "dev";
+  };
+  const show = async (tenantId: string, id: string) => {
+    const plan = await getPlan(deps.db, tenantId, id);
+    const [tasks, edges, learnt] = await Promise.all([
+      tasksOf(deps.db, id),
+      edgesOf(deps.db, id),
+      Learn.load(deps.db, tenantId),
+    ]);
+    return view(plan, tasks, edges, learnt);
+  };
+  /** A plan's repository: a registered project, or a workspace checked and claimed like a session's. */
+  const target = async (tenantId: string, draft: Plan.PlanDraft): Promise<Target> => {
+    if (draft.project && draft.workspace)
+      throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
+        issues: [{ path: "body.project", message: "conflicts with workspace" }],
+      });
+    if (draft.project) {
+      const p = await Projects.get(deps.db, tenantId, draft.project, "body.project");
+      return { projectId: p.id, workspace: { repo: p.path, ref: p.baseBranch } };
+    }
+    if (draft.workspace)
+      return { projectId: null, workspace: await checkWorkspace(deps, tenantId, draft.workspace) };
+    return { projectId: null, workspace: null };
+  };
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/plans",
+      tags,
+      summary:
+        "Make a plan from an explicit graph: a draft to preview and edit, or started at once (start: true)",
+      request: body(Plan.CreatePlan),
+      responses: { 201: json(Plan.View, "the plan"), ...errors },
+    }),
+    async (c) => {
+      const draft = c.req.valid("json");
+      const id = await Service.create(plans, tenant(c), draft, {
+        by: by(c),
+        source: "graph",
+        target: await target(tenant(c), draft),
+      });
+      return c.json(await show(tenant(c), id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/plans/decompose",
+      tags,
+      summary:
+        "Decompose a goal by the reference's heuristics (complexity, capabilities, templates, rules): a draft graph, nothing stored",
+      request: body(DecomposeInput),
+      responses: {
+        200: json(z.object({ draft: z.unknown(), analysis: z.unknown() }), "the draft and why"),
+        ...errors,
+      },
+    }),
+    async (c) => c.json(decompose(c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans",
+      tags,
+      summary: "The tenant's plans, newest first, with their tasks counted by state",
+      request: { query: ListQuery },
+      responses: { 200: json(Plan.Page, "a page of plans"), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const after = q.cursor ? decodeCursor(q.cursor) : null;
+      const rows = await deps.db.rows(sql`
+        select * from plans where tenant_id = ${tenant(c)} and deleted_at is null
+          ${q.status ? sql`and status = ${q.status}` : sql``}
+          ${after ? sql`and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+        order by created_at desc, id desc limit ${q.limit + 1}`);
+      const page = rows.slice(0, q.limit).map(planFromRow);
+      const n = await counts(
+        deps.db,
+        page.map((p) => p.id),
+      );
+      const last = page.at(-1);
+      return c.json(
+        {
+          items: page.map((p) => summary(p, n.get(p.id) ?? {})),
+          nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans/{id}",
+      tags,
+      summary:
+        "A plan: its tasks with their states and sessions, its edges, the critical path and the forecast",
+      request: { params: Id },
+      responses: { 200: json(Plan.View, "the plan"), ...errors },
+    }),
+    async (c) => c.json(await show(tenant(c), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/api/v1/plans/{id}",
+      tags,
+      summary: "Replace a draft's graph (edit before start); a started plan answers 409",
+      request: { params: Id, ...body(Plan.CreatePlan) },
+      responses: { 200: json(Plan.View, "the edited draft"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const draft = c.req.valid("json");
+      await getPlan(deps.db, tenant(c), id);
+      await Service.replace(plans, tenant(c), id, draft, { target: await target(tenant(c), draft) });
+      if (draft.start) await Service.start(plans, tenant(c), id, by(c));
+      return c.json(await show(tenant(c), id), 200);
+    },
+  );
+
+  for (const action of ["start", "cancel", "pause", "resume"] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/v1/plans/{id}/${action}`,
+        tags,
+        summary: {
+          start: "Start a draft: the integration branch is cut and the tasks without prerequisites launch",
+          cancel: "Cancel: nothing new starts and the running tasks' sessions are cancelled",
+          pause: "Pause: nothing new starts; running tasks go on",
+          resume: "Resume a paused plan",
+        }[action],
+        request: { params: Id },
+        responses: { 200: json(Plan.View, "the plan"), ...errors },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        if (action === "start") await Service.start(plans, tenant(c), id, by(c));
+        else if (action === "cancel") await Service.cancel(plans, tenant(c), id, by(c));
+        else await Service.pause(plans, tenant(c), id, action === "pause");
+        return c.json(await show(tenant(c), id), 200);
+      },
+    );
+  }
+
+  for (const action of ["retry", "skip"] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/v1/plans/{id}/tasks/{key}/${action}`,
+        tags,
+        summary:
+          action === "retry"
+            ? "Retry a failed, conflicted or cancelled task: it and the tasks that ended because of it wait again"
+            : "Skip a task that has not run, or failed: its dependents decide as if it had been skipped",
+        request: { params: TaskRef },
+        responses: { 200: json(Plan.View, "the plan"), ...errors },
+      }),
+      async (c) => {
+        const { id, key } = c.req.valid("param");
+        await Service.act(plans, tenant(c), id, key, action, by(c));
+        return c.json(await show(tenant(c), id), 200);
+      },
+    );
+  }
+}
+
+/** A list cursor: the last row's creation time and id, so a page never repeats or skips a plan. */
+function encodeCursor(at: string, id: string): string {
+  return Buffer.from(`${at}|${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id))
+    throw new AppError("validation_failed", "query.cursor: not a cursor this server gave", {
+      issues: [{ path: "query.cursor", message: "invalid cursor" }],
+    });
+  return { at, id };
+}
