@@ -167,6 +167,8 @@ export async function act(
   by: string,
 ): Promise<void> {
   await step(d, tenantId, id, async (s) => {
+    const rows = await s.tx.rows(sql`select * from plan_tasks where plan_id = ${id} and key = ${key}`);
+    if (!rows[0]) throw new AppError("not_found", `task ${key} not found in plan ${id}`, { key });
     if (s.plan.status === "draft" || s.plan.status === "cancelled")
       throw new AppError(
         "invalid_transition",
@@ -175,8 +177,6 @@ export async function act(
           status: s.plan.status,
         },
       );
-    const rows = await s.tx.rows(sql`select * from plan_tasks where plan_id = ${id} and key = ${key}`);
-    if (!rows[0]) throw new AppError("not_found", `task ${key} not found in plan ${id}`, { key });
     const task = taskFromRow(rows[0]);
     const allowed: Plan.TaskStatus[] =
       action === "retry"

@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type TestServer, serve, until } from "./harness.ts";
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await serve();
+}, 60_000);
+afterAll(() => s?.stop());
+
+const task = (key: string, prompt = "succeed done " + key, extra: Record<string, unknown> = {}) => ({
+  key,
+  title: `Task ${key}`,
+  prompt,
+  agent: "scripted",
+  ...extra,
+});
+
+async function make(body: Record<string, unknown>) {
+  const r = await s.api("/api/v1/plans", { method: "POST", json: { title: "Plan", ...body } });
+  if (r.status !== 201) throw new Error(`plan create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+const ended = ["succeeded", "failed", "partially_succeeded", "cancelled"];
+async function finish(id: string, ms = 20_000) {
+  return until(
+    async () => {
+      const r = await s.api(`/api/v1/plans/${id}`);
+      return ended.includes(r.body.status) ? r.body : null;
+    },
+    ms,
+    `plan ${id} to end`,
+  );
+}
+const byKey = (plan: any) => Object.fromEntries(plan.tasks.map((t: any) => [t.key, t]));
+
+describe("plan graphs are refused by field", () => {
+  test("a cycle names its path; self, duplicate and unknown edges name their edge", async () => {
+    const cycle = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: {
+        title: "P",
+        tasks: [task("a"), task("b"), task("c")],
+        edges: [
+          { from: "a", to: "b" },
+          { from: "b", to: "c" },
+          { from: "c", to: "a" },
+        ],
+      },
+    });
+    expect(cycle.status).toBe(422);
+    expect(cycle.body.error.message).toContain("a → b → c → a");
+    expect(cycle.body.error.details.issues[0]).toMatchObject({
+      path: "body.edges",
+      cycle: ["a", "b", "c", "a"],
+    });
+
+    const bad = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: {
+        title: "P",
+        tasks: [task("a"), task("b"), task("a")],
+        edges: [
+          { from: "a", to: "a" },
+          { from: "a", to: "b" },
+          { from: "a", to: "b" },
+          { from: "a", to: "zz" },
+        ],
+      },
+    });
+    expect(bad.status).toBe(422);
+    const paths = bad.body.error.details.issues.map((i: any) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(["body.tasks.2.key", "body.edges.0", "body.edges.2", "body.edges.3.to"]),
+    );
+    // Nothing was written.
+    expect((await s.api("/api/v1/plans")).body.items).toHaveLength(0);
+  });
+
+  test("schema errors, project and workspace together, unknown plans and tasks", async () => {
+    const r = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "P", tasks: [{ key: "bad key!" }] },
+    });
+    expect(r.status).toBe(422);
+    expect(JSON.stringify(r.body.error)).toContain("tasks");
+    const both = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "P", project: "x", workspace: { repo: "/tmp" }, tasks: [task("a")] },
+    });
+    expect(both.status).toBe(422);
+    expect(both.body.error.details.issues[0].path).toBe("body.project");
+    expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}`)).status).toBe(404);
+    const p = await make({ tasks: [task("a")] });
+    expect((await s.api(`/api/v1/plans/${p.id}/tasks/nope/retry`, { method: "POST" })).status).toBe(404);
+    expect((await s.api(`/api/v1/plans/${p.id}/pause`, { method: "POST" })).status).toBe(409);
+  });
+});
+
+describe("plans run their graph", () => {
+  test("a diamond: A and B run, then C with both results; the plan succeeds", async () => {
+    const p = await make({
+      tasks: [task("a", "sleep 150\nsucceed result of A"), task("b", "succeed result of B"), task("c")],
+      edges: [
+        { from: "a", to: "c" },
+        { from: "b", to: "c" },
+      ],
+    });
+    expect(p.status).toBe("draft");
+    expect(p.forecast.criticalPath).toEqual(["a", "c"]);
+    expect(p.actions).toEqual(["start", "cancel"]);
+    const started = await s.api(`/api/v1/plans/${p.id}/start`, { method: "POST" });
+    expect(started.status).toBe(200);
+    const done = await finish(p.id);
+    expect(done.status).toBe("succeeded");
+    const t = byKey(done);
+    for (const k of ["a", "b", "c"]) expect(t[k]).toMatchObject({ status: "succeeded", attempt: 1 });
+    // C started after both of its prerequisites ended, and its prompt holds what they reported.
+    expect(Date.parse(t.c.startedAt)).toBeGreaterThanOrEqual(Date.parse(t.a.endedAt));
+    expect(Date.parse(t.c.startedAt)).toBeGreaterThanOrEqual(Date.parse(t.b.endedAt));
+    const c = (await s.api(`/api/v1/sessions/${t.c.sessionId}`)).body;
+    expect(c.prompt).toContain("result of A");
+    expect(c.prompt).toContain("result of B");
+    expect(c).toMatchObject({ planId: p.id, taskId: t.c.id });
+    expect(t.a.result.summary).toBe("result of A");
+  });
+
+  test("a failure: all_success dependents are upstream_failed, all_done ones still run; retry re-arms", async () => {
+    const p = await make({
+      start: true,
+      policy: { failFast: false },
+      tasks: [
+        task("a", "fatal broken"),
+        task("b"),
+        task("c", undefined, { triggerRule: "all_done" }),
+        task("d", undefined, { triggerRule: "one_success" }),
+      ],
+      edges: [
+        { from: "a", to: "b" },
+        { from: "a", to: "c" },
+        { from: "a", to: "d" },
+        { from: "c", to: "d" },
+      ],
+    });
+    const done = await finish(p.id);
+    const t = byKey(done);
+    expect(t.a.status).toBe("failed");
+    expect(t.b).toMatchObject({ status: "upstream_failed", sessionId: null });
+    expect(t.c.status).toBe("succeeded");
+    expect(t.d.status).toBe("succeeded");
+    expect(done.status).toBe("partially_succeeded");
+
+    const retried = await s.api(`/api/v1/plans/${p.id}/tasks/a/retry`, { method: "POST" });
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe("running");
+    expect(["blocked", "upstream_failed"]).toContain(byKey(retried.body).b.status);
+    const again = await finish(p.id);
+    const t2 = byKey(again);
+    expect(t2.a).toMatchObject({ status: "failed", attempt: 2 });
+    expect(t2.b.status).toBe("upstream_failed");
+    // One session per (task, attempt), both kept.
+    const sessions = (await s.api(`/api/v1/sessions?limit=200`)).body.items.filter(
+      (x: any) => x.taskId === t.a.id,
+    );
+    expect(sessions).toHaveLength(2);
+  });
+
+  test("fail-fast: nothing starts after a failure, running tasks finish, the rest is cancelled", async () => {
+    const p = await make({
+      start: true,
+      policy: { maxParallel: 2 },
+      tasks: [task("a", "sleep 100\nfatal broken"), task("b", "sleep 600\nsucceed"), task("c"), task("d")],
+    });
+    const done = await finish(p.id);
+    const t = byKey(done);
+    expect(t.a.status).toBe("failed");
+    expect(t.b.status).toBe("succeeded");
+    expect(t.c).toMatchObject({ status: "cancelled", sessionId: null, reason: { by: "fail_fast" } });
+    expect(t.d).toMatchObject({ status: "cancelled", sessionId: null });
+    expect(done.status).toBe("partially_succeeded");
+  });
+
+  test("maxParallel bounds how many run at once; priority then age orders equal slack", async () => {
+    const keys = ["a", "b", "c", "d", "e"];
+    const p = await make({
+      start: true,
+      policy: { maxParallel: 2 },
+      tasks: keys.map((k) => task(k, "sleep 120\nsucceed", k === "e" ? { priority: "critical" } : {})),
+    });
+    const done = await finish(p.id);
+    const t = done.tasks;
+    for (const x of t) {
+      const at = Date.parse(x.startedAt);
+      const overlapping = t.filter((y: any) => Date.parse(y.startedAt) <= at && Date.parse(y.endedAt) > at);
+      expect(overlapping.length).toBeLessThanOrEqual(2);
+    }
+    // e is critical: it starts in the first pair.
+    const order = [...t]
+      .sort((x: any, y: any) => Date.parse(x.startedAt) - Date.parse(y.startedAt))
+      .map((x: any) => x.key);
+    expect(order.slice(0, 2)).toContain("e");
+  });
+
+  test("cancel: running tasks' sessions are cancelled, the rest never starts", async () => {
+    const p = await make({
+      start: true,
+      tasks: [task("a", "hang"), task("b")],
+      edges: [{ from: "a", to: "b" }],
+    });
+    const running = await until(async () => {
+      const r = await s.api(`/api/v1/plans/${p.id}`);
+      return byKey(r.body).a.status === "running" ? r.body : null;
+    });
+    await s.api(`/api/v1/plans/${p.id}/cancel`, { method: "POST" });
+    const done = await finish(p.id);
+    expect(done.status).toBe("cancelled");
+    const t = byKey(done);
+    expect(t.a.status).toBe("cancelled");
+    expect(t.b).toMatchObject({ status: "cancelled", sessionId: null });
+    const a = (await s.api(`/api/v1/sessions/${byKey(running).a.sessionId}`)).body;
+    expect(a.status).toBe("cancelled");
+    expect((await s.api(`/api/v1/plans/${p.id}/cancel`, { method: "POST" })).status).toBe(409);
+  });
+
+  test("a task's session cannot be retried on its own; the task is", async () => {
+    const p = await make({ start: true, tasks: [task("a", "fatal no")] });
+    const done = await finish(p.id);
+    const r = await s.api(`/api/v1/sessions/${byKey(done).a.sessionId}/retry`, { method: "POST" });
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toContain("retry the task");
+  });
+});
