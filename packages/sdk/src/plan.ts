@@ -241,3 +241,60 @@ export type View = z.infer<typeof View>;
 export const Page = z
   .object({ items: z.array(Summary), nextCursor: z.string().nullable() })
   .meta({ id: "PlanPage" });
+
+/** The heuristics' names: two templates with their declared subtasks, and four rules matched on words. */
+export const decompositionNames = [
+  "web_service_implementation",
+  "refactoring_task",
+  "security",
+  "microservice",
+  "crud",
+  "ui",
+] as const;
+
+export const DecomposeRequest = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    goal: z.string().max(100_000).default(""),
+    template: z
+      .enum(decompositionNames)
+      .optional()
+      .describe("use this template or rule alone instead of choosing by the goal's words"),
+    maxTasks: z.number().int().min(1).max(100).default(50),
+  })
+  .strict()
+  .meta({ id: "DecomposeRequest" });
+export type DecomposeRequest = z.input<typeof DecomposeRequest>;
+
+export const Decomposition = z
+  .object({
+    draft: z.object({
+      title: z.string(),
+      goal: z.string().optional(),
+      tasks: z.array(TaskInput),
+      edges: z.array(Edge),
+    }),
+    analysis: z.object({
+      words: z.number(),
+      sentences: z.number(),
+      indicators: z.array(z.string()),
+      terms: z.array(z.string()),
+      score: z.number(),
+      minutes: z.number(),
+      estimate: Estimate,
+      expected: z.number(),
+      band: z.enum(["trivial", "simple", "moderate", "complex", "expert"]),
+      capabilities: z.array(z.string()),
+      matched: z.array(
+        z.object({
+          name: z.string(),
+          kind: z.enum(["template", "rule", "default"]),
+          by: z.enum(["name", "words", "nothing"]),
+          why: z.array(z.string()),
+        }),
+      ),
+      dropped: z.number().int().describe("tasks left out by maxTasks"),
+    }),
+  })
+  .meta({ id: "Decomposition" });
+export type Decomposition = z.infer<typeof Decomposition>;

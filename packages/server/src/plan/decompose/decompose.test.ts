@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { AppError } from "../../error.ts";
 import { analyze } from "./complexity.ts";
-import { decompose } from "./decompose.ts";
+import { Plan } from "@orchestrator/sdk";
+import { decompose, names } from "./decompose.ts";
 import { byKey, edgesOf, rulesOf, sound } from "./sound.ts";
 
 test("the graph check itself refuses a cycle, a dangling edge and a duplicate key", () => {
@@ -136,4 +137,8 @@ describe("the draft", () => {
     expect(drafts[0]!.draft.tasks[0]!.title.length).toBe(200);
     expect(drafts[3]!.draft.tasks).toHaveLength(1);
   });
+});
+
+test("the SDK's names are exactly the templates and rules", () => {
+  expect([...Plan.decompositionNames].sort()).toEqual([...names].sort());
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Plan } from "@orchestrator/sdk";
+import { Plan } from "@orchestrator/sdk";
 import { AppError } from "../../error.ts";
 import { analyze, bands, scale, triple, type Analysis } from "./complexity.ts";
 import type { LocalEdge, Part, Pattern } from "./pattern.ts";
@@ -26,18 +26,10 @@ import { found, infer } from "./words.ts";
 /** Names a caller may ask for: the template keys, and the rule names the reference's API advertised. */
 export const names = [...templates, ...rules].map((p) => p.name);
 
-export const Input = z
-  .object({
-    title: z.string().trim().min(1).max(200),
-    goal: z.string().max(100_000).default(""),
-    template: z
-      .enum(names as [string, ...string[]])
-      .optional()
-      .describe("use this template or rule alone instead of choosing by the goal's words"),
-    maxTasks: z.number().int().min(1).max(100).default(50),
-  })
-  .strict();
-export type Input = z.input<typeof Input>;
+/** The request, shared with clients (sdk/plan.ts); its names must be exactly ours (decompose.test.ts). */
+export const Input = Plan.DecomposeRequest;
+/** Unchecked: `decompose` parses it (an unknown template is a 422 naming the field). */
+export type Input = Omit<z.input<typeof Input>, "template"> & { template?: string };
 
 export interface Match {
   name: string;
