@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
 import { Name, Priority, Workspace } from "./session.ts";
+import { EventId, Seq } from "./seq.ts";
 
 /**
  * A plan is big work as a graph of tasks. Each task that runs is a session (the plan's root session its
@@ -298,3 +299,55 @@ export const Decomposition = z
   })
   .meta({ id: "Decomposition" });
 export type Decomposition = z.infer<typeof Decomposition>;
+
+/**
+ * A plan's own log: its state and its tasks' states as they change, in the tenant's event-id order (the
+ * same log as sessions' events). A task's run is its session's log (sessionId in `task.status`).
+ */
+export const PlanEventData = {
+  "plan.created": z.object({ title: z.string(), tasks: z.number().int(), source: z.string() }),
+  "plan.status": z.object({
+    from: PlanStatus,
+    to: PlanStatus,
+    paused: z.boolean().optional(),
+    halted: z.boolean().optional(),
+    by: z.string().optional(),
+  }),
+  "task.status": z.object({
+    key: z.string(),
+    from: TaskStatus,
+    to: TaskStatus,
+    attempt: z.number().int(),
+    sessionId: z.uuid().optional(),
+    reason: z.unknown().optional(),
+  }),
+};
+export type PlanEventType = keyof typeof PlanEventData;
+
+export const PlanEvent = z
+  .discriminatedUnion(
+    "type",
+    (Object.keys(PlanEventData) as PlanEventType[]).map((type) =>
+      z.object({
+        id: EventId,
+        planId: z.uuid(),
+        seq: Seq,
+        type: z.literal(type),
+        at: z.iso.datetime(),
+        data: PlanEventData[type],
+      }),
+    ) as never,
+  )
+  .meta({ id: "PlanEvent" });
+export type PlanEvent = {
+  [K in PlanEventType]: {
+    id: number;
+    planId: string;
+    seq: number;
+    type: K;
+    at: string;
+    data: z.output<(typeof PlanEventData)[K]>;
+  };
+}[PlanEventType];
+
+export const EventPage = z.object({ items: z.array(PlanEvent) }).meta({ id: "PlanEventPage" });

@@ -230,3 +230,45 @@ describe("plans run their graph", () => {
     expect(r.body.error.message).toContain("retry the task");
   });
 });
+
+describe("a plan's log", () => {
+  test("records its states and its tasks' states in order, pages and streams them, and stays out of sessions' logs", async () => {
+    const p = await make({
+      start: true,
+      tasks: [task("a", "sleep 50\nsucceed"), task("b")],
+      edges: [{ from: "a", to: "b" }],
+    });
+    await finish(p.id);
+    const page = (await s.api(`/api/v1/plans/${p.id}/events`)).body.items;
+    expect(page.map((e: any) => e.seq)).toEqual(page.map((_: any, i: number) => i + 1));
+    const lines = page.map((e: any) =>
+      e.type === "task.status" ? `${e.data.key}:${e.data.from}>${e.data.to}` : `${e.type}:${e.data.to ?? ""}`,
+    );
+    expect(lines).toEqual([
+      "plan.created:",
+      "a:blocked>running",
+      "plan.status:running",
+      "a:running>succeeded",
+      "b:blocked>running",
+      "b:running>succeeded",
+      "plan.status:succeeded",
+    ]);
+    const running = page.find((e: any) => e.type === "task.status" && e.data.to === "running");
+    expect(running.data.sessionId).toBe(byKey(await finish(p.id)).a.sessionId);
+    // SSE replays after Last-Event-ID (a seq), as a browser resumes.
+    const r = await fetch(`${s.url}/api/v1/plans/${p.id}/events`, {
+      headers: { authorization: `Bearer ${s.key}`, accept: "text/event-stream", "last-event-id": "5" },
+    });
+    const reader = r.body!.getReader();
+    let text = "";
+    while (!text.includes("id: 7")) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).not.toContain("id: 5\n");
+    expect(text).toContain("event: task.status");
+    // Sessions' logs hold none of it.
+    const sid = byKey(await finish(p.id)).a.sessionId;
+    const events = (await s.api(`/api/v1/sessions/${sid}/events`)).body.items;
+    expect(events.every((e: any) => e.sessionId === sid)).toBe(true);
+    expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}/events`)).status).toBe(404);
+  });
+});

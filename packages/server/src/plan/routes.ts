@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { Plan } from "@orchestrator/sdk";
+import { Plan, SeqParam } from "@orchestrator/sdk";
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { AppError } from "../error.ts";
 import * as Projects from "../project/store.ts";
 import { checkWorkspace } from "../session/submit.ts";
 import { Input as DecomposeInput, decompose } from "./decompose/decompose.ts";
+import { sse } from "../event/stream.ts";
+import * as PlanEvents from "./events.ts";
 import * as Learn from "./learn.ts";
 import * as Service from "./service.ts";
 import { type Target, counts, edgesOf, getPlan, planFromRow, tasksOf } from "./store.ts";
@@ -15,6 +17,12 @@ import { summary, view } from "./view.ts";
 const tags = ["Plans"];
 const Id = z.object({ id: z.uuid().describe("plan id") });
 const TaskRef = Id.extend({ key: Plan.TaskKey });
+const EventsQuery = z
+  .object({
+    after: SeqParam.optional().describe("entries after this seq"),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
 const ListQuery = z
   .object({
     status: Plan.PlanStatus.optional(),
@@ -155,6 +163,43 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans/{id}/events",
+      tags,
+      summary:
+        "The plan's own log (plan.created, plan.status, task.status): JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=); also WebSocket /ws/plans/{id}",
+      request: {
+        params: Id,
+        query: EventsQuery,
+        headers: z.object({
+          "last-event-id": SeqParam.optional().describe(
+            "SSE: resume after this seq (what a browser sends back)",
+          ),
+        }),
+      },
+      responses: { 200: json(Plan.EventPage, "entries in seq order"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { after, limit } = c.req.valid("query");
+      await getPlan(deps.db, tenant(c), id);
+      if (c.req.header("accept")?.includes("text/event-stream")) {
+        const resume = c.req.valid("header")["last-event-id"] ?? after;
+        return (await sse(c, deps, { tenantId: tenant(c), planId: id, afterSeq: resume ?? 0 })) as never;
+      }
+      const items = await PlanEvents.read(deps.db, {
+        tenantId: tenant(c),
+        planId: id,
+        afterSeq: after ?? 0,
+        limit,
+      });
+      // The union schema is built by mapping the registry, which TypeScript sees as `never`.
+      return c.json({ items } as never, 200);
+    },
+  );
+
   for (const action of ["start", "cancel", "pause", "resume"] as const) {
     app.openapi(
       createRoute({
@@ -174,7 +219,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
         const { id } = c.req.valid("param");
         if (action === "start") await Service.start(plans, tenant(c), id, by(c));
         else if (action === "cancel") await Service.cancel(plans, tenant(c), id, by(c));
-        else await Service.pause(plans, tenant(c), id, action === "pause");
+        else await Service.pause(plans, tenant(c), id, action === "pause", by(c));
         return c.json(await show(tenant(c), id), 200);
       },
     );
