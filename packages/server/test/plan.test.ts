@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type TestServer, serve, until } from "./harness.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { git } from "../src/workspace/git.ts";
+import { type TestServer, gitRepo, serve, until } from "./harness.ts";
 
+const root = mkdtempSync(path.join(tmpdir(), "io-plan-"));
 let s: TestServer;
 beforeAll(async () => {
-  s = await serve();
+  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")] } });
 }, 60_000);
-afterAll(() => s?.stop());
+afterAll(async () => {
+  await s?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const task = (key: string, prompt = "succeed done " + key, extra: Record<string, unknown> = {}) => ({
   key,
@@ -91,6 +99,14 @@ describe("plan graphs are refused by field", () => {
     expect(both.status).toBe(422);
     expect(both.body.error.details.issues[0].path).toBe("body.project");
     expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}`)).status).toBe(404);
+    const pin = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "P", tasks: [task("a"), task("b", undefined, { agent: "nobody" })] },
+    });
+    expect(pin.status).toBe(422);
+    expect(pin.body.error.details.issues).toEqual([
+      { path: "body.tasks.1.agent", message: "no agent named nobody is registered" },
+    ]);
     const p = await make({ tasks: [task("a")] });
     expect((await s.api(`/api/v1/plans/${p.id}/tasks/nope/retry`, { method: "POST" })).status).toBe(404);
     expect((await s.api(`/api/v1/plans/${p.id}/pause`, { method: "POST" })).status).toBe(409);
@@ -270,5 +286,30 @@ describe("a plan's log", () => {
     const events = (await s.api(`/api/v1/sessions/${sid}/events`)).body.items;
     expect(events.every((e: any) => e.sessionId === sid)).toBe(true);
     expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}/events`)).status).toBe(404);
+  });
+});
+
+describe("a plan on a repository", () => {
+  test("gets an integration branch cut from the base at start, and its diff; a plan without one has none", async () => {
+    const repo = await gitRepo(path.join(root, "repos", "app"), { "a.txt": "one\n" });
+    const base = (await git(repo, ["rev-parse", "main"])).trim();
+    const p = await make({ workspace: { repo }, tasks: [task("a")] });
+    expect(p.integrationBranch).toBeNull();
+    expect((await s.api(`/api/v1/plans/${p.id}/diff`)).status).toBe(404);
+    await s.api(`/api/v1/plans/${p.id}/start`, { method: "POST" });
+    const done = await finish(p.id);
+    expect(done).toMatchObject({
+      status: "succeeded",
+      baseCommit: base,
+      integrationBranch: `orchestrator/plan/${p.id}`,
+    });
+    expect((await git(repo, ["rev-parse", done.integrationBranch])).trim()).toBe(base);
+    const d = await s.api(`/api/v1/plans/${p.id}/diff`);
+    expect(d.status).toBe(200);
+    expect(d.body).toMatchObject({ files: [], additions: 0, deletions: 0 });
+    // The user's checkout is where it was.
+    expect((await git(repo, ["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
+    const bare = await make({ start: true, tasks: [task("b")] });
+    expect((await s.api(`/api/v1/plans/${bare.id}/diff`)).status).toBe(404);
   });
 });

@@ -1,10 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { Plan, SeqParam } from "@orchestrator/sdk";
+import { Diff, Plan, SeqParam } from "@orchestrator/sdk";
+import { diff as worktreeDiff } from "../workspace/worktree.ts";
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { AppError } from "../error.ts";
 import * as Projects from "../project/store.ts";
+import * as Agents from "../registry/store.ts";
+import * as Opencode from "../agent/opencode/name.ts";
 import { checkWorkspace } from "../session/submit.ts";
 import { Input as DecomposeInput, decompose } from "./decompose/decompose.ts";
 import { sse } from "../event/stream.ts";
@@ -46,6 +49,18 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
     ]);
     return view(plan, tasks, edges, learnt);
   };
+  /** Pinned agents must exist now, not fail a task hours later: each unknown one is refused by field. */
+  const pins = async (tenantId: string, draft: Plan.PlanDraft) => {
+    const issues: { path: string; message: string }[] = [];
+    for (const [i, t] of draft.tasks.entries()) {
+      if (!t.agent || Opencode.isKind(t.agent)) continue;
+      await Agents.byName(deps.db, tenantId, t.agent).catch(() =>
+        issues.push({ path: `body.tasks.${i}.agent`, message: `no agent named ${t.agent} is registered` }),
+      );
+    }
+    if (issues.length)
+      throw new AppError("validation_failed", `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+  };
   /** A plan's repository: a registered project, or a workspace checked and claimed like a session's. */
   const target = async (tenantId: string, draft: Plan.PlanDraft): Promise<Target> => {
     if (draft.project && draft.workspace)
@@ -73,6 +88,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
     }),
     async (c) => {
       const draft = c.req.valid("json");
+      await pins(tenant(c), draft);
       const id = await Service.create(plans, tenant(c), draft, {
         by: by(c),
         source: "graph",
@@ -157,6 +173,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       const { id } = c.req.valid("param");
       const draft = c.req.valid("json");
       await getPlan(deps.db, tenant(c), id);
+      await pins(tenant(c), draft);
       await Service.replace(plans, tenant(c), id, draft, { target: await target(tenant(c), draft) });
       if (draft.start) await Service.start(plans, tenant(c), id, by(c));
       return c.json(await show(tenant(c), id), 200);
@@ -197,6 +214,36 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       });
       // The union schema is built by mapping the registry, which TypeScript sees as `never`.
       return c.json({ items } as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans/{id}/diff",
+      tags,
+      summary:
+        "The plan's result: its integration branch against the commit it was cut from (404 before it has one)",
+      request: { params: Id },
+      responses: { 200: json(Diff, "files changed and the patch"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const plan = await getPlan(deps.db, tenant(c), id);
+      if (!plan.workspace || !plan.integrationBranch || !plan.baseCommit)
+        throw new AppError(
+          "not_found",
+          `plan ${id} has no integration branch: it works on no repository, or has not started`,
+          {
+            id,
+          },
+        );
+      const d = await worktreeDiff({
+        path: plan.workspace.repo,
+        branch: plan.integrationBranch,
+        base: plan.baseCommit,
+      });
+      return c.json(d, 200);
     },
   );
 
