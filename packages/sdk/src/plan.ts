@@ -232,6 +232,10 @@ export const Summary = z
 export type Summary = z.infer<typeof Summary>;
 
 export const View = Summary.extend({
+  planner: z
+    .object({ sessionId: z.uuid(), attempt: z.number().int(), status: z.string() })
+    .nullable()
+    .describe("the latest planning session of a plan an agent plans"),
   halted: z.boolean().describe("fail-fast saw a failure: nothing new starts until a task is retried"),
   tasks: z.array(Task),
   edges: z.array(z.object({ from: z.string(), to: z.string(), type: EdgeType })),
@@ -312,7 +316,12 @@ export const PlanEventData = {
     paused: z.boolean().optional(),
     halted: z.boolean().optional(),
     by: z.string().optional(),
+    reason: z.unknown().optional().describe("why: e.g. the planner's answers were refused"),
   }),
+  /** The planner's answer became the draft's graph. */
+  "plan.planned": z.object({ tasks: z.number().int(), edges: z.number().int(), sessionId: z.uuid() }),
+  /** The planner's answer was refused; a second planning session is told why, or the plan fails. */
+  "plan.refused": z.object({ sessionId: z.uuid(), attempt: z.number().int(), errors: z.array(z.string()) }),
   "task.status": z.object({
     key: z.string(),
     from: TaskStatus,
@@ -351,3 +360,18 @@ export type PlanEvent = {
 }[PlanEventType];
 
 export const EventPage = z.object({ items: z.array(PlanEvent) }).meta({ id: "PlanEventPage" });
+
+export const PlannerRequest = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    goal: z.string().min(1).max(100_000),
+    project: Name.optional(),
+    workspace: Workspace.optional(),
+    agent: z.string().min(1).max(100).optional().describe("the planning agent, by name (pin)"),
+    profile: Name.optional().describe("the OpenCode profile that plans (its model)"),
+    policy: Policy.default(Policy.parse({})),
+    start: z.boolean().default(false).describe("start the plan as soon as a valid graph comes back"),
+  })
+  .strict()
+  .meta({ id: "PlannerRequest" });
+export type PlannerRequest = z.input<typeof PlannerRequest>;

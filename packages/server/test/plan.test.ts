@@ -313,3 +313,55 @@ describe("a plan on a repository", () => {
     expect((await s.api(`/api/v1/plans/${bare.id}/diff`)).status).toBe(404);
   });
 });
+
+describe("a planner agent", () => {
+  const graph = (edges: unknown[]) =>
+    JSON.stringify({
+      tasks: [
+        { key: "a", title: "A", prompt: "succeed did a", agent: "scripted" },
+        { key: "b", title: "B", prompt: "succeed did b", agent: "scripted" },
+      ],
+      edges,
+    });
+
+  test("an invalid graph is sent back once with its errors; the valid answer becomes the draft and starts", async () => {
+    const goal = [
+      `on plannerAttempt=1 succeed ${graph([{ from: "a", to: "zz" }])}`,
+      `succeed ${graph([{ from: "a", to: "b" }])}`,
+    ].join("\n");
+    const r = await s.api("/api/v1/plans/planner", {
+      method: "POST",
+      json: { title: "Planned", goal, agent: "scripted", start: true },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: "draft", source: "planner", tasks: [], planner: { attempt: 1 } });
+    const done = await finish(r.body.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.tasks.map((t: any) => t.key)).toEqual(["a", "b"]);
+    expect(done.planner.attempt).toBe(2);
+    const log = (await s.api(`/api/v1/plans/${r.body.id}/events`)).body.items;
+    const refused = log.find((e: any) => e.type === "plan.refused");
+    expect(refused.data.errors.join(" ")).toContain("edges.0.to");
+    expect(log.find((e: any) => e.type === "plan.planned").data).toMatchObject({ tasks: 2, edges: 1 });
+    // The second planning session was told what was wrong with the first answer.
+    const second = (await s.api(`/api/v1/sessions/${done.planner.sessionId}`)).body;
+    expect(second.prompt).toContain("Your previous answer was refused");
+    expect(second.prompt).toContain("edges.0.to");
+  });
+
+  test("two invalid answers fail the plan, saying why", async () => {
+    const goal = `succeed no graph here`;
+    const r = await s.api("/api/v1/plans/planner", {
+      method: "POST",
+      json: { title: "Bad", goal, agent: "scripted" },
+    });
+    const done = await finish(r.body.id);
+    expect(done).toMatchObject({ status: "failed", tasks: [] });
+    const log = (await s.api(`/api/v1/plans/${r.body.id}/events`)).body.items;
+    expect(log.filter((e: any) => e.type === "plan.refused").map((e: any) => e.data.errors[0])).toEqual([
+      "the answer holds no JSON object",
+      "the answer holds no JSON object",
+    ]);
+    expect((await s.api(`/api/v1/plans/${r.body.id}/start`, { method: "POST" })).status).toBe(409);
+  });
+});

@@ -13,6 +13,7 @@ import { Input as DecomposeInput, decompose } from "./decompose/decompose.ts";
 import { sse } from "../event/stream.ts";
 import * as PlanEvents from "./events.ts";
 import * as Learn from "./learn.ts";
+import * as Planning from "./planning.ts";
 import * as Service from "./service.ts";
 import { type Target, counts, edgesOf, getPlan, planFromRow, tasksOf } from "./store.ts";
 import { summary, view } from "./view.ts";
@@ -47,7 +48,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       edgesOf(deps.db, id),
       Learn.load(deps.db, tenantId),
     ]);
-    return view(plan, tasks, edges, learnt);
+    return view(plan, tasks, edges, learnt, await Planning.latest(deps.db, id));
   };
   /** Pinned agents must exist now, not fail a task hours later: each unknown one is refused by field. */
   const pins = async (tenantId: string, draft: Plan.PlanDraft) => {
@@ -62,7 +63,13 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       throw new AppError("validation_failed", `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
   };
   /** A plan's repository: a registered project, or a workspace checked and claimed like a session's. */
-  const target = async (tenantId: string, draft: Plan.PlanDraft): Promise<Target> => {
+  const target = async (
+    tenantId: string,
+    draft: {
+      project?: string | undefined;
+      workspace?: { repo: string; ref?: string | undefined } | undefined;
+    },
+  ): Promise<Target> => {
     if (draft.project && draft.workspace)
       throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
         issues: [{ path: "body.project", message: "conflicts with workspace" }],
@@ -94,6 +101,25 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
         source: "graph",
         target: await target(tenant(c), draft),
       });
+      return c.json(await show(tenant(c), id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/plans/planner",
+      tags,
+      summary:
+        "Have an agent plan a goal: a draft whose graph the planning session's answer fills (checked like a posted graph; an invalid answer is sent back once with its errors)",
+      request: body(Plan.PlannerRequest),
+      responses: { 201: json(Plan.View, "the draft, with its planning session"), ...errors },
+    }),
+    async (c) => {
+      const req = c.req.valid("json");
+      if (req.agent && !Opencode.isKind(req.agent)) await Agents.byName(deps.db, tenant(c), req.agent);
+      const where = await target(tenant(c), req);
+      const id = await Service.plan(plans, tenant(c), req, { by: by(c), target: where });
       return c.json(await show(tenant(c), id), 201);
     },
   );

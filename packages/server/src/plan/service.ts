@@ -8,6 +8,8 @@ import { build } from "./graph.ts";
 import * as Events from "./events.ts";
 import * as Integrate from "./integrate.ts";
 import * as Learn from "./learn.ts";
+import * as Planner from "./planner.ts";
+import * as Planning from "./planning.ts";
 import * as Run from "./run.ts";
 import {
   type PlanRow,
@@ -32,6 +34,7 @@ export interface Deps {
   now: () => Date;
   log: Log;
   launch: Run.Launcher;
+  launchPlanner: Planning.PlannerLauncher;
   /** Cancel sessions (a plan cancelled); each session's end comes back through `sessionEnded`. */
   cancelSessions(tenantId: string, ids: string[], reason: string, by: string): Promise<void>;
   /** Work that must follow a commit (git merges): queued, never awaited by the transaction. */
@@ -71,6 +74,47 @@ export async function create(
   return id;
 }
 
+/**
+ * A plan an agent plans: a draft with no tasks yet and its first planning session, in one transaction.
+ * The session's end fills the draft (planning.ts).
+ */
+export async function plan(
+  d: Deps,
+  tenantId: string,
+  req: Plan.PlannerRequest & { policy: Plan.Policy; start: boolean },
+  opts: { by: string; target: Target },
+): Promise<string> {
+  return d.db.tx(async (tx) => {
+    const at = d.now();
+    const draft = {
+      title: req.title,
+      goal: req.goal,
+      tasks: [],
+      edges: [],
+      policy: req.policy,
+      start: false,
+    };
+    const id = await insert(tx, tenantId, draft as unknown as Plan.PlanDraft, {
+      ...opts,
+      source: "planner",
+      now: at,
+    });
+    const data = { title: req.title, tasks: 0, source: "planner" };
+    await Events.append(tx, tenantId, id, at, [{ type: "plan.created", data }]);
+    const row = await getPlan(tx, tenantId, id, true);
+    const ask: Planning.Ask = {
+      plannerAttempt: 1,
+      title: req.title,
+      goal: req.goal,
+      ...(req.agent ? { agent: req.agent } : {}),
+      ...(req.profile ? { profile: req.profile } : {}),
+      start: req.start,
+    };
+    await d.launchPlanner(tx, row, ask, Planner.prompt(req.title, req.goal));
+    return id;
+  });
+}
+
 /** Replace a draft's content wholesale (the edit before start); a started plan is refused. */
 export async function replace(
   d: Deps,
@@ -99,6 +143,11 @@ const notDraft = (p: PlanRow) =>
 export async function start(d: Deps, tenantId: string, id: string, by: string): Promise<void> {
   const first = await getPlan(d.db, tenantId, id);
   if (first.status !== "draft") throw notDraft(first);
+  const any = await d.db.rows(sql`select 1 from plan_tasks where plan_id = ${id} limit 1`);
+  if (!any.length)
+    throw new AppError("invalid_transition", `plan ${id} has no tasks yet: its planner has not answered`, {
+      status: first.status,
+    });
   let base: string | null = null;
   let branch: string | null = null;
   if (first.workspace) {

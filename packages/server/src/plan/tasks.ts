@@ -8,7 +8,8 @@ import * as Opencode from "../agent/opencode/name.ts";
 import * as Integrate from "./integrate.ts";
 import * as Learn from "./learn.ts";
 import * as Run from "./run.ts";
-import { type Deps, step } from "./service.ts";
+import * as Planning from "./planning.ts";
+import { type Deps, start, step } from "./service.ts";
 import { type TaskRow, taskFromRow } from "./store.ts";
 
 /**
@@ -83,6 +84,11 @@ export function sessionEnded(d: Deps) {
       row.tenantId,
       row.planId!,
       async (s) => {
+        if (!row.taskId) {
+          const planned = await Planning.ended(s, row, d.launchPlanner);
+          if (planned?.start) merge = () => start(d, row.tenantId, row.planId!, "planner");
+          return;
+        }
         const task = await current(s.tx, row);
         if (!task) return;
         merge = await settleTask(d, s, task, row);
