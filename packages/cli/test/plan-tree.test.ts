@@ -166,7 +166,7 @@ describe("view", () => {
       ],
       {
         status: "partially_succeeded",
-        counts: { succeeded: 1, failed: 1 },
+        counts: { succeeded: 1, failed: 1 } as Plan.View["counts"],
         workspace: { repo: "/repos/app" },
         integrationBranch: "orchestrator/plan/9f32",
         baseCommit: "abcdef0123",
