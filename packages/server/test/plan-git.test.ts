@@ -142,6 +142,8 @@ test("a conflict: two tasks rewrite one line; one is conflicted and in the atten
   const p = await make({
     title: "Conflict",
     workspace: { repo },
+    // Both run at once, each cut from the base; onConflict is left to its default.
+    policy: { maxParallel: 2 },
     tasks: [
       { key: "x", title: "Rewrite as x", prompt: mine("x") },
       { key: "y", title: "Rewrite as y", prompt: mine("y") },
