@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Plan } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { toIso } from "../time.ts";
+import { pgArray } from "../session/store.ts";
 
 /**
  * A plan's own log, kept in the event log beside sessions' entries (`session_id` null, `plan_id` set):
@@ -74,9 +75,14 @@ export function toPlanEvent(r: Record<string, unknown>): Plan.PlanEvent {
 /** Task states at the start of a step, to log what the step changed (a cascade may change hundreds). */
 export type Snapshot = Map<string, { key: string; status: Plan.TaskStatus; attempt: number }>;
 
-export async function snapshot(q: Q, planId: string): Promise<Snapshot> {
+/**
+ * `all`: every task (a retry or skip re-arms ended ones); otherwise only tasks that have not ended, the
+ * only ones a session's end, a start, a cancel or a pause can change: the hot path reads fewer rows.
+ */
+export async function snapshot(q: Q, planId: string, all = true): Promise<Snapshot> {
+  const live = all ? sql`` : sql` and status in ('blocked','ready','running')`;
   const rows = await q.rows<{ id: string; key: string; status: Plan.TaskStatus; attempt: number }>(sql`
-    select id, key, status, attempt from plan_tasks where plan_id = ${planId} order by position`);
+    select id, key, status, attempt from plan_tasks where plan_id = ${planId}${live} order by position`);
   return new Map(rows.map((r) => [r.id, { key: r.key, status: r.status, attempt: Number(r.attempt) }]));
 }
 
@@ -90,7 +96,8 @@ export async function changes(q: Q, planId: string, before: Snapshot): Promise<E
     session_id: string | null;
     reason: unknown;
   }>(
-    sql`select id, key, status, attempt, session_id, reason from plan_tasks where plan_id = ${planId} order by position`,
+    sql`select id, key, status, attempt, session_id, reason from plan_tasks
+        where plan_id = ${planId} and id = any(${pgArray([...before.keys()])}::uuid[]) order by position`,
   );
   const out: Entry[] = [];
   for (const r of rows) {

@@ -123,9 +123,18 @@ async function decideAll(s: Step, ids: string[]): Promise<string[]> {
 export async function dispatch(s: Step): Promise<void> {
   const { plan } = s;
   if (plan.status !== "running") return;
+  // Only what ordering needs: prompts and results can be long, and only the launched tasks need them.
   const rows = await s.tx.rows<Record<string, unknown>>(sql`
-    select * from plan_tasks where plan_id = ${plan.id} and status in ('running','ready')`);
-  const tasks = rows.map(taskFromRow);
+    select id, status, position, priority, slack, write_scope from plan_tasks
+    where plan_id = ${plan.id} and status in ('running','ready')`);
+  const tasks = rows.map((r) => ({
+    id: String(r.id),
+    status: r.status as Plan.TaskStatus,
+    position: Number(r.position),
+    priority: Number(r.priority),
+    slack: r.slack === null || r.slack === undefined ? null : Number(r.slack),
+    writeScope: (r.write_scope as string[] | null) ?? null,
+  }));
   const running = tasks.filter((t) => t.status === "running");
   if (plan.halted) {
     if (!running.length) await stopRest(s, { by: "fail_fast" });
@@ -144,7 +153,10 @@ export async function dispatch(s: Step): Promise<void> {
     running.map((t) => ({ scope: t.writeScope ?? undefined })),
     plan.policy.maxParallel,
   );
-  for (const i of chosen) await launch(s, ready[i]!);
+  for (const i of chosen) {
+    const full = await s.tx.rows(sql`select * from plan_tasks where id = ${ready[i]!.id}`);
+    await launch(s, taskFromRow(full[0]!));
+  }
 }
 
 /** End every task that has not started: a fail-fast stop or a cancel of the plan. */

@@ -283,6 +283,7 @@ export async function act(
     },
     undefined,
     by,
+    true,
   );
 }
 
@@ -297,10 +298,12 @@ export async function step<T>(
   fn: (s: Run.Step) => Promise<T>,
   q?: Q,
   by?: string,
+  /** The step may change ended tasks (retry, skip): its log compares every task, not only live ones. */
+  all = false,
 ): Promise<T> {
   const body = async (tx: Q) => {
     const plan = await getPlan(tx, tenantId, id, true);
-    const before = await Events.snapshot(tx, id);
+    const before = await Events.snapshot(tx, id, all);
     const s: Run.Step = { tx, plan, now: d.now(), launch: d.launch };
     const out = await fn(s);
     await Run.dispatch(s);
