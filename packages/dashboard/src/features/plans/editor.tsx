@@ -46,8 +46,10 @@ export function Editor({ d, set, at, under }: { d: Draft; set: (d: Draft) => voi
         const p = `tasks.${i}`;
         const row = under(p);
         return (
-          <fieldset key={i} className={`draft-task plain-set${row ? " bad" : ""}`} data-task-row={i}>
-            <legend className="sr-only">Task {i + 1}</legend>
+          <fieldset key={i} className={`draft-task${row ? " bad" : ""}`} data-task-row={i}>
+            <legend className="label">
+              Task {i + 1} · {t.key || "no key"}
+            </legend>
             <div className="draft-row">
               <Field label="Key" error={at(`${p}.key`)}>
                 <input value={t.key} onChange={(e) => set(rename(d, i, e.target.value))} />

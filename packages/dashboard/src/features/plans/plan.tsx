@@ -151,7 +151,7 @@ export function Page() {
 
 function Forecast({ p, done }: { p: Plan.View; done: { ended: number; total: number } }) {
   return (
-    <div className="stats" aria-label="Progress and forecast">
+    <div className="stats plan-stats" aria-label="Progress and forecast">
       <div className="stat">
         <span className="label">Tasks ended</span>
         <b>
