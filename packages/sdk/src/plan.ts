@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
 import { Name, Priority, Workspace } from "./session.ts";
+import { EventId, Seq } from "./seq.ts";
 
 /**
  * A plan is big work as a graph of tasks. Each task that runs is a session (the plan's root session its
@@ -231,6 +232,10 @@ export const Summary = z
 export type Summary = z.infer<typeof Summary>;
 
 export const View = Summary.extend({
+  planner: z
+    .object({ sessionId: z.uuid(), attempt: z.number().int(), status: z.string() })
+    .nullable()
+    .describe("the latest planning session of a plan an agent plans"),
   halted: z.boolean().describe("fail-fast saw a failure: nothing new starts until a task is retried"),
   tasks: z.array(Task),
   edges: z.array(z.object({ from: z.string(), to: z.string(), type: EdgeType })),
@@ -298,3 +303,75 @@ export const Decomposition = z
   })
   .meta({ id: "Decomposition" });
 export type Decomposition = z.infer<typeof Decomposition>;
+
+/**
+ * A plan's own log: its state and its tasks' states as they change, in the tenant's event-id order (the
+ * same log as sessions' events). A task's run is its session's log (sessionId in `task.status`).
+ */
+export const PlanEventData = {
+  "plan.created": z.object({ title: z.string(), tasks: z.number().int(), source: z.string() }),
+  "plan.status": z.object({
+    from: PlanStatus,
+    to: PlanStatus,
+    paused: z.boolean().optional(),
+    halted: z.boolean().optional(),
+    by: z.string().optional(),
+    reason: z.unknown().optional().describe("why: e.g. the planner's answers were refused"),
+  }),
+  /** The planner's answer became the draft's graph. */
+  "plan.planned": z.object({ tasks: z.number().int(), edges: z.number().int(), sessionId: z.uuid() }),
+  /** The planner's answer was refused; a second planning session is told why, or the plan fails. */
+  "plan.refused": z.object({ sessionId: z.uuid(), attempt: z.number().int(), errors: z.array(z.string()) }),
+  "task.status": z.object({
+    key: z.string(),
+    from: TaskStatus,
+    to: TaskStatus,
+    attempt: z.number().int(),
+    sessionId: z.uuid().optional(),
+    reason: z.unknown().optional(),
+  }),
+};
+export type PlanEventType = keyof typeof PlanEventData;
+
+export const PlanEvent = z
+  .discriminatedUnion(
+    "type",
+    (Object.keys(PlanEventData) as PlanEventType[]).map((type) =>
+      z.object({
+        id: EventId,
+        planId: z.uuid(),
+        seq: Seq,
+        type: z.literal(type),
+        at: z.iso.datetime(),
+        data: PlanEventData[type],
+      }),
+    ) as never,
+  )
+  .meta({ id: "PlanEvent" });
+export type PlanEvent = {
+  [K in PlanEventType]: {
+    id: number;
+    planId: string;
+    seq: number;
+    type: K;
+    at: string;
+    data: z.output<(typeof PlanEventData)[K]>;
+  };
+}[PlanEventType];
+
+export const EventPage = z.object({ items: z.array(PlanEvent) }).meta({ id: "PlanEventPage" });
+
+export const PlannerRequest = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    goal: z.string().min(1).max(100_000),
+    project: Name.optional(),
+    workspace: Workspace.optional(),
+    agent: z.string().min(1).max(100).optional().describe("the planning agent, by name (pin)"),
+    profile: Name.optional().describe("the OpenCode profile that plans (its model)"),
+    policy: Policy.default(Policy.parse({})),
+    start: z.boolean().default(false).describe("start the plan as soon as a valid graph comes back"),
+  })
+  .strict()
+  .meta({ id: "PlannerRequest" });
+export type PlannerRequest = z.input<typeof PlannerRequest>;

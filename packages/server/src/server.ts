@@ -21,6 +21,7 @@ import * as Worktrees from "./workspace/worktree.ts";
 import * as Retention from "./workspace/retention.ts";
 import * as Plans from "./plan/service.ts";
 import * as PlanTasks from "./plan/tasks.ts";
+import * as Planning from "./plan/planning.ts";
 import * as Sessions from "./session/store.ts";
 import * as Profiles from "./agent/opencode/profile.ts";
 import type { Catalog } from "./agent/opencode/profile.ts";
@@ -143,6 +144,7 @@ export async function start(opts: Options = {}): Promise<Server> {
       now: () => clock.now(),
       log,
       launch: PlanTasks.launcher({ config, db, clock, defaultTenant, agents, profiles }),
+      launchPlanner: Planning.launcher({ config, db, clock, defaultTenant, agents, profiles }),
       cancelSessions: async (tenantId, ids, reason, by) => {
         for (const id of ids)
           await Sessions.transition(store, id, { type: "cancel", reason }, { tenantId, reason, by }).catch(

@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type TestServer, serve, until } from "./harness.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { git } from "../src/workspace/git.ts";
+import { type TestServer, gitRepo, serve, until } from "./harness.ts";
 
+const root = mkdtempSync(path.join(tmpdir(), "io-plan-"));
 let s: TestServer;
 beforeAll(async () => {
-  s = await serve();
+  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [path.join(root, "repos")] } });
 }, 60_000);
-afterAll(() => s?.stop());
+afterAll(async () => {
+  await s?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const task = (key: string, prompt = "succeed done " + key, extra: Record<string, unknown> = {}) => ({
   key,
@@ -91,6 +99,14 @@ describe("plan graphs are refused by field", () => {
     expect(both.status).toBe(422);
     expect(both.body.error.details.issues[0].path).toBe("body.project");
     expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}`)).status).toBe(404);
+    const pin = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "P", tasks: [task("a"), task("b", undefined, { agent: "nobody" })] },
+    });
+    expect(pin.status).toBe(422);
+    expect(pin.body.error.details.issues).toEqual([
+      { path: "body.tasks.1.agent", message: "no agent named nobody is registered" },
+    ]);
     const p = await make({ tasks: [task("a")] });
     expect((await s.api(`/api/v1/plans/${p.id}/tasks/nope/retry`, { method: "POST" })).status).toBe(404);
     expect((await s.api(`/api/v1/plans/${p.id}/pause`, { method: "POST" })).status).toBe(409);
@@ -228,5 +244,124 @@ describe("plans run their graph", () => {
     const r = await s.api(`/api/v1/sessions/${byKey(done).a.sessionId}/retry`, { method: "POST" });
     expect(r.status).toBe(409);
     expect(r.body.error.message).toContain("retry the task");
+  });
+});
+
+describe("a plan's log", () => {
+  test("records its states and its tasks' states in order, pages and streams them, and stays out of sessions' logs", async () => {
+    const p = await make({
+      start: true,
+      tasks: [task("a", "sleep 50\nsucceed"), task("b")],
+      edges: [{ from: "a", to: "b" }],
+    });
+    await finish(p.id);
+    const page = (await s.api(`/api/v1/plans/${p.id}/events`)).body.items;
+    expect(page.map((e: any) => e.seq)).toEqual(page.map((_: any, i: number) => i + 1));
+    const lines = page.map((e: any) =>
+      e.type === "task.status" ? `${e.data.key}:${e.data.from}>${e.data.to}` : `${e.type}:${e.data.to ?? ""}`,
+    );
+    expect(lines).toEqual([
+      "plan.created:",
+      "a:blocked>running",
+      "plan.status:running",
+      "a:running>succeeded",
+      "b:blocked>running",
+      "b:running>succeeded",
+      "plan.status:succeeded",
+    ]);
+    const running = page.find((e: any) => e.type === "task.status" && e.data.to === "running");
+    expect(running.data.sessionId).toBe(byKey(await finish(p.id)).a.sessionId);
+    // SSE replays after Last-Event-ID (a seq), as a browser resumes.
+    const r = await fetch(`${s.url}/api/v1/plans/${p.id}/events`, {
+      headers: { authorization: `Bearer ${s.key}`, accept: "text/event-stream", "last-event-id": "5" },
+    });
+    const reader = r.body!.getReader();
+    let text = "";
+    while (!text.includes("id: 7")) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).not.toContain("id: 5\n");
+    expect(text).toContain("event: task.status");
+    // Sessions' logs hold none of it.
+    const sid = byKey(await finish(p.id)).a.sessionId;
+    const events = (await s.api(`/api/v1/sessions/${sid}/events`)).body.items;
+    expect(events.every((e: any) => e.sessionId === sid)).toBe(true);
+    expect((await s.api(`/api/v1/plans/${crypto.randomUUID()}/events`)).status).toBe(404);
+  });
+});
+
+describe("a plan on a repository", () => {
+  test("gets an integration branch cut from the base at start, and its diff; a plan without one has none", async () => {
+    const repo = await gitRepo(path.join(root, "repos", "app"), { "a.txt": "one\n" });
+    const base = (await git(repo, ["rev-parse", "main"])).trim();
+    const p = await make({ workspace: { repo }, tasks: [task("a")] });
+    expect(p.integrationBranch).toBeNull();
+    expect((await s.api(`/api/v1/plans/${p.id}/diff`)).status).toBe(404);
+    await s.api(`/api/v1/plans/${p.id}/start`, { method: "POST" });
+    const done = await finish(p.id);
+    expect(done).toMatchObject({
+      status: "succeeded",
+      baseCommit: base,
+      integrationBranch: `orchestrator/plan/${p.id}`,
+    });
+    expect((await git(repo, ["rev-parse", done.integrationBranch])).trim()).toBe(base);
+    const d = await s.api(`/api/v1/plans/${p.id}/diff`);
+    expect(d.status).toBe(200);
+    expect(d.body).toMatchObject({ files: [], additions: 0, deletions: 0 });
+    // The user's checkout is where it was.
+    expect((await git(repo, ["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
+    const bare = await make({ start: true, tasks: [task("b")] });
+    expect((await s.api(`/api/v1/plans/${bare.id}/diff`)).status).toBe(404);
+  });
+});
+
+describe("a planner agent", () => {
+  const graph = (edges: unknown[]) =>
+    JSON.stringify({
+      tasks: [
+        { key: "a", title: "A", prompt: "succeed did a", agent: "scripted" },
+        { key: "b", title: "B", prompt: "succeed did b", agent: "scripted" },
+      ],
+      edges,
+    });
+
+  test("an invalid graph is sent back once with its errors; the valid answer becomes the draft and starts", async () => {
+    const goal = [
+      `on plannerAttempt=1 succeed ${graph([{ from: "a", to: "zz" }])}`,
+      `succeed ${graph([{ from: "a", to: "b" }])}`,
+    ].join("\n");
+    const r = await s.api("/api/v1/plans/planner", {
+      method: "POST",
+      json: { title: "Planned", goal, agent: "scripted", start: true },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: "draft", source: "planner", tasks: [], planner: { attempt: 1 } });
+    const done = await finish(r.body.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.tasks.map((t: any) => t.key)).toEqual(["a", "b"]);
+    expect(done.planner.attempt).toBe(2);
+    const log = (await s.api(`/api/v1/plans/${r.body.id}/events`)).body.items;
+    const refused = log.find((e: any) => e.type === "plan.refused");
+    expect(refused.data.errors.join(" ")).toContain("edges.0.to");
+    expect(log.find((e: any) => e.type === "plan.planned").data).toMatchObject({ tasks: 2, edges: 1 });
+    // The second planning session was told what was wrong with the first answer.
+    const second = (await s.api(`/api/v1/sessions/${done.planner.sessionId}`)).body;
+    expect(second.prompt).toContain("Your previous answer was refused");
+    expect(second.prompt).toContain("edges.0.to");
+  });
+
+  test("two invalid answers fail the plan, saying why", async () => {
+    const goal = `succeed no graph here`;
+    const r = await s.api("/api/v1/plans/planner", {
+      method: "POST",
+      json: { title: "Bad", goal, agent: "scripted" },
+    });
+    const done = await finish(r.body.id);
+    expect(done).toMatchObject({ status: "failed", tasks: [] });
+    const log = (await s.api(`/api/v1/plans/${r.body.id}/events`)).body.items;
+    expect(log.filter((e: any) => e.type === "plan.refused").map((e: any) => e.data.errors[0])).toEqual([
+      "the answer holds no JSON object",
+      "the answer holds no JSON object",
+    ]);
+    expect((await s.api(`/api/v1/plans/${r.body.id}/start`, { method: "POST" })).status).toBe(409);
   });
 });

@@ -35,6 +35,8 @@ export const plans = pgTable(
     paused: boolean("paused").notNull().default(false),
     /** Fail-fast saw a task fail: nothing new starts until a person retries (plan/run.ts). */
     halted: boolean("halted").notNull().default(false),
+    /** The plan's own log's last seq (plan/events.ts). */
+    lastSeq: integer("last_seq").notNull().default(0),
     projectId: uuid("project_id"),
     workspace: jsonb("workspace"),
     policy: jsonb("policy").notNull(),

@@ -215,15 +215,23 @@ export const sessionEvents = pgTable(
       .notNull()
       .references(() => tenants.id),
     id: bigint("id", { mode: "number" }).notNull(),
-    sessionId: uuid("session_id")
-      .notNull()
-      .references(() => sessions.id),
+    /** The session whose log this entry is in; null for a plan's own entries (then `plan_id` is set). */
+    sessionId: uuid("session_id").references(() => sessions.id),
+    /** A plan's own log (plan/events.ts): its state and its tasks' states, in the same id order. */
+    planId: uuid("plan_id"),
     seq: integer("seq").notNull(),
     type: text("type").notNull(),
     at: ts("at").notNull(),
     data: jsonb("data").notNull().default({}),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique("session_events_seq").on(t.sessionId, t.seq)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique("session_events_seq").on(t.sessionId, t.seq),
+    check("session_events_log", sql`(session_id is null) <> (plan_id is null)`),
+    uniqueIndex("session_events_plan_seq")
+      .on(t.planId, t.seq)
+      .where(sql`plan_id is not null`),
+  ],
 );
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Event } from "@orchestrator/sdk";
+import type { Event, Plan } from "@orchestrator/sdk";
+import * as PlanEvents from "../plan/events.ts";
 import type { Db } from "../db/db.ts";
 import type { Log } from "../log.ts";
 import * as Events from "./log.ts";
@@ -19,19 +20,24 @@ export interface Subscription {
 export interface Want {
   tenantId: string;
   sessionId?: string;
+  /** A plan's own log (plan/events.ts) instead of sessions' entries; resumes by `afterSeq` too. */
+  planId?: string;
   /** Resume after this tenant-wide id (all-sessions streams). */
   afterId?: number;
   /** Resume after this per-session seq (needs sessionId). */
   afterSeq?: number;
 }
 
+/** Sessions' entries, or a plan's (a plan stream): the ring holds both kinds. */
+type Entry = Event | Plan.PlanEvent;
+
 /** Delivers a batch of events, in order; the subscriber's position moves past them once it returns. */
-export type Send = (events: Event[]) => void | Promise<void>;
+export type Send<E = Event> = (events: E[]) => void | Promise<void>;
 
 interface Sub {
   want: Want;
   pos: number;
-  send: Send;
+  send: Send<Entry>;
   busy: boolean;
   again: boolean;
   closed: boolean;
@@ -39,7 +45,7 @@ interface Sub {
 
 interface Tenant {
   head: number;
-  ring: Event[];
+  ring: Entry[];
   subs: Set<Sub>;
   fetching: boolean;
   dirty: boolean;
@@ -49,7 +55,12 @@ const ringSize = 4096;
 const batch = 500;
 
 export interface Hub {
-  subscribe(want: Want, send: Send, onError?: (err: unknown) => void): Promise<Subscription>;
+  /** Sessions' entries (one session's, or all), or with `want.planId` a plan's (then `E` is PlanEvent). */
+  subscribe<E extends Entry = Event>(
+    want: Want,
+    send: Send<E>,
+    onError?: (err: unknown) => void,
+  ): Promise<Subscription>;
   size(): number;
   close(): Promise<void>;
 }
@@ -72,7 +83,7 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
     try {
       do {
         t.dirty = false;
-        const fresh = await Events.read(db, { tenantId, afterId: t.head, limit: batch });
+        const fresh = await Events.readAll(db, { tenantId, afterId: t.head, limit: batch });
         if (fresh.length) {
           t.ring.push(...fresh);
           if (t.ring.length > ringSize) t.ring.splice(0, t.ring.length - ringSize);
@@ -97,18 +108,15 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
         while (!sub.closed && sub.pos < t.head) {
           const upto = t.head;
           const first = t.ring[0];
-          let events: Event[];
+          let events: Entry[];
           let reached = upto;
           if (first && first.id <= sub.pos + 1) {
             events = t.ring.filter((e) => e.id > sub.pos && e.id <= upto && match(sub.want, e));
           } else {
-            events = await Events.read(db, {
-              tenantId: sub.want.tenantId,
-              sessionId: sub.want.sessionId,
-              afterId: sub.pos,
-              uptoId: upto,
-              limit: batch,
-            });
+            const range = { tenantId: sub.want.tenantId, afterId: sub.pos, uptoId: upto, limit: batch };
+            events = sub.want.planId
+              ? await PlanEvents.read(db, { ...range, planId: sub.want.planId })
+              : await Events.read(db, { ...range, sessionId: sub.want.sessionId });
             if (events.length === batch) reached = events.at(-1)!.id;
           }
           if (sub.closed) return;
@@ -137,7 +145,14 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
 
   return {
     async subscribe(want, send, onError) {
-      const sub: Sub = { want, pos: await start(want), send, busy: false, again: false, closed: false };
+      const sub: Sub = {
+        want,
+        pos: await start(want),
+        send: send as Send<Entry>,
+        busy: false,
+        again: false,
+        closed: false,
+      };
       // The tenant is looked up and the subscriber added with no await in between: the last subscriber of
       // a tenant leaving drops the tenant, and a subscriber added to a dropped tenant would never be woken
       // again (a client reconnecting while its old socket closed stalled that way).
@@ -173,12 +188,17 @@ export async function create(db: Db, log: Log, backstopMs = 2000): Promise<Hub> 
   async function start(want: Want): Promise<number> {
     if (want.afterId !== undefined) return want.afterId;
     // The all-sessions stream starts live unless asked to replay; a session's own stream replays it whole.
-    if (!want.sessionId) return Events.head(db, want.tenantId);
+    if (!want.sessionId && !want.planId) return Events.head(db, want.tenantId);
     if (!want.afterSeq) return 0;
+    const log = want.planId ? sql`plan_id = ${want.planId}` : sql`session_id = ${want.sessionId}`;
     const rows = await db.rows<{ id: number }>(sql`
-      select coalesce(max(id), 0) as id from session_events where session_id = ${want.sessionId} and seq <= ${want.afterSeq}`);
+      select coalesce(max(id), 0) as id from session_events where ${log} and seq <= ${want.afterSeq}`);
     return Number(rows[0]?.id ?? 0);
   }
 }
 
-const match = (w: Want, e: Event) => !w.sessionId || e.sessionId === w.sessionId;
+/** A plan stream takes its plan's entries; a session stream its session's; the all-sessions one every session's. */
+function match(w: Want, e: Entry): boolean {
+  if ("planId" in e) return w.planId === e.planId;
+  return !w.planId && (!w.sessionId || e.sessionId === w.sessionId);
+}

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Event, EventEntry } from "@orchestrator/sdk";
+import type { Event, EventEntry, Plan } from "@orchestrator/sdk";
+import { toPlanEvent } from "../plan/events.ts";
 import type { Note } from "../db/channels.ts";
 import type { Q } from "../db/db.ts";
 import { leaseLost } from "../error.ts";
@@ -75,7 +76,8 @@ export interface Range {
 
 export async function read(q: Q, r: Range): Promise<Event[]> {
   const where = [sql`tenant_id = ${r.tenantId}`];
-  if (r.sessionId) where.push(sql`session_id = ${r.sessionId}`);
+  // Sessions' entries only: plans' own entries (plan/events.ts) share the table and its ids.
+  where.push(r.sessionId ? sql`session_id = ${r.sessionId}` : sql`session_id is not null`);
   if (r.afterSeq !== undefined) where.push(sql`seq > ${r.afterSeq}`);
   if (r.afterId !== undefined) where.push(sql`id > ${r.afterId}`);
   if (r.uptoId !== undefined) where.push(sql`id <= ${r.uptoId}`);
@@ -83,6 +85,17 @@ export async function read(q: Q, r: Range): Promise<Event[]> {
     select id, session_id, seq, type, at, data from session_events
     where ${sql.join(where, sql` and `)} order by id limit ${r.limit}`);
   return rows.map(toEvent);
+}
+
+/** Every entry after `afterId`, sessions' and plans' alike: what the hub's ring holds. */
+export async function readAll(
+  q: Q,
+  r: { tenantId: string; afterId: number; limit: number },
+): Promise<(Event | Plan.PlanEvent)[]> {
+  const rows = await q.rows(sql`
+    select id, session_id, plan_id, seq, type, at, data from session_events
+    where tenant_id = ${r.tenantId} and id > ${r.afterId} order by id limit ${r.limit}`);
+  return rows.map((row) => (row.session_id === null ? toPlanEvent(row) : toEvent(row)));
 }
 
 /** The tenant's newest event id, read in the same snapshot as nothing else: a safe "live from here" point. */

@@ -10,6 +10,7 @@ import type { App, Deps, Env } from "../api/deps.ts";
 import { refusedValue, validation } from "../api/errors.ts";
 import type { Log } from "../log.ts";
 import * as Store from "../session/store.ts";
+import { getPlan } from "../plan/store.ts";
 import type { Want } from "./hub.ts";
 import * as Events from "./log.ts";
 
@@ -173,6 +174,17 @@ export function routes(app: App, deps: Deps): void {
     socket(async (c) => {
       const tenantId = c.get("principal").tenantId;
       return { tenantId, afterId: after(c, TenantQuery) ?? (await Events.head(deps.db, tenantId)) };
+    }),
+  );
+  app.get(
+    "/ws/plans/:id",
+    // A plan's own log (its state and its tasks' states), replayed from ?after=<seq>, then live.
+    socket(async (c) => {
+      const p = Params.safeParse({ id: c.req.param("id") });
+      if (!p.success) throw validation("param", p.error);
+      const tenantId = c.get("principal").tenantId;
+      await getPlan(deps.db, tenantId, p.data.id);
+      return { tenantId, planId: p.data.id, afterSeq: after(c, Query) ?? 0 };
     }),
   );
   app.get(

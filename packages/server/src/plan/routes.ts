@@ -1,13 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { Plan } from "@orchestrator/sdk";
+import { Diff, Plan, SeqParam } from "@orchestrator/sdk";
+import { diff as worktreeDiff } from "../workspace/worktree.ts";
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { AppError } from "../error.ts";
 import * as Projects from "../project/store.ts";
+import * as Agents from "../registry/store.ts";
+import * as Opencode from "../agent/opencode/name.ts";
 import { checkWorkspace } from "../session/submit.ts";
 import { Input as DecomposeInput, decompose } from "./decompose/decompose.ts";
+import { sse } from "../event/stream.ts";
+import * as PlanEvents from "./events.ts";
 import * as Learn from "./learn.ts";
+import * as Planning from "./planning.ts";
 import * as Service from "./service.ts";
 import { type Target, counts, edgesOf, getPlan, planFromRow, tasksOf } from "./store.ts";
 import { summary, view } from "./view.ts";
@@ -15,6 +21,12 @@ import { summary, view } from "./view.ts";
 const tags = ["Plans"];
 const Id = z.object({ id: z.uuid().describe("plan id") });
 const TaskRef = Id.extend({ key: Plan.TaskKey });
+const EventsQuery = z
+  .object({
+    after: SeqParam.optional().describe("entries after this seq"),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
 const ListQuery = z
   .object({
     status: Plan.PlanStatus.optional(),
@@ -36,10 +48,28 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       edgesOf(deps.db, id),
       Learn.load(deps.db, tenantId),
     ]);
-    return view(plan, tasks, edges, learnt);
+    return view(plan, tasks, edges, learnt, await Planning.latest(deps.db, id));
+  };
+  /** Pinned agents must exist now, not fail a task hours later: each unknown one is refused by field. */
+  const pins = async (tenantId: string, draft: Plan.PlanDraft) => {
+    const issues: { path: string; message: string }[] = [];
+    for (const [i, t] of draft.tasks.entries()) {
+      if (!t.agent || Opencode.isKind(t.agent)) continue;
+      await Agents.byName(deps.db, tenantId, t.agent).catch(() =>
+        issues.push({ path: `body.tasks.${i}.agent`, message: `no agent named ${t.agent} is registered` }),
+      );
+    }
+    if (issues.length)
+      throw new AppError("validation_failed", `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
   };
   /** A plan's repository: a registered project, or a workspace checked and claimed like a session's. */
-  const target = async (tenantId: string, draft: Plan.PlanDraft): Promise<Target> => {
+  const target = async (
+    tenantId: string,
+    draft: {
+      project?: string | undefined;
+      workspace?: { repo: string; ref?: string | undefined } | undefined;
+    },
+  ): Promise<Target> => {
     if (draft.project && draft.workspace)
       throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
         issues: [{ path: "body.project", message: "conflicts with workspace" }],
@@ -65,11 +95,31 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
     }),
     async (c) => {
       const draft = c.req.valid("json");
+      await pins(tenant(c), draft);
       const id = await Service.create(plans, tenant(c), draft, {
         by: by(c),
         source: "graph",
         target: await target(tenant(c), draft),
       });
+      return c.json(await show(tenant(c), id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/plans/planner",
+      tags,
+      summary:
+        "Have an agent plan a goal: a draft whose graph the planning session's answer fills (checked like a posted graph; an invalid answer is sent back once with its errors)",
+      request: body(Plan.PlannerRequest),
+      responses: { 201: json(Plan.View, "the draft, with its planning session"), ...errors },
+    }),
+    async (c) => {
+      const req = c.req.valid("json");
+      if (req.agent && !Opencode.isKind(req.agent)) await Agents.byName(deps.db, tenant(c), req.agent);
+      const where = await target(tenant(c), req);
+      const id = await Service.plan(plans, tenant(c), req, { by: by(c), target: where });
       return c.json(await show(tenant(c), id), 201);
     },
   );
@@ -149,9 +199,77 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       const { id } = c.req.valid("param");
       const draft = c.req.valid("json");
       await getPlan(deps.db, tenant(c), id);
+      await pins(tenant(c), draft);
       await Service.replace(plans, tenant(c), id, draft, { target: await target(tenant(c), draft) });
       if (draft.start) await Service.start(plans, tenant(c), id, by(c));
       return c.json(await show(tenant(c), id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans/{id}/events",
+      tags,
+      summary:
+        "The plan's own log (plan.created, plan.status, task.status): JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=); also WebSocket /ws/plans/{id}",
+      request: {
+        params: Id,
+        query: EventsQuery,
+        headers: z.object({
+          "last-event-id": SeqParam.optional().describe(
+            "SSE: resume after this seq (what a browser sends back)",
+          ),
+        }),
+      },
+      responses: { 200: json(Plan.EventPage, "entries in seq order"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { after, limit } = c.req.valid("query");
+      await getPlan(deps.db, tenant(c), id);
+      if (c.req.header("accept")?.includes("text/event-stream")) {
+        const resume = c.req.valid("header")["last-event-id"] ?? after;
+        return (await sse(c, deps, { tenantId: tenant(c), planId: id, afterSeq: resume ?? 0 })) as never;
+      }
+      const items = await PlanEvents.read(deps.db, {
+        tenantId: tenant(c),
+        planId: id,
+        afterSeq: after ?? 0,
+        limit,
+      });
+      // The union schema is built by mapping the registry, which TypeScript sees as `never`.
+      return c.json({ items } as never, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/plans/{id}/diff",
+      tags,
+      summary:
+        "The plan's result: its integration branch against the commit it was cut from (404 before it has one)",
+      request: { params: Id },
+      responses: { 200: json(Diff, "files changed and the patch"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const plan = await getPlan(deps.db, tenant(c), id);
+      if (!plan.workspace || !plan.integrationBranch || !plan.baseCommit)
+        throw new AppError(
+          "not_found",
+          `plan ${id} has no integration branch: it works on no repository, or has not started`,
+          {
+            id,
+          },
+        );
+      const d = await worktreeDiff({
+        path: plan.workspace.repo,
+        branch: plan.integrationBranch,
+        base: plan.baseCommit,
+      });
+      return c.json(d, 200);
     },
   );
 
@@ -174,7 +292,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
         const { id } = c.req.valid("param");
         if (action === "start") await Service.start(plans, tenant(c), id, by(c));
         else if (action === "cancel") await Service.cancel(plans, tenant(c), id, by(c));
-        else await Service.pause(plans, tenant(c), id, action === "pause");
+        else await Service.pause(plans, tenant(c), id, action === "pause", by(c));
         return c.json(await show(tenant(c), id), 200);
       },
     );

@@ -184,6 +184,8 @@ async function withPrerequisites(tx: Q, task: TaskRow): Promise<string> {
  * failed when none succeeded, partially_succeeded otherwise; a plan a person cancelled stays cancelled.
  */
 export async function conclude(s: Step): Promise<Plan.PlanStatus | null> {
+  // A draft (a planner may still be at work) and an ended plan have nothing to conclude.
+  if (s.plan.status !== "running" && !(s.plan.status === "cancelled" && !s.plan.endedAt)) return null;
   const rows = await s.tx.rows<{ status: Plan.TaskStatus; n: number }>(sql`
     select status, count(*)::int as n from plan_tasks where plan_id = ${s.plan.id} group by status`);
   const n = (st: Plan.TaskStatus) => Number(rows.find((r) => r.status === st)?.n ?? 0);

@@ -158,7 +158,12 @@ export async function rewrite(
   await insertGraph(q, tenantId, id, draft);
 }
 
-async function insertGraph(q: Q, tenantId: string, id: string, draft: Plan.PlanDraft): Promise<void> {
+export async function insertGraph(
+  q: Q,
+  tenantId: string,
+  id: string,
+  draft: Pick<Plan.PlanDraft, "tasks" | "edges">,
+): Promise<void> {
   const ids = new Map(draft.tasks.map((t) => [t.key, randomUUID()]));
   const pending = new Map<string, number>();
   for (const e of draft.edges)

@@ -3,10 +3,13 @@ import { Create, Priority, terminal } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { type Row, fromRow } from "../session/row.ts";
 import * as Submit from "../session/submit.ts";
+import * as Agents from "../registry/store.ts";
+import * as Opencode from "../agent/opencode/name.ts";
 import * as Integrate from "./integrate.ts";
 import * as Learn from "./learn.ts";
 import * as Run from "./run.ts";
-import { type Deps, step } from "./service.ts";
+import * as Planning from "./planning.ts";
+import { type Deps, start, step } from "./service.ts";
 import { type TaskRow, taskFromRow } from "./store.ts";
 
 /**
@@ -28,9 +31,14 @@ export function launcher(ctx: Submit.Ctx): Run.Launcher {
       tags: ["plan"],
       metadata: { plan: plan.id, task: task.key },
     });
-    // A task on a repository works on the plan's integration branch as it stands when the task starts.
+    // A task on a repository works on the plan's integration branch as it stands when the task starts;
+    // one pinned to an agent that works in no worktree (an EAP or A2A agent) runs without it, told its
+    // prerequisites' results by its prompt.
+    const pinned =
+      task.agent && !Opencode.isKind(task.agent) ? await Agents.byName(tx, plan.tenantId, task.agent) : null;
+    const inRepo = !pinned || pinned.capabilities.includes("workspace");
     const workspace =
-      plan.workspace && plan.integrationBranch
+      inRepo && plan.workspace && plan.integrationBranch
         ? { repo: plan.workspace.repo, ref: plan.integrationBranch }
         : undefined;
     const spec = await Submit.resolve(ctx, plan.tenantId, input, tx, {
@@ -76,6 +84,11 @@ export function sessionEnded(d: Deps) {
       row.tenantId,
       row.planId!,
       async (s) => {
+        if (!row.taskId) {
+          const planned = await Planning.ended(s, row, d.launchPlanner);
+          if (planned?.start) merge = () => start(d, row.tenantId, row.planId!, "planner");
+          return;
+        }
         const task = await current(s.tx, row);
         if (!task) return;
         merge = await settleTask(d, s, task, row);

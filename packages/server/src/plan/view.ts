@@ -76,12 +76,19 @@ export function summary(p: PlanRow, counts: Record<string, number>): Plan.Summar
   return { ...rest, counts, actions: actions(p) };
 }
 
-export function view(p: PlanRow, tasks: TaskRow[], edges: EdgeRow[], learnt: Learnt): Plan.View {
+export function view(
+  p: PlanRow,
+  tasks: TaskRow[],
+  edges: EdgeRow[],
+  learnt: Learnt,
+  planner: Plan.View["planner"] = null,
+): Plan.View {
   const f = forecast(tasks, edges, learnt);
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
   return {
     ...summary(p, counts),
+    planner,
     halted: p.halted,
     tasks: tasks.map((t, i) => ({
       id: t.id,

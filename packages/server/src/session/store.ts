@@ -16,8 +16,9 @@ export interface Ctx {
   now: () => Date;
   policy: Policy;
   /**
-   * Told, in the same transaction, that a plan task's session ended (plan/service.ts): its task ends and
-   * its dependents decide before the session's end commits. May return work to run after the commit.
+   * Told, in the same transaction, that a plan's session ended (plan/tasks.ts): a task's (its task ends
+   * and its dependents decide before the session's end commits) or a planner's. May return work to run
+   * after the commit.
    */
   ended?: (tx: Q, row: Row) => Promise<(() => void) | void>;
   /** Told of a failure in work done after a commit (`ended` deferred), which has no caller to throw to. */
@@ -27,8 +28,9 @@ export interface Ctx {
 /** The plan task a session runs, and which attempt of it (unique: plan/run.ts launches each once). */
 export interface TaskLink {
   planId: string;
-  taskId: string;
-  attempt: number;
+  /** Null for a plan's planning session. */
+  taskId: string | null;
+  attempt: number | null;
 }
 
 /**
@@ -243,14 +245,16 @@ export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts)
 
 /** Decide with the pure machine, then make the guarded write: session row, log entry and wake-ups at once. */
 async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
-  if (row.taskId && event.type === "retry")
+  if (row.planId && event.type === "retry")
     throw new AppError(
       "invalid_transition",
-      `session ${row.id} runs task of plan ${row.planId}: retry the task (POST /api/v1/plans/${row.planId}/tasks/<key>/retry)`,
+      row.taskId
+        ? `session ${row.id} runs a task of plan ${row.planId}: retry the task (POST /api/v1/plans/${row.planId}/tasks/<key>/retry)`
+        : `session ${row.id} plans plan ${row.planId}: make a new plan instead`,
       { status: row.status, planId: row.planId, taskId: row.taskId },
     );
   const { ended } = ctx;
-  if (!ended || !row.planId || !row.taskId) return writeRow(ctx, q, row, event, opts);
+  if (!ended || !row.planId) return writeRow(ctx, q, row, event, opts);
   if (q !== ctx.db) {
     // Inside a caller's transaction (the reaper's sweep) that holds other rows' locks: the plan is told
     // after that transaction ends, so the plan's lock is never taken after a session's (see below).

@@ -17,6 +17,8 @@ import { type Agent, type AgentEvent, Fatal, RetryAfter, type RunInput } from ".
  *   artifact NAME TEXT    an artifact event
  *   succeed [TEXT]        finish with result { text, artifacts }
  *   partial [TEXT]        finish with a partial result
+ *   on KEY=VALUE INSTR    the instruction only when the session's metadata has KEY = VALUE (a plan's
+ *                         planner is told its attempt so: `on plannerAttempt=1 succeed …`)
  *
  * A prompt without instructions succeeds at once, echoing the title.
  */
@@ -41,7 +43,13 @@ async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentE
   const artifacts: Record<string, string> = {};
   for (let i = from; i < lines.length; i++) {
     signal.throwIfAborted();
-    const [verb = "", ...rest] = lines[i]!.split(/\s+/);
+    let line = lines[i]!;
+    const cond = /^on\s+([\w.-]+)=(\S+)\s+(.*)$/.exec(line);
+    if (cond) {
+      if (String(input.metadata?.[cond[1]!]) !== cond[2]) continue;
+      line = cond[3]!;
+    }
+    const [verb = "", ...rest] = line.split(/\s+/);
     const arg = rest.join(" ");
     switch (verb) {
       case "emit": {

@@ -60,6 +60,7 @@ CREATE TABLE "plans" (
 	"status" text NOT NULL,
 	"paused" boolean DEFAULT false NOT NULL,
 	"halted" boolean DEFAULT false NOT NULL,
+	"last_seq" integer DEFAULT 0 NOT NULL,
 	"project_id" uuid,
 	"workspace" jsonb,
 	"policy" jsonb NOT NULL,
@@ -75,6 +76,8 @@ CREATE TABLE "plans" (
 	CONSTRAINT "plans_status" CHECK (status in ('draft','running','succeeded','failed','partially_succeeded','cancelled'))
 );
 --> statement-breakpoint
+ALTER TABLE "session_events" ALTER COLUMN "session_id" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "session_events" ADD COLUMN "plan_id" uuid;--> statement-breakpoint
 ALTER TABLE "sessions" ADD COLUMN "plan_id" uuid;--> statement-breakpoint
 ALTER TABLE "sessions" ADD COLUMN "task_id" uuid;--> statement-breakpoint
 ALTER TABLE "sessions" ADD COLUMN "task_attempt" integer;--> statement-breakpoint
@@ -84,5 +87,7 @@ ALTER TABLE "plans" ADD CONSTRAINT "plans_tenant_id_tenants_id_fk" FOREIGN KEY (
 CREATE INDEX "plan_edges_to" ON "plan_edges" USING btree ("to_task");--> statement-breakpoint
 CREATE INDEX "plan_tasks_plan_status" ON "plan_tasks" USING btree ("plan_id","status");--> statement-breakpoint
 CREATE INDEX "plans_tenant_created" ON "plans" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "session_events_plan_seq" ON "session_events" USING btree ("plan_id","seq") WHERE plan_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "sessions_task_attempt" ON "sessions" USING btree ("task_id","task_attempt") WHERE task_id is not null;--> statement-breakpoint
-CREATE INDEX "sessions_plan" ON "sessions" USING btree ("plan_id");
+CREATE INDEX "sessions_plan" ON "sessions" USING btree ("plan_id");--> statement-breakpoint
+ALTER TABLE "session_events" ADD CONSTRAINT "session_events_log" CHECK ((session_id is null) <> (plan_id is null));
