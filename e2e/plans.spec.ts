@@ -1,4 +1,4 @@
-import { expect, shot, test } from "./fixtures.ts";
+import { expect, gitRepo, shot, test } from "./fixtures.ts";
 
 // Scripted tasks (a fake agent at the process boundary): `sleep` ms, then `succeed` or `fatal`. B is the
 // long one and says so in its estimate, so the critical path is a → b → d.
@@ -57,6 +57,8 @@ test("a pasted diamond is previewed, started, and its graph goes live to succeed
   const graph = page.locator("[data-graph]");
   await expect(graph.locator("[data-node=b][data-status=running]")).toBeVisible();
   await expect(graph.locator("[data-node=d]")).toHaveAttribute("data-status", "blocked");
+  // While it runs the page follows the plan's event stream (the poll is only behind it).
+  await expect(page.locator("[data-live]")).toHaveAttribute("data-live", "stream");
   await shot(page, "plan-running");
   for (const k of ["a", "b", "c", "d"])
     await expect(graph.locator(`[data-node=${k}]`)).toHaveAttribute("data-status", "succeeded", {
@@ -204,4 +206,30 @@ test("a failed task offers retry, and retry runs it again", async ({ signedIn: p
   await expect(row).toHaveAttribute("data-status", "failed", { timeout: 30_000 });
   const plan = (await server.api(`/api/v1/plans/${made.body.id}`)).body;
   expect(plan.tasks.find((t: any) => t.key === "bad").attempt).toBe(2);
+});
+
+test("a plan on a repository shows its integration branch, merges and diff", async ({
+  signedIn: page,
+  server,
+}) => {
+  const repo = gitRepo(server, "plan-repo", { "README.md": "hello\n" });
+  const made = await server.api("/api/v1/plans", {
+    json: {
+      title: "On a repository",
+      start: true,
+      workspace: { repo },
+      tasks: [{ key: "only", title: "Only", prompt: "succeed", agent: "scripted" }],
+    },
+  });
+  expect(made.status).toBe(201);
+  await page.goto(`${server.url}/plans/${made.body.id}`);
+  await expect(page.locator("tr[data-task=only]")).toHaveAttribute("data-status", "succeeded");
+  const plan = (await server.api(`/api/v1/plans/${made.body.id}`)).body;
+  await expect(page.locator("[data-branch]")).toHaveText(plan.integrationBranch);
+  await expect(page.locator("[data-integration]")).toContainText(plan.baseCommit.slice(0, 12));
+  // The diff panel reads GET /api/v1/plans/{id}/diff: a scripted task changes no file.
+  const diff = await server.api(`/api/v1/plans/${made.body.id}/diff`);
+  expect(diff.status).toBe(200);
+  await expect(page.locator("#diff-t")).toContainText(`${diff.body.files.length} file`);
+  await shot(page, "plan-integration");
 });

@@ -12,6 +12,7 @@ import { type PlanAction, usePlans } from "./api.ts";
 import { Elapsed, PlanBadge, Tally, progress } from "./bits.tsx";
 import { Graph } from "./graph.tsx";
 import { Integration } from "./integration.tsx";
+import { usePlanEvents } from "./live.ts";
 import { minutes } from "./status.ts";
 import { Detail, Tasks } from "./tasks.tsx";
 
@@ -33,9 +34,12 @@ export function Page() {
   const plan = useQuery({
     queryKey: ["plan", id],
     queryFn: () => api.get(id),
-    // A running plan is watched every second; an ended or draft one changes only by a person's action.
-    refetchInterval: (q) => (q.state.data?.status === "running" ? 1_000 : false),
+    // A running plan follows its event stream, with a slow poll behind it; without the stream it is
+    // polled every second. An ended or draft plan changes only by a person's action.
+    refetchInterval: (q) => (q.state.data?.status === "running" ? (streaming ? 5_000 : 1_000) : false),
   });
+  const running = plan.data?.status === "running";
+  const streaming = usePlanEvents(id, running);
   const act = useMutation({
     mutationFn: (a: PlanAction) => api.act(id, a),
     onSuccess: (v) => {
@@ -81,7 +85,8 @@ export function Page() {
             <PlanBadge p={p} />
             <span className="muted">
               <Link to="/plans">Plans</Link> · {p.id.slice(0, 8)} · created <Ago at={p.createdAt} /> by{" "}
-              {p.createdBy} · from {p.source}
+              <span title={p.createdBy}>{p.createdBy.replace(/^key:(.{8}).*$/, "key $1")}</span> · from{" "}
+              {p.source}
             </span>
           </span>
         }
@@ -109,7 +114,18 @@ export function Page() {
         )}
         <Forecast p={p} done={n} />
         <div className="plan-grid">
-          <Card title="Graph" id="graph" pad={false}>
+          <Card
+            title="Graph"
+            id="graph"
+            pad={false}
+            action={
+              running && (
+                <span className="muted" data-live={streaming ? "stream" : "poll"}>
+                  {streaming ? "● live" : "○ polling every second"}
+                </span>
+              )
+            }
+          >
             <Graph
               label={`Graph of ${p.title}`}
               nodes={p.tasks}

@@ -143,7 +143,8 @@ export function Tasks({ plan, onPick }: { plan: Plan.View; onPick: (key: string)
           <tbody>
             {plan.tasks.map((t) => {
               const m = took.get(t.key);
-              const over = m != null && m > t.forecast.expected;
+              // Over by more than a second: below that the two read the same.
+              const over = m != null && m - t.forecast.expected > 1 / 60;
               return (
                 <tr key={t.key} data-task={t.key} data-status={t.status} onMouseEnter={() => onPick(t.key)}>
                   <td data-label="Task">
