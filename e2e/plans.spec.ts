@@ -1,4 +1,20 @@
+import type { Page } from "@playwright/test";
 import { expect, gitRepo, shot, test } from "./fixtures.ts";
+
+/** On a phone nothing is wider than the screen: not the page, a dialog, or a cell of a table of records. */
+async function fits(page: Page) {
+  const wide = await page.evaluate(() => {
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > innerWidth) out.push("the page");
+    for (const d of Array.from(document.querySelectorAll("dialog[open]")))
+      if (d.scrollWidth > d.clientWidth || d.getBoundingClientRect().right > innerWidth) out.push("a dialog");
+    for (const td of Array.from(document.querySelectorAll("table.cards td")))
+      if (td.getBoundingClientRect().right > innerWidth + 0.5)
+        out.push(`a ${td.getAttribute("data-label")} cell`);
+    return out;
+  });
+  expect(wide, "wider than a 390 px screen").toEqual([]);
+}
 
 // Scripted tasks (a fake agent at the process boundary): `sleep` ms, then `succeed` or `fatal`. B is the
 // long one and says so in its estimate, so the critical path is a → b → d.
@@ -95,9 +111,11 @@ test("a pasted diamond is previewed, started, and its graph goes live to succeed
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${server.url}/plans/${id}`);
   await expect(page.locator("tr[data-task=d]")).toContainText("succeeded");
+  await fits(page);
   await shot(page, "plan-phone");
   await page.goto(`${server.url}/plans`);
   await expect(page.locator(`tr[data-plan='${id}']`)).toContainText("4 succeeded");
+  await fits(page);
   await shot(page, "plans-phone");
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.reload();
@@ -125,6 +143,7 @@ test("a goal is decomposed with the rules it matched, and the draft can be creat
   await expect(dialog.locator("[data-graph] [data-node]")).toHaveCount(tasks);
   await shot(page, "plan-create-goal");
   await page.setViewportSize({ width: 390, height: 844 });
+  await fits(page);
   await shot(page, "plan-create-goal-phone");
   await page.setViewportSize({ width: 1280, height: 860 });
 
@@ -161,6 +180,7 @@ test("a cycle is refused and named by the edges", async ({ signedIn: page, serve
   await dialog.getByRole("button", { name: "Create draft" }).click();
   await expect(dialog.locator("[data-error=edges]")).toContainText("a → b → c → a");
   await dialog.locator("[data-error=edges]").scrollIntoViewIfNeeded();
+  await expect(dialog.locator("[data-edge-row='2']")).toContainText("part of the cycle");
   await shot(page, "plan-cycle");
   // Removing an edge of the cycle clears the error, and the plan can be made.
   await dialog.getByRole("button", { name: "Remove edge c → a" }).click();

@@ -102,6 +102,8 @@ export function CreatePlan({
   const placed = (p: string) =>
     p === "title" || p === "project" || p === "edges" || p === "tasks" || /^(tasks|edges)\.\d+/.test(p);
   const elsewhere = issues.filter((i) => !placed(i.path));
+  // A cycle's issue names its tasks in order: its edges are marked in the editor.
+  const cycle = (issues as { cycle?: string[] }[]).find((i) => Array.isArray(i.cycle))?.cycle ?? [];
 
   return (
     <Dialog
@@ -205,7 +207,7 @@ export function CreatePlan({
       )}
       {draft && (
         <>
-          <Editor d={draft} set={edit} at={at} under={under} />
+          <Editor d={draft} set={edit} at={at} under={under} cycle={cycle} />
           <Field label="Project" hint="its repository gets the integration branch" error={at("project")}>
             <select value={project} onChange={(e) => setProject(e.target.value)}>
               <option value="">none (tasks run without a repository)</option>

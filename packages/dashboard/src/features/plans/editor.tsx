@@ -12,7 +12,20 @@ export type At = (path: string) => string | undefined;
  * The draft as editable tasks and edges, with its graph previewed as it changes. Each field shows what
  * the server said about it; a task's or an edge's other issues show on its row.
  */
-export function Editor({ d, set, at, under }: { d: Draft; set: (d: Draft) => void; at: At; under: At }) {
+export function Editor({
+  d,
+  set,
+  at,
+  under,
+  cycle = [],
+}: {
+  d: Draft;
+  set: (d: Draft) => void;
+  at: At;
+  under: At;
+  cycle?: string[];
+}) {
+  const looped = new Set(cycle.slice(1).map((k, i) => `${cycle[i]}>${k}`));
   const task = (i: number, patch: Partial<Draft["tasks"][number]>) =>
     set({ ...d, tasks: d.tasks.map((t, j) => (j === i ? { ...t, ...patch } : t)) });
   const edge = (i: number, patch: Partial<Draft["edges"][number]>) =>
@@ -128,7 +141,8 @@ export function Editor({ d, set, at, under }: { d: Draft; set: (d: Draft) => voi
       )}
       {d.edges.length === 0 && <p className="muted">No edges: every task may start at once.</p>}
       {d.edges.map((e, i) => {
-        const err = under(`edges.${i}`);
+        const err =
+          under(`edges.${i}`) ?? (looped.has(`${e.from}>${e.to}`) ? "part of the cycle" : undefined);
         return (
           <div key={i} className="draft-edge" data-edge-row={i}>
             <select
