@@ -63,6 +63,9 @@ function read(): File {
   return { contexts };
 }
 
+/** NO_COLOR (https://no-color.org): plain output even on a terminal. */
+export const noColor = (): boolean => env("NO_COLOR") !== undefined;
+
 export function contextName(flags: Flags): string {
   return flags.context ?? env("ORCHESTRATOR_CONTEXT") ?? defaultContext;
 }

@@ -7,6 +7,7 @@ import * as Checkpoints from "./commands/checkpoints.ts";
 import * as Diff from "./commands/diff.ts";
 import * as Events from "./commands/events.ts";
 import * as Login from "./commands/login.ts";
+import * as Plans from "./commands/plan.ts";
 import * as Profiles from "./commands/profiles.ts";
 import * as Projects from "./commands/projects.ts";
 import * as Run from "./commands/run.ts";
@@ -38,6 +39,7 @@ Projects.register(program);
 Profiles.register(program);
 Approvals.register(program);
 Checkpoints.register(program);
+Plans.register(program);
 
 try {
   await program.parseAsync(process.argv);

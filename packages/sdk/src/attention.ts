@@ -2,25 +2,41 @@ import { z } from "zod";
 import { Status } from "./session.ts";
 
 /**
- * Why a session needs a person: an approval waits, it stalled, it ended badly, or it finished and nobody
- * has looked at it yet. The queue is ranked in this order.
+ * Why something needs a person: an approval waits, a plan task's work conflicts with its plan's
+ * integration branch, a session stalled, it ended badly, or it finished and nobody has looked at it yet.
+ * The queue is ranked in this order.
  */
 export const AttentionKind = z
-  .enum(["approval", "stalled", "failed", "review"])
+  .enum(["approval", "conflict", "stalled", "failed", "review"])
   .meta({ id: "AttentionKind" });
 export type AttentionKind = z.infer<typeof AttentionKind>;
 
 export const AttentionItem = z
   .object({
     kind: AttentionKind,
-    sessionId: z.uuid(),
-    title: z.string().describe("the session's title"),
+    sessionId: z.uuid().describe("conflict: the task's session whose branch did not merge"),
+    title: z.string().describe("the session's title (a plan task's: the task's)"),
     status: Status,
     at: z.iso
       .datetime()
-      .describe("approval: asked at; stalled: last sign of life; failed and review: ended at"),
-    detail: z.string().nullable().describe("what the approval asks, the error, or why it waits"),
+      .describe("approval: asked at; stalled: last sign of life; conflict, failed and review: ended at"),
+    detail: z
+      .string()
+      .nullable()
+      .describe("what the approval asks, the conflict, the error, or why it waits"),
+    link: z.string().describe("where the Control Room shows it: the session's page, or a conflict's plan"),
     approvalId: z.uuid().optional(),
+    plan: z
+      .object({
+        id: z.uuid(),
+        title: z.string(),
+        task: z.string().describe("the task's key"),
+        paths: z.array(z.string()).describe("the paths that conflict with the integration branch"),
+      })
+      .optional()
+      .describe(
+        "conflict: the plan and task; retry the task (it starts again from the branch's tip) or skip it",
+      ),
   })
   .meta({ id: "AttentionItem" });
 export type AttentionItem = z.infer<typeof AttentionItem>;

@@ -205,7 +205,7 @@ export const Forecast = z
   })
   .meta({ id: "PlanForecast" });
 
-export const Counts = z.record(TaskStatus, z.number().int()).meta({ id: "PlanCounts" });
+export const Counts = z.partialRecord(TaskStatus, z.number().int()).meta({ id: "PlanCounts" });
 
 export const Summary = z
   .object({

@@ -6,7 +6,7 @@ import * as Sessions from "../src/session/store.ts";
 import * as Keys from "../src/auth/key.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
 import { queuedMs, quietMs } from "../src/attention/attention.ts";
-import { type TestServer, create, serve, settle } from "./harness.ts";
+import { type TestServer, create, serve, settle, until } from "./harness.ts";
 
 let s: TestServer;
 let client: Client;
@@ -37,7 +37,7 @@ async function age(id: string, ms: number): Promise<void> {
 test("nothing needs a person on a fresh server", async () => {
   expect(await client.attention()).toEqual({
     items: [],
-    counts: { approval: 0, stalled: 0, failed: 0, review: 0 },
+    counts: { approval: 0, conflict: 0, stalled: 0, failed: 0, review: 0 },
   });
 });
 
@@ -67,7 +67,7 @@ test("ranked: approvals, then stalled, failed and finished sessions; reviewing t
   );
 
   const q = await client.attention();
-  expect(q.counts).toEqual({ approval: 1, stalled: 2, failed: 2, review: 1 });
+  expect(q.counts).toEqual({ approval: 1, conflict: 0, stalled: 2, failed: 2, review: 1 });
   expect(q.items.map((i) => [i.kind, i.sessionId])).toEqual([
     ["approval", asking],
     ["stalled", stuck], // in the queue for 11 minutes: the longest
@@ -81,6 +81,7 @@ test("ranked: approvals, then stalled, failed and finished sessions; reviewing t
     approvalId: approval.id,
     detail: "bash: rm -rf build",
     at: approval.createdAt,
+    link: `/sessions/${asking}`,
   });
   expect(q.items[1]!.detail).toMatch(/agent|capabilit/i); // the routing's reason it waits
   expect(q.items[2]).toMatchObject({
@@ -107,7 +108,7 @@ test("ranked: approvals, then stalled, failed and finished sessions; reviewing t
   const { key } = await Keys.create(s.deps.db, other, "other", "viewer");
   expect((await s.api("/api/v1/attention", { key })).body).toEqual({
     items: [],
-    counts: { approval: 0, stalled: 0, failed: 0, review: 0 },
+    counts: { approval: 0, conflict: 0, stalled: 0, failed: 0, review: 0 },
   });
   for (const id of [quiet, fresh, asking, stuck])
     await s.api(`/api/v1/sessions/${id}/cancel`, { method: "POST" });
@@ -120,4 +121,75 @@ test("at most 100 items; the counts still cover every session", async () => {
   expect(q.counts.review).toBe(102);
   expect(q.items).toHaveLength(100);
   expect(ids.length).toBeGreaterThan(0);
+});
+
+test("a plan task whose merge conflicted is one item naming its plan, task and paths, until it is retried", async () => {
+  const make = await s.api("/api/v1/plans", {
+    method: "POST",
+    json: {
+      title: "Conflicting plan",
+      start: true,
+      tasks: ["x", "y"].map((key) => ({
+        key,
+        title: `Task ${key}`,
+        prompt: `succeed ${key}`,
+        agent: "scripted",
+      })),
+    },
+  });
+  expect(make.status).toBe(201);
+  const plan = make.body.id;
+  const done = await until(async () => {
+    const v = (await s.api(`/api/v1/plans/${plan}`)).body;
+    return v.status === "succeeded" ? v : null;
+  });
+  const y = done.tasks.find((t: any) => t.key === "y");
+  const before = await client.attention();
+  expect(before.items.filter((i) => i.sessionId === y.sessionId).map((i) => i.kind)).toEqual(["review"]);
+  // The state a failed merge leaves (plan/tasks.ts; the real merge is in plan-git.test.ts): a scripted
+  // agent has no branch to merge, so the task is put there directly.
+  await s.deps.db.rows(sql`
+    update plan_tasks set status = 'conflicted',
+      reason = ${JSON.stringify({ conflict: ["src/app.ts", "README.md"], branch: "b", tip: "t" })}::jsonb
+    where id = ${y.id}`);
+  await s.deps.db.rows(sql`update plans set status = 'partially_succeeded' where id = ${plan}`);
+
+  const q = await client.attention();
+  expect(q.counts.conflict).toBe(1);
+  expect(q.counts.review).toBe(before.counts.review - 1);
+  const mine = q.items.filter((i) => i.sessionId === y.sessionId);
+  expect(mine).toEqual([
+    {
+      kind: "conflict",
+      sessionId: y.sessionId,
+      title: "Task y",
+      status: "completed",
+      at: y.endedAt,
+      detail: "conflicts with the plan's integration branch in src/app.ts, README.md",
+      link: `/plans/${plan}?task=y`,
+      plan: { id: plan, title: "Conflicting plan", task: "y", paths: ["src/app.ts", "README.md"] },
+    },
+  ]);
+  // Ranked right after approvals: nothing but an agent waiting on a person comes before it.
+  expect(q.items.findIndex((i) => i.kind === "conflict")).toBe(q.counts.approval);
+
+  // Retrying the task takes it off: it runs again, and its new session is one to review.
+  const retry = await s.api(`/api/v1/plans/${plan}/tasks/y/retry`, { method: "POST" });
+  expect(retry.status).toBe(200);
+  const again = await until(async () => {
+    const v = (await s.api(`/api/v1/plans/${plan}`)).body;
+    return v.status === "succeeded" ? v : null;
+  });
+  const y2 = again.tasks.find((t: any) => t.key === "y");
+  expect(y2.attempt).toBe(2);
+  const after = await client.attention();
+  expect(after.counts.conflict).toBe(0);
+  expect(after.items.map((i) => i.kind)).not.toContain("conflict");
+  // The first attempt's session is no longer held back from review; the second is there too.
+  const kinds = after.items.filter((i) => [y.sessionId, y2.sessionId].includes(i.sessionId));
+  expect(kinds.map((i) => i.kind)).toEqual(["review", "review"]);
+  // Another tenant sees none of it.
+  const other = await Tenant.ensure(s.deps.db, "attention-plan-other");
+  const { key } = await Keys.create(s.deps.db, other, "other", "viewer");
+  expect((await s.api("/api/v1/attention", { key })).body.counts.conflict).toBe(0);
 });

@@ -24,10 +24,14 @@ interface Found {
   total: number;
 }
 
-/** The tenant's attention queue, ranked: approvals, then stalled, failed, and ready-to-review sessions. */
+/**
+ * The tenant's attention queue, ranked: approvals, then plan tasks whose work conflicts with their plan's
+ * integration branch, then stalled, failed, and ready-to-review sessions.
+ */
 export async function queue(q: Q, tenantId: string, now: Date): Promise<Attention> {
-  const [approvals, stalled, bad, done] = await Promise.all([
+  const [approvals, conflicts, stalled, bad, done] = await Promise.all([
     waiting(q, tenantId),
+    conflicted(q, tenantId),
     quiet(q, tenantId, now),
     ended(q, tenantId, failed),
     ended(q, tenantId, ["completed"]),
@@ -35,6 +39,7 @@ export async function queue(q: Q, tenantId: string, now: Date): Promise<Attentio
   return rank(
     {
       approval: { items: approvals.rows.map(approvalItem), total: approvals.total },
+      conflict: { items: conflicts.rows.map(conflictItem), total: conflicts.total },
       stalled: { items: stalled.rows.map((r) => stalledItem(r, now)), total: stalled.total },
       failed: { items: bad.rows.map(failedItem), total: bad.total },
       review: { items: done.rows.map(reviewItem), total: done.total },
@@ -71,6 +76,22 @@ async function waiting(q: Q, tenantId: string): Promise<Found> {
 }
 
 /**
+ * Plan tasks that ended conflicted, oldest first: each holds its plan back until a person retries or
+ * skips it. A cancelled plan's conflicts need nobody any more.
+ */
+async function conflicted(q: Q, tenantId: string): Promise<Found> {
+  return found(
+    await q.rows(sql`
+      select t.session_id, t.key, t.reason, t.ended_at as at, s.title, s.status,
+             p.id as plan_id, p.title as plan_title, count(*) over () as total
+      from plan_tasks t join plans p on p.id = t.plan_id join sessions s on s.id = t.session_id
+      where t.tenant_id = ${tenantId} and t.status = 'conflicted'
+        and p.deleted_at is null and p.status <> 'cancelled'
+      order by t.ended_at, t.id limit ${limit}`),
+  );
+}
+
+/**
  * Running or degraded sessions whose newest event (the one at last_seq) is older than `quietMs`, and
  * queued sessions that entered the queue more than `queuedMs` ago, longest first. "Entered" is the newest
  * event that put it there (created queued, started, retried, requeued after a failure): a routing note
@@ -97,7 +118,10 @@ async function quiet(q: Q, tenantId: string, now: Date): Promise<Found> {
   );
 }
 
-/** Ended sessions in `statuses` nobody has marked reviewed, newest end first. */
+/**
+ * Ended sessions in `statuses` nobody has marked reviewed, newest end first. A plan task's session whose
+ * branch conflicted is shown once, as its conflict.
+ */
 async function ended(q: Q, tenantId: string, statuses: Status[]): Promise<Found> {
   const list = sql.join(
     statuses.map((s) => sql`${s}`),
@@ -108,6 +132,8 @@ async function ended(q: Q, tenantId: string, statuses: Status[]): Promise<Found>
       select s.id as session_id, s.title, s.status, s.error, s.ended_at as at, count(*) over () as total
       from sessions s
       where s.tenant_id = ${tenantId} and s.deleted_at is null and s.reviewed_at is null and s.status in (${list})
+        and not exists (select 1 from plan_tasks t
+                        where t.id = s.task_id and t.session_id = s.id and t.status = 'conflicted')
       order by s.ended_at desc, s.id desc limit ${limit}`),
   );
 }
@@ -119,6 +145,7 @@ const base = (kind: AttentionKind, r: Row, detail: string | null): AttentionItem
   status: r.status as Status,
   at: toIso(r.at)!,
   detail,
+  link: `/sessions/${String(r.session_id)}`,
 });
 
 /** What the approval asks, once: its title names the permission already when the agent wrote it so. */
@@ -128,6 +155,19 @@ function approvalItem(r: Row): AttentionItem {
   const named = !req.permission || title.startsWith(`${req.permission}:`);
   const detail = named ? title || null : `${req.permission}: ${title}`;
   return { ...base("approval", r, detail), approvalId: String(r.approval_id) };
+}
+
+/** The conflicting paths, from the reason the merge recorded (see plan/tasks.ts). */
+function conflictItem(r: Row): AttentionItem {
+  const reason = r.reason as { conflict?: unknown } | null;
+  const paths = Array.isArray(reason?.conflict) ? reason.conflict.map(String) : [];
+  const plan = { id: String(r.plan_id), title: String(r.plan_title), task: String(r.key), paths };
+  const detail = `conflicts with the plan's integration branch in ${paths.join(", ") || "(no path named)"}`;
+  return {
+    ...base("conflict", r, detail),
+    link: `/plans/${plan.id}?task=${encodeURIComponent(plan.task)}`,
+    plan,
+  };
 }
 
 function stalledItem(r: Row, now: Date): AttentionItem {

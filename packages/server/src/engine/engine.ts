@@ -4,7 +4,6 @@ import type { Clock } from "../clock.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Registry } from "../agent/agent.ts";
-import * as Approvals from "../approval/store.ts";
 import * as Store from "../session/store.ts";
 import type { Row } from "../session/row.ts";
 import * as Routing from "../routing/route.ts";

@@ -2,6 +2,7 @@ import type { Plan } from "@orchestrator/sdk";
 import { describe, expect, test } from "vitest";
 import { build } from "./graph.ts";
 import { type Change, type Status, begin, end, recompute, retry, start, startable } from "./flow.ts";
+import { type End, oracle, prng, rules, verdict } from "../../test/plan-oracle.ts";
 
 /**
  * The oracle property test (issue 15): random DAGs of up to 200 tasks, a random trigger rule per task, a
@@ -20,42 +21,6 @@ import { type Change, type Status, begin, end, recompute, retry, start, startabl
  *   second time, some of them in the middle of a run): the final states equal the oracle's for the new
  *   script, with fail-fast on or off.
  */
-
-type End = "succeeded" | "failed" | "upstream_failed" | "skipped" | "cancelled" | "conflicted";
-const rules: Plan.TriggerRule[] = [
-  "all_success",
-  "all_done",
-  "none_failed",
-  "none_failed_min_one_success",
-  "one_success",
-  "always",
-];
-
-/** The rules by definition, over the prerequisites' final states: the task runs, or ends as decided. */
-function verdict(rule: Plan.TriggerRule, ps: End[]): End | "runs" {
-  const good = ps.filter((x) => x === "succeeded").length;
-  const skip = ps.filter((x) => x === "skipped").length;
-  const bad = ps.length - good - skip; // failed, upstream_failed, cancelled, conflicted
-  if (ps.length === 0 || rule === "always" || rule === "all_done") return "runs";
-  if (rule === "all_success") return good === ps.length ? "runs" : bad > 0 ? "upstream_failed" : "skipped";
-  if (rule === "none_failed") return bad === 0 ? "runs" : "upstream_failed";
-  if (rule === "none_failed_min_one_success")
-    return bad > 0 ? "upstream_failed" : good > 0 ? "runs" : "skipped";
-  return good > 0 ? "runs" : skip === ps.length ? "skipped" : "upstream_failed"; // one_success
-}
-
-/** The reference interpreter: tasks in dependency order, each runs (and ends as scripted) or is decided. */
-function oracle(preds: number[][], order: number[], rule: Plan.TriggerRule[], script: End[]): End[] {
-  const s: End[] = [];
-  for (const v of order) {
-    const x = verdict(
-      rule[v]!,
-      preds[v]!.map((p) => s[p]!),
-    );
-    s[v] = x === "runs" ? script[v]! : x;
-  }
-  return s;
-}
 
 /** Whether a task may begin now, by definition, from its prerequisites' current states. */
 function allowed(rule: Plan.TriggerRule, ps: Status[]): boolean {
@@ -78,18 +43,6 @@ function doomed(rule: Plan.TriggerRule, ps: Status[]): boolean {
   return (
     failure && (rule === "all_success" || rule === "none_failed" || rule === "none_failed_min_one_success")
   );
-}
-
-/** mulberry32: small, seeded, good enough to pick shapes. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /**

@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import { Create, Priority, terminal } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
-import { type Row, fromRow } from "../session/row.ts";
-import * as Submit from "../session/submit.ts";
-import * as Agents from "../registry/store.ts";
 import * as Opencode from "../agent/opencode/name.ts";
+import * as Agents from "../registry/store.ts";
+import { type Row, fromRow } from "../session/row.ts";
+import { pgArray } from "../session/store.ts";
+import * as Submit from "../session/submit.ts";
 import * as Integrate from "./integrate.ts";
 import * as Learn from "./learn.ts";
 import * as Run from "./run.ts";
@@ -31,14 +32,10 @@ export function launcher(ctx: Submit.Ctx): Run.Launcher {
       tags: ["plan"],
       metadata: { plan: plan.id, task: task.key },
     });
-    // A task on a repository works on the plan's integration branch as it stands when the task starts;
-    // one pinned to an agent that works in no worktree (an EAP or A2A agent) runs without it, told its
-    // prerequisites' results by its prompt.
-    const pinned =
-      task.agent && !Opencode.isKind(task.agent) ? await Agents.byName(tx, plan.tenantId, task.agent) : null;
-    const inRepo = !pinned || pinned.capabilities.includes("workspace");
+    // A task on a repository works on the plan's integration branch as it stands when the task starts,
+    // if its agent works in worktrees at all.
     const workspace =
-      inRepo && plan.workspace && plan.integrationBranch
+      plan.workspace && plan.integrationBranch && (await inRepo(tx, plan.tenantId, task))
         ? { repo: plan.workspace.repo, ref: plan.integrationBranch }
         : undefined;
     const spec = await Submit.resolve(ctx, plan.tenantId, input, tx, {
@@ -53,6 +50,27 @@ export function launcher(ctx: Submit.Ctx): Run.Launcher {
   };
 }
 
+/**
+ * Whether a task of a plan on a repository gets the repository. A session with a workspace is routed
+ * only to agents with the `workspace` capability (routing/route.ts), so an external agent (a reviewer
+ * over A2A, an EAP tool) would wait for ever: such a task runs without the repository, and hands on its
+ * message as its result. OpenCode (the default, a profile, or the kind named) always gets it; a pinned
+ * agent when it has `workspace`; a task routed by capabilities when some agent offers them with `workspace`.
+ */
+async function inRepo(tx: Q, tenantId: string, task: TaskRow): Promise<boolean> {
+  if (task.agent)
+    return (
+      Opencode.isKind(task.agent) ||
+      (await Agents.byName(tx, tenantId, task.agent)).capabilities.includes("workspace")
+    );
+  if (task.profile || !task.capabilities.length) return true;
+  const need = pgArray([...new Set([...task.capabilities, "workspace"])]);
+  const rows = await tx.rows(sql`
+    select 1 from agents where (tenant_id = ${tenantId} or tenant_id is null) and deleted_at is null
+      and capabilities @> ${need}::text[] limit 1`);
+  return rows.length > 0;
+}
+
 /** A session's end as its task's: only a completed session succeeds; an edge fails closed. */
 export function outcome(row: Row): "succeeded" | "failed" | "cancelled" {
   if (row.status === "completed") return "succeeded";
@@ -62,8 +80,22 @@ export function outcome(row: Row): "succeeded" | "failed" | "cancelled" {
 
 /** What dependents are told of a task: the agent's final message (bounded) and the files it changed. */
 export function resultOf(row: Row): { summary: string; files: string[]; branch: string | null } {
-  const r = (row.result ?? {}) as { text?: unknown; branch?: unknown; diff?: { files?: { file: string }[] } };
-  const text = typeof r.text === "string" ? r.text : row.result === null ? "" : JSON.stringify(row.result);
+  const r = (row.result ?? {}) as {
+    text?: unknown;
+    output?: unknown;
+    branch?: unknown;
+    diff?: { files?: { file: string }[] };
+  };
+  // OpenCode answers `text`; external agents (EAP, A2A) `output`, with artifacts beside it.
+  const said = r.text ?? r.output;
+  const text =
+    typeof said === "string"
+      ? said
+      : said !== undefined
+        ? JSON.stringify(said)
+        : row.result === null
+          ? ""
+          : JSON.stringify(row.result);
   return {
     summary: text.length > 4000 ? `${text.slice(0, 4000)}…` : text,
     files: (r.diff?.files ?? []).map((f) => f.file).slice(0, 200),

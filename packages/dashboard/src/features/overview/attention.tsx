@@ -9,12 +9,16 @@ type Data = Awaited<ReturnType<Client["attention"]>>;
 
 const kinds = {
   approval: { label: "approval waiting", tone: "ask" },
+  conflict: { label: "merge conflict", tone: "bad" },
   stalled: { label: "stalled", tone: "hold" },
   failed: { label: "failed", tone: "bad" },
   review: { label: "ready to review", tone: "done" },
 } as const;
 
-/** What waits for a person, ranked by the server: approvals first, then stalled, failed, and finished work. */
+/**
+ * What waits for a person, ranked by the server: approvals first, then plan tasks whose merge conflicted,
+ * stalled, failed, and finished work. Each item links where the server says it is shown.
+ */
 export function Attention({ data, error }: { data: Data | undefined; error: unknown }) {
   return (
     <Card
@@ -43,7 +47,7 @@ export function Attention({ data, error }: { data: Data | undefined; error: unkn
         {data?.items.map((it) => (
           <li key={`${it.kind}-${it.approvalId ?? it.sessionId}`} data-kind={it.kind}>
             <span className={`badge tone-${kinds[it.kind].tone}`}>{kinds[it.kind].label}</span>
-            <Link to={`/sessions/${it.sessionId}`} className="attn">
+            <Link to={it.link} className="attn">
               {it.title}
               {it.detail && (
                 <span className="muted">

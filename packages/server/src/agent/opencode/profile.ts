@@ -29,6 +29,8 @@ export const Profile = z
     capabilities: z
       .array(Capability)
       .max(40)
+      // A coding agent on a capable model also analyses, designs, reviews for security and performance
+      // and writes deployment configuration in its worktree: the words a decomposed plan's tasks ask for.
       .default([
         "code_generation",
         "test_generation",
@@ -38,6 +40,21 @@ export const Profile = z
         "debugging",
         "bug_fixing",
         "code_review",
+        "requirements_analysis",
+        "system_design",
+        "architecture_planning",
+        "task_decomposition",
+        "security_audit",
+        "performance_analysis",
+        "optimization",
+        "troubleshooting",
+        "root_cause_analysis",
+        "configuration",
+        "deployment",
+        "backend_development",
+        "frontend_development",
+        "database_design",
+        "api_development",
       ]),
     /** A pending approval is answered by `onTimeout` after this long, so nothing waits unseen for ever. */
     approvalTimeoutSec: z

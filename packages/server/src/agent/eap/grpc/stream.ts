@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { Eap, Pb, type Status } from "@orchestrator/sdk";
+import { Eap, Pb } from "@orchestrator/sdk";
 import type { Deps } from "../../../api/deps.ts";
 import { AppError } from "../../../error.ts";
 import type { Subscription } from "../../../event/hub.ts";

@@ -1,0 +1,203 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { git } from "../src/workspace/git.ts";
+import { type TestServer, events, gitRepo, serve, until } from "./harness.ts";
+
+// Plans on a real repository: real OpenCode (demo model) in worktrees, real git merges into the plan's
+// integration branch, and the user's checkout left as it was.
+const root = mkdtempSync(path.join(tmpdir(), "io-plangit-"));
+const repos = path.join(root, "repos");
+const repo = path.join(repos, "app");
+let s: TestServer;
+let head: string;
+
+beforeAll(async () => {
+  await gitRepo(repo, { "notes.md": "one\n" });
+  head = (await git(repo, ["rev-parse", "HEAD"])).trim();
+  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [repos], llmMaxRetries: 1 } });
+}, 120_000);
+afterAll(async () => {
+  await s?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const script = (what: string, steps: unknown[]) => `${what}\nFAKE_SCRIPT: ${JSON.stringify(steps)}`;
+const write = (file: string, content: string) => ({ tool: "write", args: { filePath: file, content } });
+const read = (file: string) => ({ tool: "read", args: { filePath: file } });
+
+async function make(body: Record<string, unknown>) {
+  const r = await s.api("/api/v1/plans", { method: "POST", json: { start: true, ...body } });
+  if (r.status !== 201) throw new Error(`plan create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+async function finish(id: string, ms = 240_000) {
+  const ended = ["succeeded", "failed", "partially_succeeded", "cancelled"];
+  return until(
+    async () => {
+      const r = await s.api(`/api/v1/plans/${id}`);
+      return ended.includes(r.body.status) ? r.body : null;
+    },
+    ms,
+    `plan ${id} to end`,
+  );
+}
+const byKey = (plan: any) => Object.fromEntries(plan.tasks.map((t: any) => [t.key, t]));
+const session = async (id: string) => (await s.api(`/api/v1/sessions/${id}`)).body;
+const rev = async (ref: string) => (await git(repo, ["rev-parse", ref])).trim();
+const show = async (ref: string, file: string) => git(repo, ["show", `${ref}:${file}`]);
+
+/** The user's checkout: still on main, at the commit it had, with nothing changed or added. */
+async function untouched() {
+  expect((await git(repo, ["symbolic-ref", "--short", "HEAD"])).trim()).toBe("main");
+  expect(await rev("main")).toBe(head);
+  expect((await git(repo, ["status", "--porcelain", "--untracked-files=all"])).trim()).toBe("");
+}
+
+test("a diamond on a project: C starts from A's and B's merged work; the integration branch holds all three", async () => {
+  const project = await s.api("/api/v1/projects", { method: "POST", json: { name: "app", path: repo } });
+  expect(project.status).toBe(201);
+  const p = await make({
+    title: "Diamond",
+    project: "app",
+    tasks: [
+      {
+        key: "a",
+        title: "Write a",
+        prompt: script("Write a.txt.", [write("a.txt", "A\n"), { text: "wrote a.txt" }]),
+      },
+      {
+        key: "b",
+        title: "Write b",
+        prompt: script("Write b.txt.", [write("b.txt", "B\n"), { text: "wrote b.txt" }]),
+      },
+      {
+        key: "c",
+        title: "Write c",
+        // C reads what A and B wrote before writing its own: a read of a missing file is a tool error.
+        prompt: script("Write c.txt.", [
+          { tools: [read("a.txt"), read("b.txt")] },
+          write("c.txt", "C\n"),
+          { text: "wrote c.txt" },
+        ]),
+      },
+    ],
+    edges: [
+      { from: "a", to: "c" },
+      { from: "b", to: "c" },
+    ],
+  });
+  expect(p.status).toBe("running");
+  const branch = `orchestrator/plan/${p.id}`;
+  expect(p).toMatchObject({ integrationBranch: branch, baseCommit: head });
+
+  const done = await finish(p.id);
+  const t = byKey(done);
+  expect(done.status, JSON.stringify(done.tasks.map((x: any) => [x.key, x.status, x.reason]))).toBe(
+    "succeeded",
+  );
+  expect(done).toMatchObject({ integrationBranch: branch, baseCommit: head });
+  for (const k of ["a", "b", "c"]) expect(t[k]).toMatchObject({ status: "succeeded", attempt: 1 });
+
+  // A and B ran in parallel from the base; whichever merged second made the tip C was cut from.
+  const [sa, sb, sc] = await Promise.all([t.a, t.b, t.c].map((x: any) => session(x.sessionId)));
+  expect(sa.result.base).toBe(head);
+  expect(sb.result.base).toBe(head);
+  const second = Date.parse(t.a.endedAt) > Date.parse(t.b.endedAt) ? t.a : t.b;
+  expect(sc.result.base).toBe(second.mergedCommit);
+  expect((await show(sc.result.base, "a.txt")).trim()).toBe("A");
+  expect((await show(sc.result.base, "b.txt")).trim()).toBe("B");
+  // C's agent found both files in its worktree when it ran, and its branch holds them with its own.
+  const reads = (await events(s, sc.id))
+    .filter((e) => e.type === "agent.tool" && e.data.tool === "read")
+    .map((e) => e.data.status)
+    .filter((st) => st !== "pending" && st !== "running");
+  expect(reads).toEqual(["completed", "completed"]);
+  expect(readFileSync(path.join(sc.result.worktree, "a.txt"), "utf8")).toBe("A\n");
+  expect((await show(sc.result.branch, "b.txt")).trim()).toBe("B");
+  expect(sc.result.diff.files.map((f: any) => f.file)).toEqual(["c.txt"]);
+  expect(sc.prompt).toContain("wrote a.txt");
+  expect(sc.prompt).toContain("wrote b.txt");
+
+  // The integration branch: all three changes on the base; C's merge was a fast-forward to C's branch.
+  expect(await rev(branch)).toBe(t.c.mergedCommit);
+  expect(t.c.mergedCommit).toBe(await rev(sc.result.branch));
+  const changed = (await git(repo, ["diff", "--name-only", `${head}..${branch}`])).trim().split("\n");
+  expect(changed.sort()).toEqual(["a.txt", "b.txt", "c.txt"]);
+  for (const k of ["a", "b"]) await git(repo, ["merge-base", "--is-ancestor", t[k].mergedCommit, branch]);
+  // One merge commit joins A's and B's branches, named after the task merged second.
+  const merges = (await git(repo, ["log", "--merges", "--format=%s", `${head}..${branch}`])).trim();
+  expect(merges).toBe(second.title);
+  await untouched();
+}, 300_000);
+
+test("a conflict: two tasks rewrite one line; one is conflicted and in the attention queue; a retry starts from the tip", async () => {
+  const mine = (who: string) =>
+    script(`Rewrite notes.md as ${who}.`, [
+      read("notes.md"),
+      write("notes.md", `${who}\n`),
+      { text: `rewrote notes.md as ${who}` },
+    ]);
+  const p = await make({
+    title: "Conflict",
+    workspace: { repo },
+    // Both run at once, each cut from the base; onConflict is left to its default.
+    policy: { maxParallel: 2 },
+    tasks: [
+      { key: "x", title: "Rewrite as x", prompt: mine("x") },
+      { key: "y", title: "Rewrite as y", prompt: mine("y") },
+    ],
+    edges: [],
+  });
+  expect(p.policy.onConflict).toBe("attention");
+  const branch = `orchestrator/plan/${p.id}`;
+  const done = await finish(p.id);
+  expect(done.status).toBe("partially_succeeded");
+  const statuses = done.tasks.map((x: any) => x.status).sort();
+  expect(statuses).toEqual(["conflicted", "succeeded"]);
+  const won = done.tasks.find((x: any) => x.status === "succeeded");
+  const lost = done.tasks.find((x: any) => x.status === "conflicted");
+  expect(lost.reason.conflict).toEqual(["notes.md"]);
+  expect(lost.mergedCommit).toBeNull();
+  // The winner's change is on the integration branch; the loser's is only on its own branch.
+  expect(await rev(branch)).toBe(won.mergedCommit);
+  expect((await show(branch, "notes.md")).trim()).toBe(won.key);
+  const lostSession = await session(lost.sessionId);
+  expect((await show(lostSession.result.branch, "notes.md")).trim()).toBe(lost.key);
+
+  // The attention queue names the plan, the task and the path; its session is not also "to review".
+  const q = (await s.api("/api/v1/attention")).body;
+  const item = q.items.find((i: any) => i.kind === "conflict");
+  expect(item).toMatchObject({
+    sessionId: lost.sessionId,
+    title: lost.title,
+    link: `/plans/${p.id}?task=${lost.key}`,
+    plan: { id: p.id, title: "Conflict", task: lost.key, paths: ["notes.md"] },
+  });
+  expect(item.detail).toContain("notes.md");
+  expect(q.items.filter((i: any) => i.sessionId === lost.sessionId)).toHaveLength(1);
+
+  // Retry: a new session, cut from the integration branch as it is now (holding the winner's change).
+  const tip = await rev(branch);
+  const retried = await s.api(`/api/v1/plans/${p.id}/tasks/${lost.key}/retry`, { method: "POST" });
+  expect(retried.status).toBe(200);
+  expect(retried.body.status).toBe("running");
+  const again = await finish(p.id);
+  const t2 = byKey(again)[lost.key];
+  expect(t2.attempt).toBe(2);
+  expect(t2.sessionId).not.toBe(lost.sessionId);
+  const s2 = await session(t2.sessionId);
+  expect(s2).toMatchObject({ planId: p.id, taskId: lost.id });
+  expect(s2.result.base).toBe(tip);
+  expect((await show(s2.result.base, "notes.md")).trim()).toBe(won.key);
+  // Cut from the tip, its rewrite is a plain successor of the winner's: it merges (a fast-forward).
+  expect(again.status).toBe("succeeded");
+  expect(t2.status).toBe("succeeded");
+  expect(t2.mergedCommit).toBe(await rev(s2.result.branch));
+  expect(await rev(branch)).toBe(t2.mergedCommit);
+  expect((await show(branch, "notes.md")).trim()).toBe(lost.key);
+  const after = (await s.api("/api/v1/attention")).body;
+  expect(after.counts.conflict).toBe(0);
+  await untouched();
+}, 300_000);
