@@ -35,7 +35,7 @@ export function usePlans() {
         throw new ApiError(res.status, e.data.error.code, e.data.error.message, e.data.error.details);
       throw new ApiError(res.status, "http_error", `${res.status} ${res.statusText}`);
     }
-    const parsed = schema.safeParse(zeroCounts(json));
+    const parsed = schema.safeParse(json);
     if (!parsed.success)
       throw new ApiError(
         res.status,
@@ -58,22 +58,7 @@ export function usePlans() {
     act: (id: string, action: PlanAction) => call(Plan.View, "POST", `${at(id)}/${action}`),
     task: (id: string, key: string, action: TaskAction) =>
       call(Plan.View, "POST", `${at(id)}/tasks/${encodeURIComponent(key)}/${action}`),
-    /** The integration branch's diff against the base commit (404 until the server has the route). */
+    /** The integration branch's diff against the base commit (404 while it has none). */
     diff: (id: string) => call(Diff, "GET", `${at(id)}/diff`),
   };
-}
-
-/**
- * The server sends counts of the states a plan's tasks are in; the SDK's `Plan.Counts` (a zod 4 record
- * over an enum) asks for every state. Until the SDK takes a partial record, absent states count 0.
- */
-function zeroCounts(json: unknown): unknown {
-  const fill = (p: unknown) => {
-    const c = (p as { counts?: Record<string, number> } | null)?.counts;
-    if (c && typeof c === "object") for (const s of Plan.TaskStatus.options) c[s] ??= 0;
-  };
-  fill(json);
-  const items = (json as { items?: unknown } | null)?.items;
-  if (Array.isArray(items)) items.forEach(fill);
-  return json;
 }

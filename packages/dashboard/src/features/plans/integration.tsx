@@ -70,7 +70,7 @@ export function Integration({ p }: { p: Plan.View }) {
         (missing ? (
           <Card title="Changes" id="diff">
             <p className="muted" style={{ margin: 0 }} data-diff-missing>
-              Diff not available: this server does not serve a plan's integration diff yet.
+              Diff not available: the server has no diff for this plan's branch.
             </p>
           </Card>
         ) : diff.error ? (
