@@ -28,6 +28,8 @@ const routes: RouteObject[] = [
       { path: "sessions/:id", lazy: page(() => import("./features/session/page.tsx")) },
       { path: "agents", lazy: page(() => import("./features/agents/page.tsx")) },
       { path: "agents/:id", lazy: page(() => import("./features/agents/diagnostics.tsx")) },
+      { path: "plans", lazy: page(() => import("./features/plans/page.tsx")) },
+      { path: "plans/:id", lazy: page(() => import("./features/plans/plan.tsx")) },
       { path: "projects", lazy: page(() => import("./features/projects/page.tsx")) },
       { path: "*", element: <NotFound /> },
     ],

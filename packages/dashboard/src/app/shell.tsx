@@ -9,6 +9,7 @@ import { Connection } from "./live.tsx";
 const pages = [
   { to: "/", label: "Overview", end: true },
   { to: "/sessions", label: "Sessions" },
+  { to: "/plans", label: "Plans" },
   { to: "/agents", label: "Agents" },
   { to: "/projects", label: "Projects" },
 ];

@@ -1,4 +1,5 @@
 import {
+  type Diff,
   type FilePatch,
   type Hunk,
   type Line,
@@ -15,14 +16,15 @@ import { count } from "../../ui/count.ts";
 /** What the session changed: a file list, and each file's patch in a unified or a split view. */
 export function DiffView({ s }: { s: Session }) {
   const result = WorkspaceResult.safeParse(s.result);
-  const files = useMemo(
-    () => (result.success ? parsePatch(result.data.diff.patch) : []),
-    [result.success, result.data?.diff.patch],
-  );
+  if (!result.success) return null;
+  return <Changes diff={result.data.diff} branch={result.data.branch} />;
+}
+
+/** A diff (a session's, a plan's integration) as the Changes card: its files and each file's patch. */
+export function Changes({ diff: d, branch, empty }: { diff: Diff; branch?: string; empty?: string }) {
+  const files = useMemo(() => parsePatch(d.patch), [d.patch]);
   const [view, setView] = useState<"unified" | "split">("unified");
   const [open, setOpen] = useState<string | null>(null);
-  if (!result.success) return null;
-  const d = result.data.diff;
   const shown = files.find((f) => f.file === open) ?? files[0];
   const changed = d.files.length > 0;
   return (
@@ -51,13 +53,13 @@ export function DiffView({ s }: { s: Session }) {
         )
       }
     >
-      {result.data.branch && (
+      {branch && (
         <div className="diff-branch muted">
-          branch <code>{result.data.branch}</code>
+          branch <code>{branch}</code>
         </div>
       )}
       {!changed ? (
-        <div className="body muted">The session changed no files.</div>
+        <div className="body muted">{empty ?? "The session changed no files."}</div>
       ) : (
         <div className="diff">
           <ul className="diff-files" aria-label="Changed files">
