@@ -27,6 +27,20 @@ test("every page passes an axe-core scan, at desktop and phone widths", async ({
   });
   await settle(server, done.body.id, ["completed"]);
   const agents = (await server.api("/api/v1/agents")).body.items;
+  const plan = (
+    await server.api("/api/v1/plans", {
+      method: "POST",
+      json: {
+        title: "Accessible plan",
+        start: true,
+        tasks: [
+          { key: "a", title: "First", prompt: "succeed", agent: "scripted" },
+          { key: "b", title: "Second", prompt: "succeed", agent: "scripted" },
+        ],
+        edges: [{ from: "a", to: "b" }],
+      },
+    })
+  ).body;
   const pages: [string, string, string][] = [
     ["overview", "/", "System overview"],
     ["sessions", "/sessions", "Sessions"],
@@ -34,6 +48,8 @@ test("every page passes an axe-core scan, at desktop and phone widths", async ({
     ["agents", "/agents", "Agent marketplace"],
     ["agent", `/agents/${agents[0].id}`, agents[0].name],
     ["projects", "/projects", "Projects"],
+    ["plans", "/plans", "Plans"],
+    ["plan", `/plans/${plan.id}`, "Accessible plan"],
   ];
   for (const [name, path, heading] of pages) {
     await page.goto(server.url + path);

@@ -32,6 +32,7 @@ const a = {} as {
   project: { id: string; name: string };
   agent: { id: string; name: string; token: string };
   key: string;
+  plan: string; // a draft: start and cancel would move it
 };
 
 beforeAll(async () => {
@@ -84,6 +85,12 @@ beforeAll(async () => {
   a.key = (
     await s.api("/api/v1/keys", { method: "POST", json: { name: "a-member", role: "member" } })
   ).body.id;
+  a.plan = (
+    await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "a-plan", tasks: [{ key: "a", title: "A", prompt: "succeed", agent: "scripted" }] },
+    })
+  ).body.id;
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
@@ -116,6 +123,7 @@ const bodies: Record<string, unknown> = {
   "post /api/v1/approvals/{id}": { reply: "once" },
   "post /api/v1/sessions/{id}/checkpoints/{seq}/fork": {},
   "patch /api/v1/projects/{name}": { retentionHours: 5 },
+  "put /api/v1/plans/{id}": { title: "b", tasks: [{ key: "a", title: "A", prompt: "p", agent: "scripted" }] },
   "patch /api/v1/agents/{id}": { status: "draining" },
   "post /api/v1/agents/external/{id}/heartbeat": { status: "healthy" },
   "post /api/v1/agents/external/{id}/deregister": { graceful: false },
@@ -156,9 +164,11 @@ async function ask(method: string, url: string, ids: Ids, init: RequestInit = {}
 }
 
 /** Which of A's ids a parameter takes, by its name and the path segment before it. */
-function kind(route: string, param: string): keyof typeof a | "token-agent" {
+function kind(route: string, param: string): keyof typeof a | "token-agent" | "taskKey" {
   const before = route.split("/").at(route.split("/").indexOf(`{${param}}`) - 1);
   if (param === "seq") return "seq";
+  if (param === "key" && before === "tasks") return "taskKey";
+  if (before === "plans") return "plan";
   if (param === "task" || param === "parentId") return "session";
   if (param === "name") return "project";
   if (before === "sessions") return "session";
@@ -202,6 +212,7 @@ function fromDocument(doc: { paths: Record<string, Record<string, any>> }): Case
       const pick = (p: string, missing: boolean): string => {
         const k = kind(route, p);
         if (k === "seq") return String(a.seq); // not an id of its own: the session's is what differs
+        if (k === "taskKey") return "a"; // a task's key within its plan: the plan's id is what differs
         if (k === "project") return missing ? "no-such-project" : a.project.name;
         if (k === "token-agent" || k === "agent") return missing ? randomUUID() : a.agent.id;
         return missing ? randomUUID() : String(a[k]);
