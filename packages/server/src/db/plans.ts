@@ -37,6 +37,8 @@ export const plans = pgTable(
     halted: boolean("halted").notNull().default(false),
     /** The plan's own log's last seq (plan/events.ts). */
     lastSeq: integer("last_seq").notNull().default(0),
+    /** Scheduling steps so far: each step stamps the tasks it changes with its number (plan/run.ts). */
+    steps: integer("steps").notNull().default(0),
     projectId: uuid("project_id"),
     workspace: jsonb("workspace"),
     policy: jsonb("policy").notNull(),
@@ -83,6 +85,9 @@ export const planTasks = pgTable(
     maxAttempts: integer("max_attempts").notNull(),
     writeScope: text("write_scope").array(),
     status: text("status").notNull(),
+    /** The step that last changed the task's state, and its state before that step: the step's log. */
+    step: integer("step").notNull().default(0),
+    prevStatus: text("prev_status"),
     /** Finish-to-start prerequisites not ended yet: decremented under the plan's row lock (plan/run.ts). */
     depsPending: integer("deps_pending").notNull(),
     /** Sessions launched for this task; the current one is (id, attempt) in `sessions`. */
@@ -104,6 +109,7 @@ export const planTasks = pgTable(
     check("plan_tasks_rule", sql.raw(`trigger_rule in (${list(Plan.TriggerRule.options)})`)),
     unique("plan_tasks_key").on(t.planId, t.key),
     index("plan_tasks_plan_status").on(t.planId, t.status),
+    index("plan_tasks_plan_step").on(t.planId, t.step),
     check("plan_tasks_pending", sql`deps_pending >= 0`),
   ],
 );

@@ -3,7 +3,6 @@ import type { z } from "zod";
 import type { Plan } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { toIso } from "../time.ts";
-import { pgArray } from "../session/store.ts";
 
 /**
  * A plan's own log, kept in the event log beside sessions' entries (`session_id` null, `plan_id` set):
@@ -72,48 +71,29 @@ export function toPlanEvent(r: Record<string, unknown>): Plan.PlanEvent {
   } as Plan.PlanEvent;
 }
 
-/** Task states at the start of a step, to log what the step changed (a cascade may change hundreds). */
-export type Snapshot = Map<string, { key: string; status: Plan.TaskStatus; attempt: number }>;
-
-/**
- * `all`: every task (a retry or skip re-arms ended ones); otherwise only tasks that have not ended, the
- * only ones a session's end, a start, a cancel or a pause can change: the hot path reads fewer rows.
- */
-export async function snapshot(q: Q, planId: string, all = true): Promise<Snapshot> {
-  const live = all ? sql`` : sql` and status in ('blocked','ready','running')`;
-  const rows = await q.rows<{ id: string; key: string; status: Plan.TaskStatus; attempt: number }>(sql`
-    select id, key, status, attempt from plan_tasks where plan_id = ${planId}${live} order by position`);
-  return new Map(rows.map((r) => [r.id, { key: r.key, status: r.status, attempt: Number(r.attempt) }]));
-}
-
-/** What changed since `before`, as log entries in the plan's task order. */
-export async function changes(q: Q, planId: string, before: Snapshot): Promise<Entry[]> {
+/** What step `n` changed, as log entries in the plan's task order (tasks carry the step's stamp: run.ts). */
+export async function changes(q: Q, planId: string, n: number): Promise<Entry[]> {
   const rows = await q.rows<{
-    id: string;
     key: string;
+    prev_status: Plan.TaskStatus | null;
     status: Plan.TaskStatus;
     attempt: number;
     session_id: string | null;
     reason: unknown;
-  }>(
-    sql`select id, key, status, attempt, session_id, reason from plan_tasks
-        where plan_id = ${planId} and id = any(${pgArray([...before.keys()])}::uuid[]) order by position`,
-  );
-  const out: Entry[] = [];
-  for (const r of rows) {
-    const was = before.get(r.id);
-    if (was && was.status === r.status && was.attempt === Number(r.attempt)) continue;
-    out.push({
-      type: "task.status",
+  }>(sql`
+    select key, prev_status, status, attempt, session_id, reason from plan_tasks
+    where plan_id = ${planId} and step = ${n} order by position`);
+  return rows
+    .filter((r) => r.prev_status !== r.status || r.status === "running")
+    .map((r) => ({
+      type: "task.status" as const,
       data: {
         key: r.key,
-        from: was?.status ?? "blocked",
+        from: r.prev_status ?? "blocked",
         to: r.status,
         attempt: Number(r.attempt),
         ...(r.status === "running" && r.session_id ? { sessionId: r.session_id } : {}),
         ...(r.reason ? { reason: r.reason } : {}),
       },
-    });
-  }
-  return out;
+    }));
 }

@@ -53,11 +53,19 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
   /** Pinned agents must exist now, not fail a task hours later: each unknown one is refused by field. */
   const pins = async (tenantId: string, draft: Plan.PlanDraft) => {
     const issues: { path: string; message: string }[] = [];
+    const known = new Map<string, boolean>(); // each name is looked up once, however many tasks pin it
     for (const [i, t] of draft.tasks.entries()) {
       if (!t.agent || Opencode.isKind(t.agent)) continue;
-      await Agents.byName(deps.db, tenantId, t.agent).catch(() =>
-        issues.push({ path: `body.tasks.${i}.agent`, message: `no agent named ${t.agent} is registered` }),
-      );
+      if (!known.has(t.agent))
+        known.set(
+          t.agent,
+          await Agents.byName(deps.db, tenantId, t.agent).then(
+            () => true,
+            () => false,
+          ),
+        );
+      if (!known.get(t.agent))
+        issues.push({ path: `body.tasks.${i}.agent`, message: `no agent named ${t.agent} is registered` });
     }
     if (issues.length)
       throw new AppError("validation_failed", `${issues[0]!.path}: ${issues[0]!.message}`, { issues });

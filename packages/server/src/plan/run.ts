@@ -23,7 +23,17 @@ export interface Step {
   plan: PlanRow;
   now: Date;
   launch: Launcher;
+  /** This step's number in its plan: every task it changes is stamped with it (see `mark`). */
+  n: number;
 }
+
+/**
+ * Stamp a task's state change with the step, keeping its state from before the step (the first change in
+ * a step keeps it; a second one, blocked → ready → running, does not overwrite it): the step's log reads
+ * exactly the tasks it changed (events.ts), through the (plan_id, step) index, whatever the plan's size.
+ */
+const mark = (s: Step, t = sql``) =>
+  sql`prev_status = case when ${t}step = ${s.n} then ${t}prev_status else ${t}status end, step = ${s.n}`;
 
 /** A task ends: record it, then let its dependents decide, breadth-first, in this transaction. */
 export async function end(
@@ -33,7 +43,7 @@ export async function end(
   fields: { result?: unknown; reason?: unknown; mergedCommit?: string | null } = {},
 ): Promise<void> {
   await s.tx.rows(sql`
-    update plan_tasks set status = ${status}, ended_at = ${s.now.toISOString()},
+    update plan_tasks set ${mark(s)}, status = ${status}, ended_at = ${s.now.toISOString()},
       result = coalesce(${json(fields.result)}::jsonb, result), reason = ${json(fields.reason ?? null)}::jsonb,
       merged_commit = coalesce(${fields.mergedCommit ?? null}, merged_commit)
     where id = ${task.id}`);
@@ -99,14 +109,14 @@ async function decideAll(s: Step, ids: string[]): Promise<string[]> {
   }
   if (to.ready.length)
     await s.tx.rows(
-      sql`update plan_tasks set status = 'ready' where id in (${list(to.ready.map((t) => t.id))})`,
+      sql`update plan_tasks set ${mark(s)}, status = 'ready' where id in (${list(to.ready.map((t) => t.id))})`,
     );
   const ended: string[] = [];
   for (const status of ["skipped", "upstream_failed"] as const) {
     for (const t of to[status]) {
       // The reason says which prerequisites decided it, so a person sees why it never ran.
       await s.tx.rows(sql`
-        update plan_tasks set status = ${status}, ended_at = ${s.now.toISOString()},
+        update plan_tasks set ${mark(s)}, status = ${status}, ended_at = ${s.now.toISOString()},
           reason = ${json({ by: "rule", prerequisites: t.counts })}::jsonb
         where id = ${t.id}`);
       ended.push(t.id);
@@ -162,7 +172,8 @@ export async function dispatch(s: Step): Promise<void> {
 /** End every task that has not started: a fail-fast stop or a cancel of the plan. */
 export async function stopRest(s: Step, reason: unknown): Promise<void> {
   await s.tx.rows(sql`
-    update plan_tasks set status = 'cancelled', ended_at = ${s.now.toISOString()}, reason = ${json(reason)}::jsonb
+    update plan_tasks set ${mark(s)}, status = 'cancelled', ended_at = ${s.now.toISOString()},
+      reason = ${json(reason)}::jsonb
     where plan_id = ${s.plan.id} and status in ('blocked','ready')`);
 }
 
@@ -171,7 +182,7 @@ async function launch(s: Step, task: TaskRow): Promise<void> {
   const prompt = s.plan.policy.passOutput ? await withPrerequisites(s.tx, task) : task.prompt;
   const sessionId = await s.launch(s.tx, s.plan, task, attempt, prompt);
   await s.tx.rows(sql`
-    update plan_tasks set status = 'running', attempt = ${attempt}, session_id = ${sessionId},
+    update plan_tasks set ${mark(s)}, status = 'running', attempt = ${attempt}, session_id = ${sessionId},
       started_at = ${s.now.toISOString()}, ended_at = null, reason = null
     where id = ${task.id}`);
 }
@@ -198,6 +209,10 @@ async function withPrerequisites(tx: Q, task: TaskRow): Promise<string> {
 export async function conclude(s: Step): Promise<Plan.PlanStatus | null> {
   // A draft (a planner may still be at work) and an ended plan have nothing to conclude.
   if (s.plan.status !== "running" && !(s.plan.status === "cancelled" && !s.plan.endedAt)) return null;
+  // Most steps leave live tasks: one indexed look ends them there, before counting the whole plan.
+  const live = await s.tx.rows(sql`
+    select 1 from plan_tasks where plan_id = ${s.plan.id} and status in ('blocked','ready','running') limit 1`);
+  if (live.length) return null;
   const rows = await s.tx.rows<{ status: Plan.TaskStatus; n: number }>(sql`
     select status, count(*)::int as n from plan_tasks where plan_id = ${s.plan.id} group by status`);
   const n = (st: Plan.TaskStatus) => Number(rows.find((r) => r.status === st)?.n ?? 0);
@@ -265,12 +280,12 @@ export async function retry(s: Step, task: TaskRow): Promise<void> {
       select t.id from plan_edges e join d on e.from_task = d.id join plan_tasks t on t.id = e.to_task
       where e.type = 'finish_to_start'
         and (t.status = 'upstream_failed' or (t.status = 'cancelled' and t.reason->>'by' = 'fail_fast')))
-    update plan_tasks set status = 'blocked', ended_at = null, reason = null
+    update plan_tasks set ${mark(s)}, status = 'blocked', ended_at = null, reason = null
     where id in (select id from d) returning id`);
   const ids = list(picked.map((r) => r.id));
   // A ready dependent that has not started must wait for the re-armed task again (all_done, say).
   await s.tx.rows(sql`
-    update plan_tasks t set status = 'blocked' from plan_edges e
+    update plan_tasks t set ${mark(s, sql`t.`)}, status = 'blocked' from plan_edges e
     where e.from_task in (${ids}) and e.type = 'finish_to_start' and e.to_task = t.id and t.status = 'ready'`);
   const reopen = s.plan.status !== "running" && s.plan.status !== "cancelled";
   await s.tx.rows(sql`

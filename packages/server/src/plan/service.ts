@@ -283,7 +283,6 @@ export async function act(
     },
     undefined,
     by,
-    true,
   );
 }
 
@@ -298,18 +297,19 @@ export async function step<T>(
   fn: (s: Run.Step) => Promise<T>,
   q?: Q,
   by?: string,
-  /** The step may change ended tasks (retry, skip): its log compares every task, not only live ones. */
-  all = false,
 ): Promise<T> {
   const body = async (tx: Q) => {
     const plan = await getPlan(tx, tenantId, id, true);
-    const before = await Events.snapshot(tx, id, all);
-    const s: Run.Step = { tx, plan, now: d.now(), launch: d.launch };
+    // The plan's row is locked: its step counter numbers this step (the stamp of what it changes).
+    const counted = await tx.rows<{ steps: number }>(sql`
+      update plans set steps = steps + 1 where id = ${id} returning steps`);
+    const steps = counted[0]!.steps;
+    const s: Run.Step = { tx, plan, now: d.now(), launch: d.launch, n: Number(steps) };
     const out = await fn(s);
     await Run.dispatch(s);
     await Run.conclude(s);
     // What the step changed, as the plan's log entries, in the step's own transaction.
-    const entries = await Events.changes(tx, id, before);
+    const entries = await Events.changes(tx, id, s.n);
     const p = s.plan;
     if (p.status !== plan.status || p.paused !== plan.paused || p.halted !== plan.halted)
       entries.push({

@@ -37,6 +37,8 @@ CREATE TABLE "plan_tasks" (
 	"max_attempts" integer NOT NULL,
 	"write_scope" text[],
 	"status" text NOT NULL,
+	"step" integer DEFAULT 0 NOT NULL,
+	"prev_status" text,
 	"deps_pending" integer NOT NULL,
 	"attempt" integer DEFAULT 0 NOT NULL,
 	"session_id" uuid,
@@ -61,6 +63,7 @@ CREATE TABLE "plans" (
 	"paused" boolean DEFAULT false NOT NULL,
 	"halted" boolean DEFAULT false NOT NULL,
 	"last_seq" integer DEFAULT 0 NOT NULL,
+	"steps" integer DEFAULT 0 NOT NULL,
 	"project_id" uuid,
 	"workspace" jsonb,
 	"policy" jsonb NOT NULL,
@@ -86,6 +89,7 @@ ALTER TABLE "plan_tasks" ADD CONSTRAINT "plan_tasks_plan_id_plans_id_fk" FOREIGN
 ALTER TABLE "plans" ADD CONSTRAINT "plans_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "plan_edges_to" ON "plan_edges" USING btree ("to_task");--> statement-breakpoint
 CREATE INDEX "plan_tasks_plan_status" ON "plan_tasks" USING btree ("plan_id","status");--> statement-breakpoint
+CREATE INDEX "plan_tasks_plan_step" ON "plan_tasks" USING btree ("plan_id","step");--> statement-breakpoint
 CREATE INDEX "plans_tenant_created" ON "plans" USING btree ("tenant_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "session_events_plan_seq" ON "session_events" USING btree ("plan_id","seq") WHERE plan_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "sessions_task_attempt" ON "sessions" USING btree ("task_id","task_attempt") WHERE task_id is not null;--> statement-breakpoint
