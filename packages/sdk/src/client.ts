@@ -29,6 +29,8 @@ import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
+import * as Plan from "./plan.ts";
+import { Diff } from "./diff.ts";
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:7420 */
@@ -129,6 +131,7 @@ export function createClient(opts: ClientOptions) {
   const at = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
   const agent = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
   const project = (name: string) => `/api/v1/projects/${encodeURIComponent(name)}`;
+  const plan = (id: string) => `/api/v1/plans/${encodeURIComponent(id)}`;
   const act =
     (action: Action) =>
     (id: string, opts: { reason?: string } = {}) =>
@@ -287,6 +290,25 @@ export function createClient(opts: ClientOptions) {
       get: (id: string) => call(Approval, "GET", `/api/v1/approvals/${encodeURIComponent(id)}`),
       answer: (id: string, a: Answer) =>
         call(Approval, "POST", `/api/v1/approvals/${encodeURIComponent(id)}`, a),
+    },
+    plans: {
+      create: (input: Plan.CreatePlan) => call(Plan.View, "POST", "/api/v1/plans", input),
+      /** The heuristics' draft and why; nothing is stored. */
+      decompose: (input: Plan.DecomposeRequest) =>
+        call(Plan.Decomposition, "POST", "/api/v1/plans/decompose", input),
+      /** A draft whose graph a planning session's answer fills. */
+      planner: (input: Plan.PlannerRequest) => call(Plan.View, "POST", "/api/v1/plans/planner", input),
+      list: (q: { status?: Plan.PlanStatus; limit?: number; cursor?: string } = {}) =>
+        call(Plan.Page, "GET", `/api/v1/plans${search(q)}`),
+      get: (id: string) => call(Plan.View, "GET", plan(id)),
+      /** Replace a draft's graph. */
+      replace: (id: string, input: Plan.CreatePlan) => call(Plan.View, "PUT", plan(id), input),
+      act: (id: string, action: "start" | "cancel" | "pause" | "resume") =>
+        call(Plan.View, "POST", `${plan(id)}/${action}`),
+      task: (id: string, key: string, action: "retry" | "skip") =>
+        call(Plan.View, "POST", `${plan(id)}/tasks/${encodeURIComponent(key)}/${action}`),
+      /** The integration branch against its base (404 while there is none). */
+      diff: (id: string) => call(Diff, "GET", `${plan(id)}/diff`),
     },
     checkpoints: {
       list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,

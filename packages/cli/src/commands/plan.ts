@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
+import type { Plan } from "@orchestrator/sdk";
 import { int } from "../args.ts";
 import { context } from "../context.ts";
 import * as Out from "../output.ts";
@@ -86,7 +87,10 @@ export function register(program: Command): void {
     .option("--limit <n>", "page size, 1–200 (default 50)", int)
     .action(async (o: { status?: string; limit?: number }, cmd: Command) => {
       const ctx = context(cmd);
-      const page = await api(ctx.target).list({ status: o.status, limit: o.limit });
+      const page = await api(ctx.target).list({
+        status: o.status as Plan.PlanStatus | undefined,
+        limit: o.limit,
+      });
       if (ctx.json) return Out.json(page);
       if (page.items.length === 0) return Out.print("no plans");
       const rows = page.items.map((p) => {
