@@ -316,6 +316,24 @@ describe("plan decompose, show, ls and actions", { timeout: 60_000 }, () => {
     expect((await run(["plan", "retry", id, "nope"], env)).code).toBe(3);
     expect((await run(["plan", "show", crypto.randomUUID()], env)).code).toBe(3);
   });
+
+  test("ask: an agent plans the goal and the draft is shown; answers that hold no graph exit 7", async () => {
+    const graph = JSON.stringify({
+      tasks: [
+        { key: "x", title: "First", prompt: "succeed", agent: "scripted" },
+        { key: "y", title: "Second", prompt: "succeed", agent: "scripted" },
+      ],
+      edges: [{ from: "x", to: "y" }],
+    });
+    const r = await run(["plan", "ask", `succeed ${graph}`, "--title", "Asked", "--agent", "scripted"], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/planning [0-9a-f-]{36} \(session [0-9a-f-]{36}\)/);
+    expect(r.stdout).toMatch(/\n[* ] +x +blocked/);
+    expect(r.stdout).toContain("draft plan ");
+    const bad = await run(["plan", "ask", "succeed no graph", "--title", "Bad", "--agent", "scripted"], env);
+    expect(bad.code).toBe(7);
+    expect(bad.stdout).toContain("the planner's answers were refused");
+  });
 });
 
 /** A draft plan made from a file through the API, as another client would. */

@@ -8,6 +8,7 @@ import { api } from "../plan/api.ts";
 import * as File from "../plan/file.ts";
 import { type Where, checked, color, live, target, where } from "../plan/flags.ts";
 import { follow } from "../plan/live.ts";
+import * as Ask from "./plan-ask.ts";
 import { head, reason, show } from "../plan/view.ts";
 import * as Decompose from "./plan-decompose.ts";
 
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     });
 
   Decompose.register(plan);
+  Ask.register(plan);
 
   plan
     .command("show")
