@@ -253,3 +253,32 @@ test("a plan on a repository shows its integration branch, merges and diff", asy
   await expect(page.locator("#diff-t")).toContainText(`${diff.body.files.length} file`);
   await shot(page, "plan-integration");
 });
+
+test("an agent plans a goal: the plan page shows its draft filling in, then it runs", async ({
+  signedIn: page,
+  server,
+}) => {
+  // The scripted agent (a test double) answers with the line after `succeed`: the graph, as a model would.
+  const graph = JSON.stringify({
+    tasks: [
+      { key: "read", title: "Read the code", prompt: "succeed read", agent: "scripted" },
+      { key: "write", title: "Write the change", prompt: "succeed written", agent: "scripted" },
+    ],
+    edges: [{ from: "read", to: "write" }],
+  });
+  await page.goto(`${server.url}/plans`);
+  await page.getByRole("button", { name: "+ New plan" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("tab", { name: "Ask an agent" }).click();
+  await dialog.getByLabel("Title", { exact: true }).fill("Planned by an agent");
+  await dialog.getByRole("textbox", { name: "Goal", exact: true }).fill(`succeed ${graph}`);
+  await dialog.getByLabel("Agent (instead of a profile)").fill("scripted");
+  await dialog.getByLabel("Start it as soon as a valid graph comes back").check();
+  await shot(page, "plan-create-ask");
+  await dialog.getByRole("button", { name: "Ask", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Planned by an agent" })).toBeVisible();
+  await expect(page.locator("[data-planner]")).toContainText("planned by its planning session");
+  await expect(page.locator("[data-graph] [data-node]")).toHaveCount(2, { timeout: 20_000 });
+  await expect(page.locator(".page-head [data-plan-status=succeeded]")).toBeVisible({ timeout: 20_000 });
+  await shot(page, "plan-planned");
+});

@@ -40,7 +40,9 @@ export function CreatePlan({
   const { client } = useAuth();
   const api = usePlans();
   const qc = useQueryClient();
-  const [tab, setTab] = useState<"goal" | "paste">("goal");
+  const [tab, setTab] = useState<"goal" | "paste" | "ask">("goal");
+  const [ask, setAsk] = useState({ title: "", goal: "", profile: "", agent: "", start: false });
+  const profiles = useQuery({ queryKey: ["profiles"], queryFn: () => client.profiles.list(), enabled: open });
   const [goal, setGoal] = useState({ title: "", goal: "", template: "" });
   const [pasted, setPasted] = useState("");
   const [pasteError, setPasteError] = useState<string | null>(null);
@@ -62,6 +64,22 @@ export function CreatePlan({
       create.reset();
     },
   });
+  // An agent plans it: the plan page shows the draft filling in when the answer comes back.
+  const planner = useMutation({
+    mutationFn: () =>
+      api.planner({
+        title: ask.title,
+        goal: ask.goal,
+        ...(ask.agent.trim() ? { agent: ask.agent.trim() } : ask.profile ? { profile: ask.profile } : {}),
+        ...(project ? { project } : {}),
+        start: ask.start,
+      }),
+    onSuccess: (p) => {
+      void qc.invalidateQueries({ queryKey: ["plans"] });
+      close();
+      onCreated(p.id);
+    },
+  });
   const create = useMutation({
     mutationFn: (start: boolean) => api.create(toCreate(draft!, { project: project || undefined, start })),
     onSuccess: (p) => {
@@ -77,6 +95,7 @@ export function CreatePlan({
     setPasteError(null);
     decompose.reset();
     create.reset();
+    planner.reset();
     onClose();
   };
   const edit = (d: Draft) => {
@@ -129,6 +148,7 @@ export function CreatePlan({
           [
             ["goal", "Describe a goal"],
             ["paste", "Paste a graph"],
+            ["ask", "Ask an agent"],
           ] as const
         ).map(([k, l]) => (
           <button
@@ -179,6 +199,65 @@ export function CreatePlan({
           </div>
           {decompose.error ? <Problem error={decompose.error} /> : null}
           {analysis && <Analysis a={analysis} />}
+        </div>
+      ) : tab === "ask" ? (
+        <div role="tabpanel" id="panel-ask" aria-labelledby="tab-ask" className="stack">
+          <p className="muted">
+            A planning session answers with the graph; an invalid answer is sent back once with its errors.
+          </p>
+          <Field
+            label="Title"
+            error={fieldIssues(planner.error).find((i) => i.path === "body.title")?.message}
+          >
+            <input value={ask.title} onChange={(e) => setAsk({ ...ask, title: e.target.value })} />
+          </Field>
+          <Field label="Goal" error={fieldIssues(planner.error).find((i) => i.path === "body.goal")?.message}>
+            <textarea rows={4} value={ask.goal} onChange={(e) => setAsk({ ...ask, goal: e.target.value })} />
+          </Field>
+          <Field label="Planned by" hint="an OpenCode profile (its model), or a registered agent by name">
+            <select value={ask.profile} onChange={(e) => setAsk({ ...ask, profile: e.target.value })}>
+              <option value="">the default profile</option>
+              {profiles.data?.items.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field
+            label="Agent (instead of a profile)"
+            error={fieldIssues(planner.error).find((i) => i.path === "body.agent")?.message}
+          >
+            <input value={ask.agent} onChange={(e) => setAsk({ ...ask, agent: e.target.value })} />
+          </Field>
+          <Field label="Project" hint="its repository: the planner reads it, the plan works on it">
+            <select value={project} onChange={(e) => setProject(e.target.value)}>
+              <option value="">none</option>
+              {projects.data?.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <label className="row">
+            <input
+              type="checkbox"
+              checked={ask.start}
+              onChange={(e) => setAsk({ ...ask, start: e.target.checked })}
+            />
+            Start it as soon as a valid graph comes back
+          </label>
+          <div className="row">
+            <Button
+              variant="primary"
+              disabled={planner.isPending || !ask.title.trim() || !ask.goal.trim()}
+              onClick={() => planner.mutate()}
+            >
+              {planner.isPending ? "Asking…" : "Ask"}
+            </Button>
+          </div>
+          {planner.error ? <Problem error={planner.error} /> : null}
         </div>
       ) : (
         <div role="tabpanel" id="panel-paste" aria-labelledby="tab-paste" className="stack">

@@ -87,6 +87,14 @@ export function Page() {
               <Link to="/plans">Plans</Link> · {p.id.slice(0, 8)} · created <Ago at={p.createdAt} /> by{" "}
               <span title={p.createdBy}>{p.createdBy.replace(/^key:(.{8}).*$/, "key $1")}</span> · from{" "}
               {p.source}
+              {p.planner && (
+                <span data-planner>
+                  {" "}
+                  · planned by <Link to={`/sessions/${p.planner.sessionId}`}>its planning session</Link>{" "}
+                  (answer {p.planner.attempt} of 2, {p.planner.status}
+                  {p.tasks.length === 0 && p.status === "draft" ? ": waiting for its graph" : ""})
+                </span>
+              )}
             </span>
           </span>
         }
