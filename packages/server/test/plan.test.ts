@@ -238,6 +238,26 @@ describe("plans run their graph", () => {
     expect((await s.api(`/api/v1/plans/${p.id}/cancel`, { method: "POST" })).status).toBe(409);
   });
 
+  test("a task's session ended inside another transaction (a delete) still ends its task, after it commits", async () => {
+    const p = await make({
+      start: true,
+      tasks: [task("a", "hang"), task("b")],
+      edges: [{ from: "a", to: "b" }],
+    });
+    const running = await until(async () => {
+      const r = await s.api(`/api/v1/plans/${p.id}`);
+      return byKey(r.body).a.status === "running" ? r.body : null;
+    });
+    // DELETE cancels a live session in its own transaction: the plan hears of it once that commits.
+    expect((await s.api(`/api/v1/sessions/${byKey(running).a.sessionId}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    const done = await finish(p.id);
+    expect(byKey(done).a.status).toBe("cancelled");
+    expect(byKey(done).b.status).toBe("upstream_failed");
+    expect(done.status).toBe("failed");
+  });
+
   test("a task's session cannot be retried on its own; the task is", async () => {
     const p = await make({ start: true, tasks: [task("a", "fatal no")] });
     const done = await finish(p.id);
