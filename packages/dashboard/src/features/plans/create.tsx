@@ -165,10 +165,7 @@ export function CreatePlan({
       </div>
       {tab === "goal" ? (
         <div role="tabpanel" id="panel-goal" aria-labelledby="tab-goal" className="stack">
-          <Field
-            label="Title"
-            error={fieldIssues(decompose.error).find((i) => i.path === "body.title")?.message}
-          >
+          <Field label="Title" error={issueAt(decompose.error, "body.title")}>
             <input value={goal.title} onChange={(e) => setGoal({ ...goal, title: e.target.value })} />
           </Field>
           <Field label="Goal" hint="what done looks like; the words choose the templates and rules">
@@ -205,13 +202,10 @@ export function CreatePlan({
           <p className="muted">
             A planning session answers with the graph; an invalid answer is sent back once with its errors.
           </p>
-          <Field
-            label="Title"
-            error={fieldIssues(planner.error).find((i) => i.path === "body.title")?.message}
-          >
+          <Field label="Title" error={issueAt(planner.error, "body.title")}>
             <input value={ask.title} onChange={(e) => setAsk({ ...ask, title: e.target.value })} />
           </Field>
-          <Field label="Goal" error={fieldIssues(planner.error).find((i) => i.path === "body.goal")?.message}>
+          <Field label="Goal" error={issueAt(planner.error, "body.goal")}>
             <textarea rows={4} value={ask.goal} onChange={(e) => setAsk({ ...ask, goal: e.target.value })} />
           </Field>
           <Field label="Planned by" hint="an OpenCode profile (its model), or a registered agent by name">
@@ -224,21 +218,16 @@ export function CreatePlan({
               ))}
             </select>
           </Field>
-          <Field
-            label="Agent (instead of a profile)"
-            error={fieldIssues(planner.error).find((i) => i.path === "body.agent")?.message}
-          >
+          <Field label="Agent (instead of a profile)" error={issueAt(planner.error, "body.agent")}>
             <input value={ask.agent} onChange={(e) => setAsk({ ...ask, agent: e.target.value })} />
           </Field>
           <Field label="Project" hint="its repository: the planner reads it, the plan works on it">
-            <select value={project} onChange={(e) => setProject(e.target.value)}>
-              <option value="">none</option>
-              {projects.data?.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ProjectSelect
+              value={project}
+              set={setProject}
+              names={projects.data?.map((p) => p.name)}
+              none="none"
+            />
           </Field>
           <label className="row">
             <input
@@ -288,14 +277,12 @@ export function CreatePlan({
         <>
           <Editor d={draft} set={edit} at={at} under={under} cycle={cycle} />
           <Field label="Project" hint="its repository gets the integration branch" error={at("project")}>
-            <select value={project} onChange={(e) => setProject(e.target.value)}>
-              <option value="">none (tasks run without a repository)</option>
-              {projects.data?.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ProjectSelect
+              value={project}
+              set={setProject}
+              names={projects.data?.map((p) => p.name)}
+              none="none (tasks run without a repository)"
+            />
           </Field>
           {create.error && (elsewhere.length || !issues.length) ? (
             <Problem error={create.error} />
@@ -347,5 +334,22 @@ function Analysis({ a }: { a: Plan.Decomposition["analysis"] }) {
         </ul>
       </div>
     </div>
+  );
+}
+
+/** The message of the server's issue at `path` (a 422 names its fields), if any. */
+const issueAt = (err: unknown, path: string) => fieldIssues(err).find((i) => i.path === path)?.message;
+
+/** The tenant's projects to choose from, or none. */
+function ProjectSelect(props: { value: string; set: (v: string) => void; names?: string[]; none: string }) {
+  return (
+    <select value={props.value} onChange={(e) => props.set(e.target.value)}>
+      <option value="">{props.none}</option>
+      {props.names?.map((n) => (
+        <option key={n} value={n}>
+          {n}
+        </option>
+      ))}
+    </select>
   );
 }
