@@ -153,7 +153,7 @@ export async function start(opts: Options = {}): Promise<Server> {
       },
       later: (job) => void job().catch((err) => log.error({ err }, "a plan's after-commit work failed")),
     };
-    store.ended = PlanTasks.sessionEnded(plans);
+    store.ending = PlanTasks.ending(plans);
     const waiters = await Waiters.create(db, () => clock.now());
     const handOff = Push.pusher(store, config, log);
     const engine = config.engine.enabled

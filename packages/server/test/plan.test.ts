@@ -265,6 +265,47 @@ describe("plans run their graph", () => {
     expect(r.status).toBe(409);
     expect(r.body.error.message).toContain("retry the task");
   });
+
+  test("a task that cannot start fails saying why and the plan goes on; a long handed-on prompt is cut to fit", async () => {
+    const reg = await s.api("/api/v1/agents/external/register", {
+      method: "POST",
+      json: { name: "soon-gone", capabilities: ["x-gone"] },
+    });
+    expect(reg.status).toBe(201);
+    const long = `succeed ${"x".repeat(99_980)}`;
+    const p = await make({
+      policy: { failFast: false },
+      tasks: [
+        task("a", "succeed result of A"),
+        task("b", "succeed", { agent: "soon-gone" }),
+        task("c", "succeed after b", { triggerRule: "all_done" }),
+        task("d", long),
+      ],
+      edges: [
+        { from: "a", to: "b" },
+        { from: "b", to: "c" },
+        { from: "a", to: "d" },
+      ],
+    });
+    // The agent B is pinned to leaves after the plan was checked, before B starts.
+    const gone = await s.api(`/api/v1/agents/${reg.body.agent_id ?? reg.body.id}?graceful=false`, {
+      method: "DELETE",
+    });
+    expect(gone.status).toBe(200);
+    await s.api(`/api/v1/plans/${p.id}/start`, { method: "POST" });
+    const done = await finish(p.id);
+    const t = byKey(done);
+    expect(t.b).toMatchObject({ status: "failed", sessionId: null });
+    expect(t.b.reason.launch).toMatchObject({ code: "validation_failed" });
+    expect(t.b.reason.launch.message).toContain("no agent named soon-gone");
+    expect(t.c.status).toBe("succeeded");
+    // D's prompt and what A handed on are over a session's 100,000 characters: cut, and D runs.
+    expect(t.d.status).toBe("succeeded");
+    const d = (await s.api(`/api/v1/sessions/${t.d.sessionId}`)).body;
+    expect(d.prompt.length).toBe(100_000);
+    expect(d.prompt.endsWith("…")).toBe(true);
+    expect(done.status).toBe("partially_succeeded");
+  });
 });
 
 describe("a plan's log", () => {

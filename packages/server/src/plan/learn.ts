@@ -33,25 +33,62 @@ export async function load(q: Q, tenantId: string): Promise<Learnt> {
   };
 }
 
-/** Record a task's actual duration, in the transaction that ends it. */
-export async function record(q: Q, tenantId: string, task: TaskRow, now: Date): Promise<void> {
-  if (!task.startedAt) return;
-  const actual = (now.getTime() - Date.parse(task.startedAt)) / 60_000;
-  const expected = task.estimate ? pert(task.estimate).expected : 0;
-  for (const cap of ["*", ...task.capabilities]) {
-    const rows = await q.rows<{ samples: number; ratio: number; minutes: number }>(sql`
-      select samples, ratio, minutes from estimate_stats
-      where tenant_id = ${tenantId} and type = ${task.type} and capability = ${cap} for update`);
-    const old = rows[0];
-    const before = old ? { ratio: Number(old.ratio), samples: Number(old.samples) } : undefined;
-    const next = learn(before, expected, actual) ?? before ?? { ratio: 1, samples: 0 };
-    const minutes = old ? alpha * actual + (1 - alpha) * Number(old.minutes) : actual;
-    // An upsert: the first task of a type creates its row, later ones move the averages.
-    await q.rows(sql`
-      insert into estimate_stats (tenant_id, type, capability, samples, ratio, minutes, updated_at)
-      values (${tenantId}, ${task.type}, ${cap}, ${Math.max(next.samples, (old?.samples ?? 0) + 1)}, ${next.ratio},
-        ${minutes}, ${now.toISOString()})
-      on conflict (tenant_id, type, capability) do update set samples = excluded.samples, ratio = excluded.ratio,
-        minutes = excluded.minutes, updated_at = excluded.updated_at`);
+/**
+ * Record tasks' actual durations, in the transaction that ends them: the rows they touch are read and
+ * locked at once, each task moves them in turn (two tasks of one type both count), and one upsert
+ * writes them back.
+ */
+export async function record(q: Q, tenantId: string, tasks: TaskRow[], now: Date): Promise<void> {
+  const timed = tasks.filter((t) => t.startedAt);
+  if (!timed.length) return;
+  const key = (type: string, cap: string) => `${type}\u0000${cap}`;
+  const wanted = timed.flatMap((t) => ["*", ...t.capabilities].map((cap) => ({ type: t.type, cap })));
+  const rows = await q.rows<{
+    type: string;
+    capability: string;
+    samples: number;
+    ratio: number;
+    minutes: number;
+  }>(sql`
+    select s.type, s.capability, s.samples, s.ratio, s.minutes from estimate_stats s
+    join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(type text, cap text)
+      on s.type = w.type and s.capability = w.cap
+    where s.tenant_id = ${tenantId} for update of s`);
+  const stats = new Map(
+    rows.map((r) => [
+      key(r.type, r.capability),
+      {
+        type: r.type,
+        capability: r.capability,
+        samples: Number(r.samples),
+        ratio: Number(r.ratio),
+        minutes: Number(r.minutes),
+      },
+    ]),
+  );
+  for (const task of timed) {
+    const actual = (now.getTime() - Date.parse(task.startedAt!)) / 60_000;
+    const expected = task.estimate ? pert(task.estimate).expected : 0;
+    for (const cap of ["*", ...task.capabilities]) {
+      const old = stats.get(key(task.type, cap));
+      const next = learn(old, expected, actual) ?? old ?? { ratio: 1, samples: 0 };
+      const minutes = old ? alpha * actual + (1 - alpha) * old.minutes : actual;
+      const samples = Math.max(next.samples, (old?.samples ?? 0) + 1);
+      stats.set(key(task.type, cap), {
+        type: task.type,
+        capability: cap,
+        samples,
+        ratio: next.ratio,
+        minutes,
+      });
+    }
   }
+  // An upsert: the first task of a type creates its row, later ones move the averages.
+  await q.rows(sql`
+    insert into estimate_stats (tenant_id, type, capability, samples, ratio, minutes, updated_at)
+    select ${tenantId}, x.type, x.capability, x.samples, x.ratio, x.minutes, ${now.toISOString()}
+    from jsonb_to_recordset(${JSON.stringify([...stats.values()])}::jsonb)
+      as x(type text, capability text, samples int, ratio float8, minutes float8)
+    on conflict (tenant_id, type, capability) do update set samples = excluded.samples, ratio = excluded.ratio,
+      minutes = excluded.minutes, updated_at = excluded.updated_at`);
 }

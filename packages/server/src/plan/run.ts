@@ -14,9 +14,19 @@ import { type PlanRow, type TaskRow, json, taskFromRow } from "./store.ts";
  */
 
 export interface Launcher {
-  /** Create the session of a task's attempt in the caller's transaction; returns its id. */
-  (tx: Q, plan: PlanRow, task: TaskRow, attempt: number, prompt: string): Promise<string>;
+  /**
+   * Create the sessions of tasks' attempts in the caller's transaction; returns, in order, each one's
+   * session id or why it could not start (an agent pinned since removed, say).
+   */
+  (
+    tx: Q,
+    plan: PlanRow,
+    starts: { task: TaskRow; attempt: number; prompt: string }[],
+  ): Promise<(string | { error: { code: string; message: string } })[]>;
 }
+
+/** A session's prompt is at most this long (sdk Create): what prerequisites handed on is cut to fit. */
+const maxPrompt = 100_000;
 
 export interface Step {
   tx: Q;
@@ -35,21 +45,39 @@ export interface Step {
 const mark = (s: Step, t = sql``) =>
   sql`prev_status = case when ${t}step = ${s.n} then ${t}prev_status else ${t}status end, step = ${s.n}`;
 
-/** A task ends: record it, then let its dependents decide, breadth-first, in this transaction. */
-export async function end(
-  s: Step,
-  task: { id: string },
-  status: Plan.TaskStatus,
-  fields: { result?: unknown; reason?: unknown; mergedCommit?: string | null } = {},
-): Promise<void> {
+/** How a task ended: its state, and what its run left (its result, why, its merge commit). */
+export interface Ending {
+  task: { id: string };
+  status: Plan.TaskStatus;
+  result?: unknown;
+  reason?: unknown;
+  mergedCommit?: string | null;
+}
+
+/** Tasks end: record them in one statement, then let their dependents decide, breadth-first. */
+export async function end(s: Step, ends: Ending[]): Promise<void> {
+  if (!ends.length) return;
+  const rows = ends.map((e) => ({
+    id: e.task.id,
+    status: e.status,
+    result: e.result ?? null,
+    reason: e.reason ?? null,
+    merged: e.mergedCommit ?? null,
+  }));
+  // A JSON null comes out of jsonb_to_recordset as SQL null: the coalesces keep what is already there.
   await s.tx.rows(sql`
-    update plan_tasks set ${mark(s)}, status = ${status}, ended_at = ${s.now.toISOString()},
-      result = coalesce(${json(fields.result)}::jsonb, result), reason = ${json(fields.reason ?? null)}::jsonb,
-      merged_commit = coalesce(${fields.mergedCommit ?? null}, merged_commit)
-    where id = ${task.id}`);
-  await settle(s, [task.id]);
+    update plan_tasks t set ${mark(s, sql`t.`)}, status = x.status, ended_at = ${s.now.toISOString()},
+      result = coalesce(x.result, t.result), reason = x.reason, merged_commit = coalesce(x.merged, t.merged_commit)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as x(id uuid, status text, result jsonb, reason jsonb, merged text)
+    where t.id = x.id`);
+  await settle(
+    s,
+    rows.map((r) => r.id),
+  );
   // Fail-fast stops at a task's own failure; upstream_failed and cancelled are its consequences.
-  if (s.plan.policy.failFast && (status === "failed" || status === "conflicted") && !s.plan.halted) {
+  const failed = ends.some((e) => e.status === "failed" || e.status === "conflicted");
+  if (s.plan.policy.failFast && failed && !s.plan.halted) {
     await s.tx.rows(sql`update plans set halted = true where id = ${s.plan.id}`);
     s.plan = { ...s.plan, halted: true };
   }
@@ -63,27 +91,23 @@ export async function end(
 export async function settle(s: Step, ended: string[]): Promise<void> {
   let frontier = ended;
   while (frontier.length) {
-    const ids = list(frontier);
     // One decrement per edge, grouped first: an UPDATE … FROM a join would change a dependent of two
-    // prerequisites in this round only once.
-    const touched = await s.tx.rows<{ id: string }>(sql`
-      update plan_tasks t set deps_pending = t.deps_pending - d.n
-      from (select to_task, count(*)::int as n from plan_edges
-            where from_task in (${ids}) and type = 'finish_to_start' group by to_task) d
-      where d.to_task = t.id and t.status = 'blocked'
-      returning t.id`);
-    frontier = await decideAll(
-      s,
-      touched.map((r) => r.id),
-    );
+    // prerequisites in this round only once. The same statement counts the touched tasks' prerequisites
+    // (it sees the tasks as they were before its own update, in which only `deps_pending` changes).
+    const rows = await s.tx.rows<Record<string, unknown>>(sql`
+      with touched as (
+        update plan_tasks t set deps_pending = t.deps_pending - d.n
+        from (select to_task, count(*)::int as n from plan_edges
+              where from_task in (${list(frontier)}) and type = 'finish_to_start' group by to_task) d
+        where d.to_task = t.id and t.status = 'blocked'
+        returning t.id)
+      ${counted(sql`select id from touched`)}`);
+    frontier = await apply(s, rows);
   }
 }
 
-/** Decide waiting tasks by their rules; returns the ones that ended (for the next round of `settle`). */
-async function decideAll(s: Step, ids: string[]): Promise<string[]> {
-  if (!ids.length) return [];
-  const unique = [...new Set(ids)];
-  const rows = await s.tx.rows<Record<string, unknown>>(sql`
+/** For each waiting task of `ids`, its rule and its finish-to-start prerequisites counted by state. */
+const counted = (ids: SQL) => sql`
     select t.id, t.trigger_rule, count(e.from_task)::int as total,
       count(*) filter (where p.status = 'succeeded')::int as succeeded,
       count(*) filter (where p.status = 'failed')::int as failed,
@@ -94,45 +118,47 @@ async function decideAll(s: Step, ids: string[]): Promise<string[]> {
     from plan_tasks t
       left join plan_edges e on e.to_task = t.id and e.type = 'finish_to_start'
       left join plan_tasks p on p.id = e.from_task
-    where t.id in (${list(unique)}) and t.status = 'blocked'
-    group by t.id, t.trigger_rule`);
-  const to: Record<"ready" | "skipped" | "upstream_failed", { id: string; counts: Counts }[]> = {
-    ready: [],
-    skipped: [],
-    upstream_failed: [],
-  };
+    where t.id in (${ids}) and t.status = 'blocked'
+    group by t.id, t.trigger_rule`;
+
+/** Decide waiting tasks by their rules; returns the ones that ended (for the next round of `settle`). */
+async function decideAll(s: Step, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  return apply(s, await s.tx.rows(counted(list([...new Set(ids)]))));
+}
+
+/** Each counted task's rule decides (rules.ts, over `counted`); the decisions take at most two statements. */
+async function apply(s: Step, rows: Record<string, unknown>[]): Promise<string[]> {
+  const ready: string[] = [];
+  const ended: { id: string; status: string; reason: unknown }[] = [];
   for (const r of rows) {
     const counts = none();
     for (const k of Object.keys(counts) as (keyof Counts)[]) counts[k] = Number(r[k]);
     const d = decide(r.trigger_rule as Plan.TriggerRule, counts, Number(r.total));
-    if (d !== "wait") to[d].push({ id: String(r.id), counts });
+    if (d === "ready") ready.push(String(r.id));
+    // The reason says which prerequisites decided it, so a person sees why it never ran.
+    else if (d !== "wait")
+      ended.push({ id: String(r.id), status: d, reason: { by: "rule", prerequisites: counts } });
   }
-  if (to.ready.length)
-    await s.tx.rows(
-      sql`update plan_tasks set ${mark(s)}, status = 'ready' where id in (${list(to.ready.map((t) => t.id))})`,
-    );
-  const ended: string[] = [];
-  for (const status of ["skipped", "upstream_failed"] as const) {
-    for (const t of to[status]) {
-      // The reason says which prerequisites decided it, so a person sees why it never ran.
-      await s.tx.rows(sql`
-        update plan_tasks set ${mark(s)}, status = ${status}, ended_at = ${s.now.toISOString()},
-          reason = ${json({ by: "rule", prerequisites: t.counts })}::jsonb
-        where id = ${t.id}`);
-      ended.push(t.id);
-    }
-  }
-  return ended;
+  if (ready.length)
+    await s.tx.rows(sql`update plan_tasks set ${mark(s)}, status = 'ready' where id in (${list(ready)})`);
+  if (ended.length)
+    await s.tx.rows(sql`
+      update plan_tasks t set ${mark(s, sql`t.`)}, status = x.status, ended_at = ${s.now.toISOString()}, reason = x.reason
+      from jsonb_to_recordset(${JSON.stringify(ended)}::jsonb) as x(id uuid, status text, reason jsonb)
+      where t.id = x.id`);
+  return ended.map((e) => e.id);
 }
 
 /**
  * Launch what may run now: nothing while paused or after a fail-fast stop; among ready tasks the least
  * slack first, then priority, then age; at most `maxParallel` running; never two tasks whose write
  * scopes overlap. After a fail-fast stop, once nothing runs, what never started ends `cancelled`.
+ * Returns whether it saw a task ready or running (then the plan cannot have ended).
  */
-export async function dispatch(s: Step): Promise<void> {
+export async function dispatch(s: Step): Promise<boolean> {
   const { plan } = s;
-  if (plan.status !== "running") return;
+  if (plan.status !== "running") return false;
   // Only what ordering needs: prompts and results can be long, and only the launched tasks need them.
   const rows = await s.tx.rows<Record<string, unknown>>(sql`
     select id, status, position, priority, slack, write_scope from plan_tasks
@@ -148,9 +174,9 @@ export async function dispatch(s: Step): Promise<void> {
   const running = tasks.filter((t) => t.status === "running");
   if (plan.halted) {
     if (!running.length) await stopRest(s, { by: "fail_fast" });
-    return;
+    return running.length > 0;
   }
-  if (plan.paused) return;
+  if (plan.paused) return tasks.length > 0;
   const ready = tasks.filter((t) => t.status === "ready");
   const chosen = pick(
     ready.map((t, i) => ({
@@ -163,10 +189,13 @@ export async function dispatch(s: Step): Promise<void> {
     running.map((t) => ({ scope: t.writeScope ?? undefined })),
     plan.policy.maxParallel,
   );
-  for (const i of chosen) {
-    const full = await s.tx.rows(sql`select * from plan_tasks where id = ${ready[i]!.id}`);
-    await launch(s, taskFromRow(full[0]!));
-  }
+  if (!chosen.length) return tasks.length > 0;
+  // A task that could not start ended failed, which may change what is ready: look again.
+  const failed = await launch(
+    s,
+    chosen.map((i) => ready[i]!.id),
+  );
+  return failed ? dispatch(s) : true;
 }
 
 /** End every task that has not started: a fail-fast stop or a cancel of the plan. */
@@ -177,37 +206,73 @@ export async function stopRest(s: Step, reason: unknown): Promise<void> {
     where plan_id = ${s.plan.id} and status in ('blocked','ready')`);
 }
 
-async function launch(s: Step, task: TaskRow): Promise<void> {
-  const attempt = task.attempt + 1;
-  const prompt = s.plan.policy.passOutput ? await withPrerequisites(s.tx, task) : task.prompt;
-  const sessionId = await s.launch(s.tx, s.plan, task, attempt, prompt);
-  await s.tx.rows(sql`
-    update plan_tasks set ${mark(s)}, status = 'running', attempt = ${attempt}, session_id = ${sessionId},
-      started_at = ${s.now.toISOString()}, ended_at = null, reason = null
-    where id = ${task.id}`);
+/** Start tasks, in the order given: each attempt's session, then one update marking them running. */
+/**
+ * Start tasks, in the order given: each attempt's session, then one update marking them running. A task
+ * that cannot start fails (with why), which its dependents' rules then see; returns how many did.
+ */
+async function launch(s: Step, ids: string[]): Promise<number> {
+  const rows = await s.tx.rows(sql`select * from plan_tasks where id in (${list(ids)})`);
+  const byId = new Map(rows.map((r) => [String(r.id), taskFromRow(r)]));
+  const told = s.plan.policy.passOutput ? await prerequisites(s.tx, ids) : new Map<string, string[]>();
+  const starts = ids.map((id) => {
+    const task = byId.get(id)!;
+    const parts = told.get(id);
+    const full = parts?.length
+      ? `${task.prompt}\n\n## Done before you, by the tasks this one depends on\n\n${parts.join("\n\n")}`
+      : task.prompt;
+    const prompt = full.length > maxPrompt ? `${full.slice(0, maxPrompt - 1)}…` : full;
+    return { task, attempt: task.attempt + 1, prompt };
+  });
+  const sessions = await s.launch(s.tx, s.plan, starts);
+  const started = starts.flatMap((x, i) => {
+    const id = sessions[i]!;
+    return typeof id === "string" ? [{ id: x.task.id, attempt: x.attempt, session: id }] : [];
+  });
+  if (started.length)
+    await s.tx.rows(sql`
+      update plan_tasks t set ${mark(s, sql`t.`)}, status = 'running', attempt = x.attempt, session_id = x.session,
+        started_at = ${s.now.toISOString()}, ended_at = null, reason = null
+      from jsonb_to_recordset(${JSON.stringify(started)}::jsonb) as x(id uuid, attempt int, session uuid)
+      where t.id = x.id`);
+  const failed = starts.flatMap((x, i) => {
+    const r = sessions[i]!;
+    return typeof r === "string"
+      ? []
+      : [{ task: x.task, status: "failed" as const, reason: { launch: r.error } }];
+  });
+  await end(s, failed);
+  return failed.length;
 }
 
-/** A task's prompt, followed by what its succeeded prerequisites reported (their message and files). */
-async function withPrerequisites(tx: Q, task: TaskRow): Promise<string> {
-  const rows = await tx.rows<{ key: string; title: string; result: Record<string, unknown> | null }>(sql`
-    select p.key, p.title, p.result from plan_edges e join plan_tasks p on p.id = e.from_task
-    where e.to_task = ${task.id} and p.status = 'succeeded' order by p.position`);
-  const done = rows.filter((r) => r.result);
-  if (!done.length) return task.prompt;
-  const parts = done.map((r) => {
+/** What each task's succeeded prerequisites reported (their message and files), by task id. */
+async function prerequisites(tx: Q, ids: string[]): Promise<Map<string, string[]>> {
+  const rows = await tx.rows<{
+    to_task: string;
+    key: string;
+    title: string;
+    result: Record<string, unknown>;
+  }>(sql`
+    select e.to_task, p.key, p.title, p.result from plan_edges e join plan_tasks p on p.id = e.from_task
+    where e.to_task in (${list(ids)}) and p.status = 'succeeded' and p.result is not null order by p.position`);
+  const by = new Map<string, string[]>();
+  for (const r of rows) {
     const res = r.result as { summary?: string; files?: string[] };
     const files = res.files?.length ? `\nFiles changed: ${res.files.join(", ")}` : "";
-    return `### ${r.key}: ${r.title}\n${res.summary ?? "(no summary)"}${files}`;
-  });
-  return `${task.prompt}\n\n## Done before you, by the tasks this one depends on\n\n${parts.join("\n\n")}`;
+    const part = `### ${r.key}: ${r.title}\n${res.summary ?? "(no summary)"}${files}`;
+    by.set(String(r.to_task), [...(by.get(String(r.to_task)) ?? []), part]);
+  }
+  return by;
 }
 
 /**
  * The plan ends when no task can change any more: succeeded when every task succeeded or was skipped,
  * failed when none succeeded, partially_succeeded otherwise; a plan a person cancelled stays cancelled.
  */
-export async function conclude(s: Step): Promise<Plan.PlanStatus | null> {
-  // A draft (a planner may still be at work) and an ended plan have nothing to conclude.
+export async function conclude(s: Step, seen = false): Promise<Plan.PlanStatus | null> {
+  // A draft (a planner may still be at work) and an ended plan have nothing to conclude; nor has a plan
+  // `dispatch` just saw tasks of that are ready or running.
+  if (seen) return null;
   if (s.plan.status !== "running" && !(s.plan.status === "cancelled" && !s.plan.endedAt)) return null;
   // Most steps leave live tasks: one indexed look ends them there, before counting the whole plan.
   const live = await s.tx.rows(sql`
@@ -312,5 +377,6 @@ export async function skip(s: Step, task: TaskRow, by: string): Promise<void> {
     const rows = await s.tx.rows(sql`select * from plan_tasks where id = ${t.id}`);
     t = taskFromRow(rows[0]!);
   }
-  if (t.status === "blocked" || t.status === "ready") await end(s, t, "skipped", { reason: { by } });
+  if (t.status === "blocked" || t.status === "ready")
+    await end(s, [{ task: t, status: "skipped", reason: { by } }]);
 }

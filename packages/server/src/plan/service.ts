@@ -17,6 +17,7 @@ import {
   type TaskRow,
   getPlan,
   insert,
+  lockForStep,
   rewrite,
   taskFromRow,
   tasksOf,
@@ -299,15 +300,11 @@ export async function step<T>(
   by?: string,
 ): Promise<T> {
   const body = async (tx: Q) => {
-    const plan = await getPlan(tx, tenantId, id, true);
-    // The plan's row is locked: its step counter numbers this step (the stamp of what it changes).
-    const counted = await tx.rows<{ steps: number }>(sql`
-      update plans set steps = steps + 1 where id = ${id} returning steps`);
-    const steps = counted[0]!.steps;
-    const s: Run.Step = { tx, plan, now: d.now(), launch: d.launch, n: Number(steps) };
+    const { plan, n } = await lockForStep(tx, tenantId, id);
+    const s: Run.Step = { tx, plan, now: d.now(), launch: d.launch, n };
     const out = await fn(s);
-    await Run.dispatch(s);
-    await Run.conclude(s);
+    const live = await Run.dispatch(s);
+    await Run.conclude(s, live);
     // What the step changed, as the plan's log entries, in the step's own transaction.
     const entries = await Events.changes(tx, id, s.n);
     const p = s.plan;

@@ -213,6 +213,19 @@ export async function getPlan(q: Q, tenantId: string, id: string, lock = false):
   return planFromRow(rows[0]);
 }
 
+/**
+ * Begin a scheduling step: lock the plan's row and count the step, in one statement. The count numbers
+ * the step (the stamp of what it changes: run.ts `mark`).
+ */
+export async function lockForStep(q: Q, tenantId: string, id: string): Promise<{ plan: PlanRow; n: number }> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("plan", id);
+  const rows = await q.rows(sql`
+    update plans set steps = steps + 1 where id = ${id} and tenant_id = ${tenantId} and deleted_at is null
+    returning *`);
+  if (!rows[0]) throw notFound("plan", id);
+  return { plan: planFromRow(rows[0]), n: Number(rows[0].steps) };
+}
+
 export async function tasksOf(q: Q, planId: string): Promise<TaskRow[]> {
   const rows = await q.rows(sql`select * from plan_tasks where plan_id = ${planId} order by position`);
   return rows.map(taskFromRow);

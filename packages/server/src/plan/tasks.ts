@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
+import { ZodError } from "zod";
 import { Create, Priority, terminal } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import * as Opencode from "../agent/opencode/name.ts";
 import * as Agents from "../registry/store.ts";
 import { type Row, fromRow } from "../session/row.ts";
-import { pgArray } from "../session/store.ts";
+import * as Sessions from "../session/store.ts";
+import { type Ctx as Store, pgArray } from "../session/store.ts";
 import * as Submit from "../session/submit.ts";
+import { grouped } from "./group.ts";
+import { AppError } from "../error.ts";
 import * as Integrate from "./integrate.ts";
 import * as Learn from "./learn.ts";
 import * as Run from "./run.ts";
@@ -18,35 +22,49 @@ import { type TaskRow, taskFromRow } from "./store.ts";
  * for the task. Sessions stay the unit of execution, lease and log; a task only points at its current one.
  */
 
-/** Make the launcher: a task's attempt as a session of the plan, in the scheduler's transaction. */
+/** Make the launcher: tasks' attempts as sessions of the plan, created at once in the scheduler's transaction. */
 export function launcher(ctx: Submit.Ctx): Run.Launcher {
-  return async (tx, plan, task, attempt, prompt) => {
-    const input = Create.parse({
-      title: task.title,
-      prompt,
-      priority: Priority.options[task.priority] ?? "medium",
-      capabilities: task.capabilities,
-      ...(task.agent ? { agent: task.agent } : {}),
-      ...(task.profile ? { profile: task.profile } : {}),
-      maxAttempts: task.maxAttempts,
-      tags: ["plan"],
-      metadata: { plan: plan.id, task: task.key },
-    });
+  return async (tx, plan, starts) => {
+    const found = new Set<string>();
+    const repo = new Map<string, boolean>();
     // A task on a repository works on the plan's integration branch as it stands when the task starts,
-    // if its agent works in worktrees at all.
-    const workspace =
-      plan.workspace && plan.integrationBranch && (await inRepo(tx, plan.tenantId, task))
-        ? { repo: plan.workspace.repo, ref: plan.integrationBranch }
-        : undefined;
-    const spec = await Submit.resolve(ctx, plan.tenantId, input, tx, {
-      workspace,
-      projectId: plan.projectId,
-    });
-    const row = await Submit.create({ db: tx, now: () => ctx.clock.now() }, plan.tenantId, {
-      ...spec,
-      task: { planId: plan.id, taskId: task.id, attempt },
-    });
-    return row.id;
+    // if its agent works in worktrees at all (the same answer for every task of one agent and asks).
+    const where = async (task: TaskRow) => {
+      const asks = JSON.stringify([task.agent, task.profile, task.capabilities]);
+      if (!plan.workspace || !plan.integrationBranch) return undefined;
+      if (!repo.has(asks)) repo.set(asks, await inRepo(tx, plan.tenantId, task));
+      return repo.get(asks) ? { repo: plan.workspace.repo, ref: plan.integrationBranch } : undefined;
+    };
+    const specs: Submit.Spec[] = [];
+    const out: Awaited<ReturnType<Run.Launcher>> = [];
+    for (const { task, attempt, prompt } of starts) {
+      try {
+        const input = Create.parse({
+          title: task.title,
+          prompt,
+          priority: Priority.options[task.priority] ?? "medium",
+          capabilities: task.capabilities,
+          ...(task.agent ? { agent: task.agent } : {}),
+          ...(task.profile ? { profile: task.profile } : {}),
+          maxAttempts: task.maxAttempts,
+          tags: ["plan"],
+          metadata: { plan: plan.id, task: task.key },
+        });
+        const at = { workspace: await where(task), projectId: plan.projectId };
+        const spec = await Submit.resolve(ctx, plan.tenantId, input, tx, at, found);
+        specs.push({ ...spec, task: { planId: plan.id, taskId: task.id, attempt } });
+        out.push("");
+      } catch (err) {
+        // Refused before anything was written (the agent named is gone, a field no longer valid): this
+        // task fails and says why; the step and the other tasks go on.
+        if (!(err instanceof AppError) && !(err instanceof ZodError)) throw err;
+        const code = err instanceof AppError ? err.code : "validation_failed";
+        out.push({ error: { code, message: err.message.slice(0, 2000) } });
+      }
+    }
+    const rows = await Submit.createMany({ db: tx, now: () => ctx.clock.now() }, plan.tenantId, specs);
+    let k = 0;
+    return out.map((o) => (o === "" ? rows[k++]!.id : o));
   };
 }
 
@@ -103,44 +121,87 @@ export function resultOf(row: Row): { summary: string; files: string[]; branch: 
   };
 }
 
+/** At most this many ends in one step: a flood of them makes several steps, none holding its locks for long. */
+const maxBatch = 100;
+
 /**
- * The session store's `ended` hook: in the transaction that ends a task's session, end the task and let
- * its dependents decide. A succeeded task on a repository is merged first (git, after the commit): until
- * then it stays running, and the reconciler redoes a merge a crash interrupted.
+ * The session store's `ending`: each session's terminal write runs in a scheduling step of its plan,
+ * which ends the tasks those sessions ran and lets their dependents decide before the ends commit. Ends of
+ * one plan that arrive while a step is being written go together in the next step (group.ts). A
+ * succeeded task on a repository is merged first (git, after the commit): until then it stays running,
+ * and the reconciler redoes a merge a crash interrupted.
  */
-export function sessionEnded(d: Deps) {
-  return async (tx: Q, row: Row): Promise<(() => void) | void> => {
-    let merge: (() => Promise<void>) | null = null;
-    await step(
-      d,
-      row.tenantId,
-      row.planId!,
-      async (s) => {
-        if (!row.taskId) {
-          const planned = await Planning.ended(s, row, d.launchPlanner);
-          if (planned?.start) merge = () => start(d, row.tenantId, row.planId!, "planner");
-          return;
-        }
-        const task = await current(s.tx, row);
-        if (!task) return;
-        merge = await settleTask(d, s, task, row);
-      },
-      tx,
-    );
-    const job = merge as (() => Promise<void>) | null;
-    if (job) return () => d.later(job);
-  };
+export function ending(d: Deps): NonNullable<Store["ending"]> {
+  type Item = { tenantId: string; end: Sessions.End };
+  const run = grouped<Item, Row | null>(async (planId, items) => {
+    const after: (() => Promise<void>)[] = [];
+    const out = await step(d, items[0]!.tenantId, planId, async (s) => {
+      const rows = await Sessions.endAll(
+        s.tx,
+        items.map((it) => it.end),
+      );
+      after.push(
+        ...(await settle(
+          d,
+          s,
+          rows.filter((r): r is Row => !!r),
+        )),
+      );
+      return rows;
+    });
+    for (const job of after) d.later(job);
+    return out;
+  }, maxBatch);
+  return (planId, tenantId, end) => run(planId, { tenantId, end });
 }
 
-async function current(tx: Q, row: Row): Promise<TaskRow | null> {
-  const rows = await tx.rows(sql`select * from plan_tasks where id = ${row.taskId} for update`);
-  const task = rows[0] ? taskFromRow(rows[0]) : null;
-  // A late end of an attempt the task has moved past changes nothing.
-  return task && task.status === "running" && task.sessionId === row.id ? task : null;
+/** End the tasks whose current sessions these are; returns the work to run after the commit. */
+async function settle(d: Deps, s: Run.Step, rows: Row[]): Promise<(() => Promise<void>)[]> {
+  const after: (() => Promise<void>)[] = [];
+  for (const row of rows.filter((r) => !r.taskId)) {
+    const planned = await Planning.ended(s, row, d.launchPlanner);
+    if (planned?.start) after.push(() => start(d, row.tenantId, row.planId!, "planner"));
+  }
+  const tasks = await current(
+    s.tx,
+    rows.filter((r) => r.taskId),
+  );
+  const ends: Run.Ending[] = [];
+  const learnt: TaskRow[] = [];
+  for (const [row, task] of tasks) {
+    const o = settleTask(d, s, task, row);
+    if (typeof o === "function") after.push(o);
+    else {
+      ends.push(o);
+      if (o.status === "succeeded") learnt.push(task);
+    }
+  }
+  await Run.end(s, ends);
+  await Learn.record(s.tx, s.plan.tenantId, learnt, s.now);
+  return after;
 }
 
-/** End the task from its session, or return the merge that must come first. */
-async function settleTask(d: Deps, s: Run.Step, task: TaskRow, row: Row) {
+/** The running tasks these sessions are the current attempts of, locked; a late end changes nothing. */
+async function current(tx: Q, rows: Row[]): Promise<[Row, TaskRow][]> {
+  if (!rows.length) return [];
+  const ids = sql.join(
+    rows.map((r) => sql`${r.taskId}`),
+    sql`, `,
+  );
+  const found = await tx.rows(sql`select * from plan_tasks where id in (${ids}) for update`);
+  const tasks = new Map(found.map((r) => [String(r.id), taskFromRow(r)]));
+  const out: [Row, TaskRow][] = [];
+  for (const row of rows) {
+    const task = tasks.get(row.taskId!);
+    // A late end of an attempt the task has moved past changes nothing; a task is ended once.
+    if (task && task.status === "running" && task.sessionId === row.id) out.push([row, task]);
+    tasks.delete(row.taskId!);
+  }
+  return out;
+}
+
+/** How the task ends with its session, or the merge that must come first. */
+function settleTask(d: Deps, s: Run.Step, task: TaskRow, row: Row): Run.Ending | (() => Promise<void>) {
   const o = s.plan.status === "cancelled" && outcome(row) !== "succeeded" ? "cancelled" : outcome(row);
   const result = resultOf(row);
   if (o === "succeeded" && s.plan.integrationBranch && result.branch && s.plan.workspace) {
@@ -149,9 +210,7 @@ async function settleTask(d: Deps, s: Run.Step, task: TaskRow, row: Row) {
     return () => merge(d, row, repo, branch);
   }
   const reason = o === "succeeded" ? null : { session: row.status, error: row.error };
-  await Run.end(s, task, o, { result, reason });
-  if (o === "succeeded") await Learn.record(s.tx, row.tenantId, task, s.now);
-  return null;
+  return { task, status: o, result, reason };
 }
 
 /**
@@ -163,15 +222,17 @@ async function merge(d: Deps, row: Row, repo: string, branch: string): Promise<v
   const message = `${row.title}\n\nPlan ${row.planId}, task session ${row.id}`;
   const m = await Integrate.merge(repo, row.planId!, branch, message);
   await step(d, row.tenantId, row.planId!, async (s) => {
-    const task = await current(s.tx, row);
-    if (!task) return;
+    const [found] = await current(s.tx, [row]);
+    if (!found) return;
+    const task = found[1];
     const result = resultOf(row);
     if (m.outcome === "conflict") {
-      await Run.end(s, task, "conflicted", { result, reason: { conflict: m.paths, branch, tip: m.tip } });
+      const reason = { conflict: m.paths, branch, tip: m.tip };
+      await Run.end(s, [{ task, status: "conflicted", result, reason }]);
       return;
     }
-    await Run.end(s, task, "succeeded", { result, mergedCommit: m.commit });
-    await Learn.record(s.tx, row.tenantId, task, s.now);
+    await Run.end(s, [{ task, status: "succeeded", result, mergedCommit: m.commit }]);
+    await Learn.record(s.tx, row.tenantId, [task], s.now);
   });
 }
 
@@ -191,17 +252,15 @@ export async function reconcile(d: Deps): Promise<number> {
       const rows = await s.tx.rows(sql`
         select s.* from plan_tasks t join sessions s on s.id = t.session_id
         where t.plan_id = ${p.id} and t.status = 'running'`);
-      const live: string[] = [];
-      for (const r of rows.map(fromRow)) {
-        if (!terminal.includes(r.status)) {
-          live.push(r.id);
-          continue;
-        }
-        const task = await current(s.tx, r);
-        if (!task) continue;
-        const job = await settleTask(d, s, task, r);
-        if (job) merges.push(job);
-      }
+      const all = rows.map(fromRow);
+      const live = all.filter((r) => !terminal.includes(r.status)).map((r) => r.id);
+      merges.push(
+        ...(await settle(
+          d,
+          s,
+          all.filter((r) => terminal.includes(r.status)),
+        )),
+      );
       await Run.recompute(s);
       return s.plan.status === "cancelled" ? live : [];
     });

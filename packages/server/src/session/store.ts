@@ -3,25 +3,29 @@ import { type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { Create, ListQuery, type Page, type Update, priorityRank, terminal } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
-import { AppError, leaseLost, notFound } from "../error.ts";
+import { AppError, notFound } from "../error.ts";
 import * as Log from "../event/log.ts";
-import { type Event, Invalid, type Patch, type Policy, allowed, isLeased, next } from "./machine.ts";
-import { type Row, fromRow, toState } from "./row.ts";
+import type { Policy } from "./machine.ts";
+import { type Row, fromRow } from "./row.ts";
 import * as Cursor from "./cursor.ts";
 import * as States from "./status.ts";
 import type { Note } from "../db/channels.ts";
+import { type End, apply, transition } from "./transition.ts";
+
+export { type End, type Opts, apply, endAll, transition } from "./transition.ts";
 
 export interface Ctx {
   db: Db;
   now: () => Date;
   policy: Policy;
   /**
-   * Told, in the same transaction, that a plan's session ended (plan/tasks.ts): a task's (its task ends
-   * and its dependents decide before the session's end commits) or a planner's. May return work to run
-   * after the commit.
+   * Ends a plan's session (plan/tasks.ts): makes the session's terminal write (`endAll`) in the plan's
+   * scheduling transaction, so that a task's end and its dependents' decisions commit with the session's
+   * end. Ends of one plan that arrive together share that transaction. Resolves to the session's row
+   * afterwards, or null when the write's guard did not match and nothing was written.
    */
-  ended?: (tx: Q, row: Row) => Promise<(() => void) | void>;
-  /** Told of a failure in work done after a commit (`ended` deferred), which has no caller to throw to. */
+  ending?: (planId: string, tenantId: string, end: End) => Promise<Row | null>;
+  /** Told of a failure in work done after a commit (a deferred `ending`), which has no caller to throw to. */
   onError?: (err: unknown) => void;
 }
 
@@ -33,6 +37,8 @@ export interface TaskLink {
   attempt: number | null;
 }
 
+type Input = z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown; task?: TaskLink };
+
 /**
  * Insert a session from resolved input (the schema's output, defaults applied), on `ctx.db`: the database
  * or a transaction. Sessions are created through session/submit.ts, which resolves what a client asks for.
@@ -40,32 +46,79 @@ export interface TaskLink {
 export async function create(
   ctx: Pick<Ctx, "now"> & { db: Q },
   tenantId: string,
-  input: z.output<typeof Create> & { projectId?: string | null; checkpoint?: unknown; task?: TaskLink },
+  input: Input,
 ): Promise<Row> {
+  return (await createMany(ctx, tenantId, [input]))[0]!;
+}
+
+/**
+ * Insert sessions of one tenant, their `session.created` events and the wake-ups, in ONE statement
+ * however many there are (a plan's step launches its ready tasks at once). The tenant's event head moves
+ * by n under its row lock (see event/log.ts) and the events are numbered from it in the input's order.
+ */
+export async function createMany(
+  ctx: Pick<Ctx, "now"> & { db: Q },
+  tenantId: string,
+  inputs: Input[],
+): Promise<Row[]> {
+  if (!inputs.length) return [];
   const now = ctx.now().toISOString();
-  const id = randomUUID();
-  const status = input.hold ? "pending" : "queued";
-  if (input.parentId) await get(ctx.db, tenantId, input.parentId, "parentId");
-  const data = JSON.stringify({ status, title: input.title });
-  const notes: Note[] = [["events", tenantId], ...(status === "queued" ? [["queue"] as const] : [])];
-  // Row, first event and wake-ups in one statement (see event/log.ts for why the tenant row is bumped).
-  const rows = await ctx.db.rows(sql`
-    with s as (
+  for (const input of inputs) if (input.parentId) await get(ctx.db, tenantId, input.parentId, "parentId");
+  const rows = inputs.map((input, i) => {
+    const status = input.hold ? "pending" : "queued";
+    return {
+      i: i + 1,
+      id: randomUUID(),
+      title: input.title,
+      prompt: input.prompt,
+      type: input.type,
+      priority: priorityRank[input.priority],
+      status,
+      capabilities: input.capabilities,
+      agent: input.agent ?? null,
+      workspace: input.workspace ?? null,
+      max_duration_sec: input.maxDurationSec,
+      max_attempts: input.maxAttempts,
+      tags: input.tags,
+      metadata: input.metadata,
+      parent_id: input.parentId ?? null,
+      project_id: input.projectId ?? null,
+      profile: input.profile ?? null,
+      routing: input.routing ?? {},
+      checkpoint: input.checkpoint === undefined ? null : { seq: 1, at: now, data: input.checkpoint },
+      plan_id: input.task?.planId ?? null,
+      task_id: input.task?.taskId ?? null,
+      task_attempt: input.task?.attempt ?? null,
+      data: { status, title: input.title },
+    };
+  });
+  const n = rows.length;
+  const queued = rows.some((r) => r.status === "queued");
+  const notes: Note[] = [["events", tenantId], ...(queued ? [["queue"] as const] : [])];
+  // The rows come in as one JSON array (JSON arrays become text[], objects jsonb). Each event joins its
+  // inserted row, so it is written after its session, and is numbered by the row's place in the input.
+  const out = await ctx.db.rows(sql`
+    with x as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(i int, id uuid, title text, prompt text,
+        type text, priority smallint, status text, capabilities text[], agent text, workspace jsonb,
+        max_duration_sec int, max_attempts int, tags text[], metadata jsonb, parent_id uuid, project_id uuid,
+        profile text, routing jsonb, checkpoint jsonb, plan_id uuid, task_id uuid, task_attempt int, data jsonb)),
+    s as (
       insert into sessions (id, tenant_id, title, prompt, type, priority, status, capabilities, agent, workspace,
-        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint, created_at, updated_at, last_seq,
-        plan_id, task_id, task_attempt)
-      values (${id}, ${tenantId}, ${input.title}, ${input.prompt}, ${input.type}, ${priorityRank[input.priority]},
-        ${status}, ${pgArray(input.capabilities)}::text[], ${input.agent ?? null}, ${json(input.workspace ?? null)}::jsonb,
-        ${input.maxDurationSec}, ${input.maxAttempts}, ${pgArray(input.tags)}::text[], ${json(input.metadata)}::jsonb,
-        ${input.parentId ?? null}, ${input.projectId ?? null}, ${input.profile ?? null}, ${json(input.routing ?? {})}::jsonb,
-        ${input.checkpoint === undefined ? null : json({ seq: 1, at: now, data: input.checkpoint })}::jsonb, ${now}, ${now}, 1,
-        ${input.task?.planId ?? null}, ${input.task?.taskId ?? null}, ${input.task?.attempt ?? null})
+        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint,
+        created_at, updated_at, last_seq, plan_id, task_id, task_attempt)
+      select id, ${tenantId}, title, prompt, type, priority, status, capabilities, agent, workspace,
+        max_duration_sec, max_attempts, tags, metadata, parent_id, project_id, profile, routing, checkpoint,
+        ${now}, ${now}, 1, plan_id, task_id, task_attempt
+      from x order by i
       returning *),
-    h as (update tenants set event_head = event_head + 1 where id = ${tenantId} returning event_head),
+    h as (update tenants set event_head = event_head + ${n} where id = ${tenantId} returning event_head),
     ins as (insert into session_events (tenant_id, id, session_id, seq, type, at, data)
-            select ${tenantId}, h.event_head, s.id, 1, 'session.created', ${now}, ${data}::jsonb from s, h returning id)
-    select s.*, ${ctx.db.wake(notes)} from s, ins`);
-  return fromRow(rows[0]!);
+            select ${tenantId}, h.event_head - ${n} + x.i, s.id, 1, 'session.created', ${now}, x.data
+            from s join x on x.id = s.id, h returning id)
+    select s.*, ${ctx.db.wake(notes)} from s`);
+  const byId = new Map(out.map((r) => [String(r.id), fromRow(r)]));
+  return rows.map((r) => byId.get(r.id)!);
 }
 
 export async function get(q: Q, tenantId: string, id: string, field = "id"): Promise<Row> {
@@ -200,145 +253,6 @@ export async function review(ctx: Ctx, tenantId: string, id: string, by: string)
   });
 }
 
-export interface Opts {
-  tenantId?: string;
-  /** A runner's write: refused unless the session still carries this fence. */
-  fence?: number;
-  reason?: string;
-  /** The person who asked for it (`key:<id>`, or `dev` without auth), logged with the transition. */
-  by?: string;
-  /** The row as the writer last saw it: tried first, so a runner's own transition needs no read. */
-  known?: Row;
-  /** Who ended the attempt, kept on it: `agent` marks a result an external agent reported. */
-  endedBy?: "agent";
-}
-
-/**
- * Apply one state-machine event. Optimistic: read the row, decide, then write guarded by the status and
- * fence that were read (together they determine every input of the decision). If another writer got in
- * between, read again and decide again; a runner's write instead fails once its fence has moved.
- */
-export async function transition(ctx: Ctx, id: string, event: Event, opts: Opts = {}): Promise<Row> {
-  if (opts.known) {
-    const after = await write(ctx, ctx.db, opts.known, event, opts);
-    if (after) return after;
-  }
-  for (let tries = 0; ; tries++) {
-    const rows = await ctx.db.rows(sql`
-      select * from sessions where id = ${id}${opts.tenantId ? sql` and tenant_id = ${opts.tenantId}` : sql``} and deleted_at is null`);
-    if (!rows[0]) throw notFound("session", id);
-    const row = fromRow(rows[0]);
-    if (opts.fence !== undefined && row.fence !== opts.fence) throw leaseLost(id, opts.fence);
-    const after = await write(ctx, ctx.db, row, event, opts);
-    if (after) return after;
-    if (tries >= 20)
-      throw new AppError("conflict", `session ${id} kept changing under concurrent writers; try again`);
-  }
-}
-
-/** Persist a transition of a row already locked by the caller's transaction. */
-export async function apply(ctx: Ctx, tx: Q, row: Row, event: Event, opts: Opts): Promise<Row> {
-  const after = await write(ctx, tx, row, event, opts);
-  if (!after) throw leaseLost(row.id, row.fence);
-  return after;
-}
-
-/** Decide with the pure machine, then make the guarded write: session row, log entry and wake-ups at once. */
-async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
-  if (row.planId && event.type === "retry")
-    throw new AppError(
-      "invalid_transition",
-      row.taskId
-        ? `session ${row.id} runs a task of plan ${row.planId}: retry the task (POST /api/v1/plans/${row.planId}/tasks/<key>/retry)`
-        : `session ${row.id} plans plan ${row.planId}: make a new plan instead`,
-      { status: row.status, planId: row.planId, taskId: row.taskId },
-    );
-  const { ended } = ctx;
-  if (!ended || !row.planId) return writeRow(ctx, q, row, event, opts);
-  if (q !== ctx.db) {
-    // Inside a caller's transaction (the reaper's sweep) that holds other rows' locks: the plan is told
-    // after that transaction ends, so the plan's lock is never taken after a session's (see below).
-    const after = await writeRow(ctx, q, row, event, opts);
-    if (after && terminal.includes(after.status)) void tellPlan(ctx, ended, after.id);
-    return after;
-  }
-  // The plan's row is locked first, as every scheduling step does, so this transaction and a plan step
-  // (which creates sessions) take their locks in the same order.
-  const { after, next } = await ctx.db.tx(async (tx) => {
-    await tx.rows(sql`select 1 from plans where id = ${row.planId} for update`);
-    const out = await writeRow(ctx, tx, row, event, opts);
-    return { after: out, next: out && terminal.includes(out.status) ? await ended(tx, out) : undefined };
-  });
-  next?.();
-  return after;
-}
-
-/**
- * Tell a plan that its task's session ended, once the transaction that ended it has committed: waiting
- * for the session's row lock is waiting for that commit. A rolled-back end leaves the session live, and
- * nothing is told. A failure here is repaired by the plan reconciler.
- */
-async function tellPlan(ctx: Ctx, ended: NonNullable<Ctx["ended"]>, id: string): Promise<void> {
-  try {
-    await ctx.db.rows(sql`select 1 from sessions where id = ${id} for update`);
-    const next = await ctx.db.tx(async (tx) => {
-      const rows = await tx.rows(sql`select * from sessions where id = ${id}`);
-      const row = rows[0] ? fromRow(rows[0]) : null;
-      if (!row || !terminal.includes(row.status)) return undefined;
-      await tx.rows(sql`select 1 from plans where id = ${row.planId} for update`);
-      return ended(tx, row);
-    });
-    next?.();
-  } catch (err) {
-    ctx.onError?.(err);
-  }
-}
-
-async function writeRow(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
-  const now = ctx.now();
-  let patch: Patch;
-  try {
-    patch = next(toState(row), event, now, ctx.policy);
-  } catch (err) {
-    if (!(err instanceof Invalid)) throw err;
-    throw new AppError("invalid_transition", err.message, {
-      status: row.status,
-      event: event.type,
-      allowed: allowed(row.status),
-    });
-  }
-  const reason = opts.reason ?? ("reason" in event ? event.reason : undefined);
-  const notify: Note[] = [];
-  // Queued work to claim, or a slot freed: a session leaving its lease frees its agent's capacity (an
-  // external agent's finished task, say), so waiting sessions are looked at now, not at the next poll.
-  if (patch.status === "queued" || (isLeased(row.status) && !isLeased(patch.status))) notify.push(["queue"]);
-  // Someone other than the runner moved a leased session: tell the runner to stop now.
-  if (isLeased(row.status) && opts.fence === undefined) notify.push(["control", row.id]);
-  // A failed attempt may open its agent's breaker: routing reads the registry again.
-  if (isLeased(row.status) && ["fail", "expire", "timeout"].includes(event.type)) notify.push(["agents"]);
-  const after = await Log.write(q, {
-    tenantId: row.tenantId,
-    sessionId: row.id,
-    type: "session.status",
-    at: now,
-    data: {
-      from: row.status,
-      to: patch.status,
-      event: event.type,
-      attempt: patch.attempt ?? row.attempt,
-      ...(patch.leaseOwner ? { owner: patch.leaseOwner } : {}),
-      ...(reason ? { reason } : {}),
-      ...(opts.by ? { by: opts.by } : {}),
-      ...(patch.error ? { error: patch.error } : {}),
-    },
-    set: assignments(patch),
-    guard: [sql`status = ${row.status}`, sql`fence = ${row.fence}`],
-    notify,
-    also: isLeased(row.status) && !isLeased(patch.status) ? [endAttempt(row, event, opts)] : [],
-  });
-  return after ? fromRow(after) : null;
-}
-
 async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   const tenant = tenantId ? sql` and tenant_id = ${tenantId}` : sql``;
   const rows = await tx.rows(
@@ -346,56 +260,6 @@ async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   );
   if (!rows[0]) throw notFound("session", id);
   return fromRow(rows[0]);
-}
-
-/** How an attempt ended, for the agent's record: only `failed` counts against it. */
-const outcomes: Partial<Record<Event["type"], string>> = {
-  fail: "failed",
-  expire: "failed",
-  timeout: "failed",
-  cancel: "cancelled",
-  stop: "cancelled",
-  pause: "cancelled",
-  release: "released",
-};
-
-/**
- * Close the attempt row in the transition's own statement (a CTE over the updated session `s`), so no
- * writer (runner, reaper, API, agent) can end an attempt without its outcome being recorded.
- */
-function endAttempt(row: Row, event: Event, opts: Opts): SQL {
-  const outcome =
-    event.type === "complete"
-      ? event.partial
-        ? "partial"
-        : "completed"
-      : (outcomes[event.type] ?? "failed");
-  const code = event.type === "fail" ? event.code : event.type === "expire" ? "lease_expired" : event.type;
-  // The attempt's own tokens and cost: the session sums every attempt's usage.
-  return sql`update attempts a set ended_at = s.updated_at, outcome = ${outcome},
-      error_code = ${outcome === "failed" ? code : null}, ended_by = ${opts.endedBy ?? null},
-      tokens = coalesce((s.usage->>'input')::numeric + (s.usage->>'output')::numeric + (s.usage->>'reasoning')::numeric, 0) - a.tokens_at_start,
-      cost = coalesce((s.usage->>'cost')::float8, 0) - a.cost_at_start
-    from s where a.session_id = s.id and a.round = ${row.retries} and a.attempt = ${row.attempt} and a.ended_at is null`;
-}
-
-function assignments(p: Patch): SQL[] {
-  const out: SQL[] = [sql`status = ${p.status}`];
-  const set = (col: string, v: unknown) => out.push(sql`${sql.identifier(col)} = ${v}`);
-  const at = (d: Date | null) => (d ? d.toISOString() : null);
-  if (p.attempt !== undefined) set("attempt", p.attempt);
-  if (p.retries === "increment") out.push(sql`retries = retries + 1`);
-  if (p.fence !== undefined) set("fence", p.fence);
-  if (p.leaseOwner !== undefined) set("lease_owner", p.leaseOwner);
-  if (p.leaseExpiresAt !== undefined) set("lease_expires_at", at(p.leaseExpiresAt));
-  if (p.runAfter !== undefined) set("run_after", at(p.runAfter));
-  if (p.startedAt !== undefined) set("started_at", at(p.startedAt));
-  if (p.deadline !== undefined) set("deadline", at(p.deadline));
-  if (p.endedAt !== undefined) set("ended_at", at(p.endedAt));
-  if (p.reviewedAt !== undefined) set("reviewed_at", p.reviewedAt);
-  if (p.result !== undefined) out.push(sql`result = ${json(p.result)}::jsonb`);
-  if (p.error !== undefined) out.push(sql`error = ${json(p.error)}::jsonb`);
-  return out;
 }
 
 export const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));

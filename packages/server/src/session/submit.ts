@@ -40,6 +40,11 @@ export function create(ctx: { db: Q; now(): Date }, tenantId: string, spec: Spec
   return Store.create(ctx, tenantId, spec);
 }
 
+/** Several sessions of one tenant in one statement (a plan's step launching its ready tasks). */
+export function createMany(ctx: { db: Q; now(): Date }, tenantId: string, specs: Spec[]): Promise<Row[]> {
+  return Store.createMany(ctx, tenantId, specs);
+}
+
 /**
  * Check the agent pin, project or workspace, and fill in the old defaults when nothing is asked of
  * routing. A workspace's repository is checked now (git) and claimed for the tenant.
@@ -51,8 +56,13 @@ export async function resolve(
   q: Q = ctx.db,
   /** Where it works, checked by the caller already (a plan's task: the plan's repository and branch). */
   at?: { workspace: Spec["workspace"]; projectId: string | null },
+  /** Agent names already found in the registry (by a caller resolving several requests at once). */
+  found?: Set<string>,
 ): Promise<Spec> {
-  if (input.agent && !Opencode.isKind(input.agent)) await Agents.byName(q, tenantId, input.agent);
+  if (input.agent && !Opencode.isKind(input.agent) && !found?.has(input.agent)) {
+    await Agents.byName(q, tenantId, input.agent);
+    found?.add(input.agent);
+  }
   if (input.project && input.workspace)
     throw new AppError("validation_failed", "body.project: give project or workspace, not both", {
       issues: [{ path: "body.project", message: "conflicts with workspace" }],
