@@ -1,7 +1,7 @@
 import { ApiError, type Plan } from "@orchestrator/sdk";
 import { describe, expect, test } from "vitest";
 import { minutes, order, took, tree } from "../src/plan/tree.ts";
-import { changes, issues, outcome, show } from "../src/plan/view.ts";
+import { changeLine, issues, outcome, show } from "../src/plan/view.ts";
 
 const diamond = [
   { from: "a", to: "c" },
@@ -129,17 +129,34 @@ function view(tasks: Partial<Plan.Task>[], extra: Partial<Plan.View> = {}): Plan
 }
 
 describe("view", () => {
-  test("changes lists the tasks whose state moved, in the plan's order", () => {
-    const before = view([{ key: "a", status: "running" }, { key: "b" }]);
-    const after = view([
-      { key: "a", status: "succeeded" },
-      { key: "b", status: "running", sessionId: "5e6f7a8b-0000-4000-8000-000000000000" },
-    ]);
-    expect(changes(before, after)).toEqual([
-      { key: "a", from: "running", to: "succeeded", sessionId: null },
-      { key: "b", from: "blocked", to: "running", sessionId: "5e6f7a8b-0000-4000-8000-000000000000" },
-    ]);
-    expect(changes(after, after)).toEqual([]);
+  test("a change line says when, which task, its new state, its session or how long it ran, and why", () => {
+    const v = view([{ key: "a" }, { key: "build" }]);
+    const at = (t: string) => new Date(`2026-12-05T${t}Z`);
+    const change = (t: string, data: Record<string, unknown>) =>
+      ({ type: "task.status", at: at(t).toISOString(), data: { attempt: 1, ...data } }) as never;
+    const hms = (t: string) => at(t).toTimeString().slice(0, 8);
+    const sid = "5e6f7a8b-0000-4000-8000-000000000000";
+    expect(
+      changeLine(change("12:00:00", { key: "a", from: "ready", to: "running", sessionId: sid }), v),
+    ).toBe(`${hms("12:00:00")}  a      running  session 5e6f7a8b`);
+    const failed = change("12:00:02", {
+      key: "a",
+      from: "running",
+      to: "failed",
+      reason: { error: { code: "agent_error", message: "boom" } },
+    });
+    expect(changeLine(failed, v, at("12:00:00").getTime())).toBe(
+      `${hms("12:00:02")}  a      failed  after 2s: agent_error: boom`,
+    );
+    const gone = change("12:00:03", {
+      key: "build",
+      from: "ready",
+      to: "failed",
+      reason: { launch: { code: "validation_failed", message: "no agent named x is registered" } },
+    });
+    expect(changeLine(gone, v)).toBe(
+      `${hms("12:00:03")}  build  failed: could not start: no agent named x is registered`,
+    );
   });
 
   test("show ends with the critical path, the forecast and the integration branch", () => {

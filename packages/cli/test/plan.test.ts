@@ -79,17 +79,23 @@ describe("plan run", { timeout: 60_000 }, () => {
     expect(r.code).toBe(0);
     const id = planId(r.stdout);
     const lines = r.stdout.split("\n");
-    // Not a terminal: one line per change, in the order the tasks could run.
+    // Not a terminal: one line per change from the plan's log, in the order the tasks could run. Every
+    // change is there, however quick: the plan started, then each task ran in its session and succeeded.
     const changes = lines.filter((l) => /^\d\d:\d\d:\d\d {2}/.test(l)).map((l) => l.slice(10));
-    expect(changes.filter((l) => /^schema +succeeded/.test(l))).toHaveLength(1);
-    // Polled once a second, a quick task may go from blocked to succeeded between two looks; the order
-    // holds all the same (changes seen in one look print in the plan's order).
+    expect(changes[0]).toBe("plan running");
     const at = (re: RegExp) => changes.findIndex((l) => re.test(l));
-    expect(at(/^schema +succeeded/)).toBeGreaterThanOrEqual(0);
-    expect(at(/^schema +succeeded/)).toBeLessThan(at(/^api /));
-    expect(at(/^api +succeeded/)).toBeLessThan(at(/^e2e /));
-    expect(at(/^ui +succeeded/)).toBeLessThan(at(/^e2e /));
+    for (const key of ["schema", "api", "ui", "e2e"]) {
+      const running = new RegExp(`^${key} +running {2}session [0-9a-f]{8}$`);
+      const succeeded = new RegExp(`^${key} +succeeded {2}after \\d+s$`);
+      expect(changes.filter((l) => running.test(l))).toHaveLength(1);
+      expect(changes.filter((l) => succeeded.test(l))).toHaveLength(1);
+      expect(at(running)).toBeLessThan(at(succeeded));
+    }
+    expect(at(/^schema +succeeded/)).toBeLessThan(at(/^api +running/));
+    expect(at(/^api +succeeded/)).toBeLessThan(at(/^e2e +running/));
+    expect(at(/^ui +succeeded/)).toBeLessThan(at(/^e2e +running/));
     expect(changes.at(-1)).toBe("plan succeeded");
+    expect(changes).toHaveLength(10);
     for (const key of ["schema", "api", "ui", "e2e"])
       expect(rowOf(r.stdout, key)).toMatch(new RegExp(` {2}succeeded {2}[0-9a-f]{8} {2}`));
     // The join is indented under both its prerequisites; `*` marks what the plan's forecast calls critical
@@ -131,7 +137,10 @@ describe("plan run", { timeout: 60_000 }, () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ type: "plan.created", data: { title: "Diamond", status: "running" } });
+    // The plan's own log, from its first entry: created, then started, then its tasks' changes.
+    expect(lines[0]).toMatchObject({ type: "plan.created", seq: 1, data: { title: "Diamond", tasks: 4 } });
+    expect(lines[1]).toMatchObject({ type: "plan.status", seq: 2, data: { from: "draft", to: "running" } });
+    expect(lines.slice(0, -1).map((l) => l.seq)).toEqual(lines.slice(0, -1).map((_, i) => i + 1));
     const final = Plan.View.parse(lines.at(-1));
     expect(final.status).toBe("succeeded");
     const changes = lines.filter((l) => l.type === "task.status").map((l) => `${l.data.key}:${l.data.to}`);

@@ -56,6 +56,9 @@ export const PlanStatus = z
   .meta({ id: "PlanStatus" });
 export type PlanStatus = z.infer<typeof PlanStatus>;
 
+/** A plan in one of these has ended (a retry of a task may open a failed one again). */
+export const planEnded: readonly PlanStatus[] = ["succeeded", "failed", "partially_succeeded", "cancelled"];
+
 /**
  * Only finish-to-start is executed; the reference's other three types are kept and shown, so a plan
  * imported from a tool that uses them loses nothing.
@@ -237,6 +240,10 @@ export const View = Summary.extend({
     .nullable()
     .describe("the latest planning session of a plan an agent plans"),
   halted: z.boolean().describe("fail-fast saw a failure: nothing new starts until a task is retried"),
+  lastSeq: z
+    .number()
+    .int()
+    .describe("seq of the plan's latest log entry when read: follow its events after this to miss nothing"),
   tasks: z.array(Task),
   edges: z.array(z.object({ from: z.string(), to: z.string(), type: EdgeType })),
   forecast: Forecast,

@@ -323,8 +323,8 @@ describe("a plan's log", () => {
     );
     expect(lines).toEqual([
       "plan.created:",
-      "a:blocked>running",
       "plan.status:running",
+      "a:blocked>running",
       "a:running>succeeded",
       "b:blocked>running",
       "b:running>succeeded",

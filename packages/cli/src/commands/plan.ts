@@ -40,7 +40,8 @@ export function register(program: Command): void {
       const plans = api(ctx.target);
       const v = await checked(() => plans.create(input as never), o.file, input, ctx.json);
       if (o.detach) return ctx.json ? Out.json(v) : Out.print(v.id);
-      process.exitCode = await follow(plans, v, live(ctx.json));
+      // Its whole log: the plan was just made, so all of it is this run.
+      process.exitCode = await follow(plans, v, live(ctx.json), 0);
     });
 
   plan

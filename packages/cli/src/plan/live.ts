@@ -1,8 +1,8 @@
-import { ApiError, type Plan } from "@orchestrator/sdk";
+import { type Plan, endsPlan } from "@orchestrator/sdk";
 import { code } from "../exit.ts";
 import * as Out from "../output.ts";
 import type { Api } from "./api.ts";
-import { changeLine, changes, outcome, planEnded, show } from "./view.ts";
+import { changeLine, outcome, planEnded, show } from "./view.ts";
 
 export interface Mode {
   json: boolean;
@@ -15,79 +15,98 @@ export interface Mode {
 }
 
 /**
- * Follow a plan until it ends. It polls the plan (every second) until the server streams plan events.
- * On a terminal the tree is redrawn in place; otherwise the tree is printed once, then one line per
- * task state change, then the tree again. With --json: one JSON line per change (shaped as the plan
- * event log will be: plan.created, task.status, plan.status), then the final plan. Ctrl-C detaches: the
- * plan keeps running on the server.
+ * Follow a plan until it ends, on its event stream (GET /api/v1/plans/{id}/events), from the entry after
+ * `after` (by default the view it starts from; 0 replays the whole log, as `plan run` does). On a terminal the tree is redrawn in place, the plan read again after a burst
+ * of events (at most every `intervalMs`); otherwise the tree is printed once, then one line per task
+ * state change, then the tree again. With --json: the plan's log entries, one JSON line each, then the
+ * final plan. Ctrl-C detaches: the plan keeps running on the server.
  */
-export async function follow(api: Api, first: Plan.View, mode: Mode): Promise<number> {
+export async function follow(api: Api, first: Plan.View, mode: Mode, after = first.lastSeq): Promise<number> {
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   const screen = frames(mode);
   let v = first;
-  let prev: Plan.View | null = null;
-  let delay = mode.intervalMs ?? 1000;
+  let ended = planEnded.includes(v.status);
+  // When each running task started, for an ended task's `after 2s`.
+  const started = new Map(v.tasks.flatMap((t) => (t.startedAt ? [[t.key, Date.parse(t.startedAt)]] : [])));
+  const redraw = throttle(mode.intervalMs ?? 250, async () => {
+    v = await api.get(v.id);
+    screen(v);
+  });
   try {
-    if (mode.json) Out.json(event(v, "plan.created", { title: v.title, status: v.status }));
-    else if (!mode.tty) for (const l of show(v)) Out.print(l);
-    for (;;) {
-      report(prev, v, mode, screen);
-      if (planEnded.includes(v.status) || stop.signal.aborted) break;
-      await sleep(delay, stop.signal);
-      if (stop.signal.aborted) break;
-      try {
-        const next = await api.get(v.id);
-        prev = v;
-        v = next;
-        delay = mode.intervalMs ?? 1000;
-      } catch (err) {
-        if (!retryable(err)) throw err;
-        delay = Math.min(delay * 2, 5000);
-        Out.warn(`cannot read plan ${v.id} (${(err as Error).message}); trying again in ${delay} ms`);
-      }
+    if (mode.tty && !mode.json) screen(v);
+    else if (!mode.json) for (const l of show(v)) Out.print(l);
+    if (!ended) {
+      const r = await api.follow(v.id, {
+        after,
+        signal: stop.signal,
+        until: endsPlan,
+        onEvent: (e) => {
+          if (mode.json) return Out.json(e);
+          if (mode.tty) return redraw.poke();
+          if (e.type === "task.status" && e.data.to === "running") started.set(e.data.key, Date.parse(e.at));
+          const line = eventLine(e, v, started);
+          if (line) Out.print(line);
+        },
+        onReconnect: ({ error, delayMs }) =>
+          Out.warn(`lost plan ${v.id}'s stream (${(error as Error).message}); reconnecting in ${delayMs} ms`),
+      });
+      ended = r.ended;
     }
+    await redraw.flush();
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
-  if (!planEnded.includes(v.status)) {
+  if (!ended) {
     Out.warn(`detached; plan ${v.id} keeps running. Watch it again with:`);
     Out.warn(`  orchestrator plan watch ${v.id}`);
     Out.warn(`(stop it with \`orchestrator plan cancel ${v.id}\`)`);
     return code.interrupted;
   }
+  v = await api.get(v.id);
   if (mode.json) Out.json(v);
   else {
-    if (!mode.tty) for (const l of show(v)) Out.print(l);
+    if (mode.tty) screen(v);
+    else for (const l of show(v)) Out.print(l);
     for (const l of outcome(v)) Out.print(l);
   }
   return v.status === "succeeded" ? code.ok : code.unsuccessful;
 }
 
-/** Print what one look at the plan shows: a new frame, change lines, or change events. */
-function report(prev: Plan.View | null, v: Plan.View, mode: Mode, screen: (v: Plan.View) => void): void {
-  if (mode.tty && !mode.json) return screen(v);
-  if (!prev) return;
-  const now = Date.now();
-  for (const c of changes(prev, v)) {
-    if (mode.json) Out.json(event(v, "task.status", c));
-    else Out.print(changeLine(c, v, now));
+/** One line of a plan's log for a log that is not a terminal: a task's change, or the plan's. */
+function eventLine(e: Plan.PlanEvent, v: Plan.View, started: Map<string, number>): string | null {
+  const time = new Date(e.at).toTimeString().slice(0, 8);
+  if (e.type === "task.status") return changeLine(e, v, started.get(e.data.key));
+  if (e.type === "plan.status") {
+    const flags = [e.data.paused ? "paused" : "", e.data.halted ? "halted" : ""].filter(Boolean);
+    return `${time}  plan ${e.data.to}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   }
-  if (prev.status !== v.status) {
-    if (mode.json) Out.json(event(v, "plan.status", { from: prev.status, to: v.status }));
-    else Out.print(`${new Date(now).toTimeString().slice(0, 8)}  plan ${v.status}`);
-  }
+  return null;
 }
 
-const event = (v: Plan.View, type: string, data: object) => ({
-  planId: v.id,
-  type,
-  at: new Date().toISOString(),
-  data,
-});
+/**
+ * Run `fn` at most once per `ms`, however often it is poked; `flush` waits for a run in progress. A failed
+ * run is reported and tried again at the next poke.
+ */
+function throttle(ms: number, fn: () => Promise<void>) {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    timer = null;
+    running = running.then(fn).catch((err) => Out.warn(`cannot read the plan: ${(err as Error).message}`));
+  };
+  return {
+    poke: () => void (timer ??= setTimeout(run, ms)),
+    flush: async () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
 
 /**
  * Redraw in place: move up over the last frame (as many screen rows as it took, wrapped lines counted)
@@ -111,19 +130,4 @@ function frames(mode: Mode): (v: Plan.View) => void {
     process.stdout.write(up + lines.join("\n") + "\n");
     rows = height;
   };
-}
-
-/** Network errors and 5xx may heal; a 4xx (plan deleted, key revoked) will not. */
-const retryable = (err: unknown) => err instanceof ApiError && (err.status === 0 || err.status >= 500);
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,15 +1,10 @@
-import { type Plan, ApiError } from "@orchestrator/sdk";
+import { ApiError, Plan } from "@orchestrator/sdk";
 import { clip } from "../output.ts";
 import { type Options, minutes, nodes, paint, short, took, tree } from "./tree.ts";
 
 /** The lines around a plan's tree, and what changed between two looks at it. All pure. */
 
-export const planEnded: readonly Plan.PlanStatus[] = [
-  "succeeded",
-  "failed",
-  "partially_succeeded",
-  "cancelled",
-];
+export const planEnded = Plan.planEnded;
 
 const planStyle = {
   draft: "cyan",
@@ -47,46 +42,40 @@ export function footer(v: Plan.View): string[] {
   return lines;
 }
 
-export interface Change {
-  key: string;
-  from: Plan.TaskStatus | null;
-  to: Plan.TaskStatus;
-  sessionId: string | null;
-}
+export type TaskChange = Extract<Plan.PlanEvent, { type: "task.status" }>;
 
-/** The tasks whose state differs between two looks (all of them against nothing), in the plan's order. */
-export function changes(prev: Plan.View | null, next: Plan.View): Change[] {
-  const before = new Map(prev?.tasks.map((t) => [t.key, t.status]));
-  return next.tasks
-    .filter((t) => before.get(t.key) !== t.status)
-    .map((t) => ({ key: t.key, from: before.get(t.key) ?? null, to: t.status, sessionId: t.sessionId }));
-}
-
-/** `12:00:03  c  running  session 1a2b3c4d`: one task's change, for a log that is not a terminal. */
-export function changeLine(c: Change, v: Plan.View, now = Date.now()): string {
-  const t = v.tasks.find((x) => x.key === c.key)!;
-  const time = new Date(now).toTimeString().slice(0, 8);
+/**
+ * `12:00:03  c  running  session 1a2b3c4d`: one task's change from the plan's log, for a log that is not a
+ * terminal; `startedAt` (when its run began) gives an ended task's `after 2s`.
+ */
+export function changeLine(e: TaskChange, v: Plan.View, startedAt?: number): string {
+  const c = e.data;
+  const time = new Date(e.at).toTimeString().slice(0, 8);
   // Keys padded to the longest, so the states line up down the log.
-  const width = Math.max(...v.tasks.map((x) => x.key.length));
+  const width = Math.max(...v.tasks.map((x) => x.key.length), c.key.length);
   let line = `${time}  ${c.key.padEnd(width)}  ${c.to}`;
-  if (c.to === "running" && t.sessionId) line += `  session ${short(t.sessionId)}`;
-  if (t.endedAt && t.startedAt && c.to !== "running")
-    line += `  after ${took(Date.parse(t.endedAt) - Date.parse(t.startedAt))}`;
-  const why = reason(t.reason);
+  if (c.to === "running" && c.sessionId) line += `  session ${short(c.sessionId)}`;
+  if (c.to !== "running" && startedAt !== undefined && taskEnded.includes(c.to))
+    line += `  after ${took(Date.parse(e.at) - startedAt)}`;
+  const why = reason(c.reason);
   if (why) line += `: ${why}`;
   return line;
 }
+
+const taskEnded = Plan.taskEnded;
 
 /** Why a task ended as it did, in a few words (the server's reason shapes: plan/run.ts, plan/tasks.ts). */
 export function reason(r: unknown): string {
   if (!r || typeof r !== "object") return "";
   const o = r as {
     error?: { code?: string; message?: string } | null;
+    launch?: { code?: string; message?: string };
     conflict?: string[];
     by?: string;
     prerequisites?: unknown;
   };
   if (o.error?.message) return clip(`${o.error.code ?? "error"}: ${o.error.message}`, 200);
+  if (o.launch?.message) return clip(`could not start: ${o.launch.message}`, 200);
   if (o.conflict) return `merge conflict in ${o.conflict.join(", ")}`;
   if (o.by === "fail_fast") return "not started: fail-fast after a failure";
   if (o.by === "rule") return "its prerequisites' outcome ruled it out";

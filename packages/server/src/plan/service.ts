@@ -308,11 +308,15 @@ export async function step<T>(
     // What the step changed, as the plan's log entries, in the step's own transaction.
     const entries = await Events.changes(tx, id, s.n);
     const p = s.plan;
-    if (p.status !== plan.status || p.paused !== plan.paused || p.halted !== plan.halted)
-      entries.push({
-        type: "plan.status",
+    if (p.status !== plan.status || p.paused !== plan.paused || p.halted !== plan.halted) {
+      const entry = {
+        type: "plan.status" as const,
         data: { from: plan.status, to: p.status, paused: p.paused, halted: p.halted, ...(by ? { by } : {}) },
-      });
+      };
+      // A plan starts (or opens again) before its tasks do; it ends, halts or pauses after they changed.
+      if (p.status === "running" && plan.status !== "running") entries.unshift(entry);
+      else entries.push(entry);
+    }
     await Events.append(tx, tenantId, id, s.now, entries);
     return out;
   };

@@ -25,6 +25,8 @@ export interface PlanRow {
   updatedAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** The seq of the plan's latest log entry (events.ts). */
+  lastSeq: number;
 }
 
 export interface TaskRow {
@@ -81,6 +83,7 @@ export function planFromRow(r: Record<string, unknown>): PlanRow {
     updatedAt: toIso(r.updated_at)!,
     startedAt: toIso(r.started_at),
     endedAt: toIso(r.ended_at),
+    lastSeq: Number(r.last_seq ?? 0),
   };
 }
 

@@ -72,7 +72,7 @@ export function actions(p: PlanRow): Plan.Summary["actions"] {
 }
 
 export function summary(p: PlanRow, counts: Record<string, number>): Plan.Summary {
-  const { tenantId: _t, halted: _h, ...rest } = p;
+  const { tenantId: _t, halted: _h, lastSeq: _l, ...rest } = p;
   return { ...rest, counts, actions: actions(p) };
 }
 
@@ -90,6 +90,7 @@ export function view(
     ...summary(p, counts),
     planner,
     halted: p.halted,
+    lastSeq: p.lastSeq,
     tasks: tasks.map((t, i) => ({
       id: t.id,
       key: t.key,
