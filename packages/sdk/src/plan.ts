@@ -134,7 +134,9 @@ export const Policy = z
     onConflict: z
       .enum(["attention", "resolve"])
       .default("attention")
-      .describe("a task whose merge conflicts waits for a person, or a resolve task is added for an agent"),
+      .describe(
+        "a task whose merge conflicts waits for a person (attention), or runs again once from the integration branch, told which paths conflicted and where its earlier work is, for its agent to merge (resolve)",
+      ),
     passOutput: z.boolean().default(true).describe("prerequisites' results go into dependents' prompts"),
   })
   .strict()

@@ -14,7 +14,7 @@ let s: TestServer;
 let head: string;
 
 beforeAll(async () => {
-  await gitRepo(repo, { "notes.md": "one\n" });
+  await gitRepo(repo, { "notes.md": "one\n", "todo.md": "todo\n" });
   head = (await git(repo, ["rev-parse", "HEAD"])).trim();
   s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [repos], llmMaxRetries: 1 } });
 }, 120_000);
@@ -132,7 +132,7 @@ test("a diamond on a project: C starts from A's and B's merged work; the integra
   await untouched();
 }, 300_000);
 
-test("a conflict: two tasks rewrite one line; one is conflicted and in the attention queue; a retry starts from the tip", async () => {
+test("a conflict: two tasks rewrite one line; one is conflicted and waits in the attention queue", async () => {
   const mine = (who: string) =>
     script(`Rewrite notes.md as ${who}.`, [
       read("notes.md"),
@@ -178,26 +178,49 @@ test("a conflict: two tasks rewrite one line; one is conflicted and in the atten
   expect(item.detail).toContain("notes.md");
   expect(q.items.filter((i: any) => i.sessionId === lost.sessionId)).toHaveLength(1);
 
-  // Retry: a new session, cut from the integration branch as it is now (holding the winner's change).
-  const tip = await rev(branch);
-  const retried = await s.api(`/api/v1/plans/${p.id}/tasks/${lost.key}/retry`, { method: "POST" });
-  expect(retried.status).toBe(200);
-  expect(retried.body.status).toBe("running");
-  const again = await finish(p.id);
-  const t2 = byKey(again)[lost.key];
-  expect(t2.attempt).toBe(2);
-  expect(t2.sessionId).not.toBe(lost.sessionId);
-  const s2 = await session(t2.sessionId);
-  expect(s2).toMatchObject({ planId: p.id, taskId: lost.id });
-  expect(s2.result.base).toBe(tip);
-  expect((await show(s2.result.base, "notes.md")).trim()).toBe(won.key);
-  // Cut from the tip, its rewrite is a plain successor of the winner's: it merges (a fast-forward).
-  expect(again.status).toBe("succeeded");
-  expect(t2.status).toBe("succeeded");
-  expect(t2.mergedCommit).toBe(await rev(s2.result.branch));
-  expect(await rev(branch)).toBe(t2.mergedCommit);
-  expect((await show(branch, "notes.md")).trim()).toBe(lost.key);
-  const after = (await s.api("/api/v1/attention")).body;
-  expect(after.counts.conflict).toBe(0);
+  // A person retries or skips it (plan.test.ts); under the `resolve` policy its agent does (below).
+  expect(done.tasks.find((x: any) => x.key === lost.key).attempt).toBe(1);
+  await untouched();
+}, 300_000);
+
+test("the resolve policy: the conflicted task runs again from the integration branch, told where its work is, and merges", async () => {
+  const mine = (who: string) =>
+    script(`Rewrite todo.md as ${who}.`, [
+      read("todo.md"),
+      write("todo.md", `${who}\n`),
+      { text: `rewrote todo.md as ${who}` },
+    ]);
+  const p = await make({
+    title: "Resolve",
+    workspace: { repo },
+    policy: { maxParallel: 2, onConflict: "resolve" },
+    tasks: [
+      { key: "x", title: "Rewrite todo as x", prompt: mine("x") },
+      { key: "y", title: "Rewrite todo as y", prompt: mine("y") },
+    ],
+    edges: [],
+  });
+  const branch = `orchestrator/plan/${p.id}`;
+  const done = await finish(p.id);
+  expect(done.status).toBe("succeeded");
+  const log = (await s.api(`/api/v1/plans/${p.id}/events`)).body.items;
+  // The loser of the race did not wait for a person: its next attempt was launched in the merge's step.
+  const resolving = log.find((e: any) => e.type === "task.status" && e.data.reason?.resolving);
+  expect(resolving.data).toMatchObject({ from: "running", to: "running", attempt: 2 });
+  expect(resolving.data.reason.resolving.conflict).toEqual(["todo.md"]);
+  const t = byKey(done)[resolving.data.key];
+  const first = done.tasks.find((x: any) => x.key !== t.key);
+  expect(t).toMatchObject({ status: "succeeded", attempt: 2, sessionId: resolving.data.sessionId });
+  // Its second session started from the integration branch holding the winner's work, and was told
+  // which paths conflicted and which branch holds its earlier work.
+  const s2 = await session(t.sessionId);
+  expect(s2.result.base).toBe(first.mergedCommit);
+  expect(s2.prompt).toContain("conflicted in todo.md");
+  expect(s2.prompt).toContain(resolving.data.reason.resolving.branch);
+  // Both merged, the resolver's last: the integration branch ends with its content.
+  expect(await rev(branch)).toBe(t.mergedCommit);
+  expect((await show(branch, "todo.md")).trim()).toBe(t.key);
+  const q = (await s.api("/api/v1/attention")).body;
+  expect(q.items.filter((i: any) => i.plan?.id === p.id)).toEqual([]);
   await untouched();
 }, 300_000);

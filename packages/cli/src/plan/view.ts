@@ -71,12 +71,15 @@ export function reason(r: unknown): string {
     error?: { code?: string; message?: string } | null;
     launch?: { code?: string; message?: string };
     conflict?: string[];
+    resolving?: { conflict?: string[]; branch?: string };
     by?: string;
     prerequisites?: unknown;
   };
   if (o.error?.message) return clip(`${o.error.code ?? "error"}: ${o.error.message}`, 200);
   if (o.launch?.message) return clip(`could not start: ${o.launch.message}`, 200);
   if (o.conflict) return `merge conflict in ${o.conflict.join(", ")}`;
+  if (o.resolving?.conflict)
+    return `resolving its merge conflict in ${o.resolving.conflict.join(", ")} (earlier work: ${o.resolving.branch ?? "?"})`;
   if (o.by === "fail_fast") return "not started: fail-fast after a failure";
   if (o.by === "rule") return "its prerequisites' outcome ruled it out";
   if (o.by) return `by ${o.by}`;

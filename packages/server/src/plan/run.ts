@@ -245,6 +245,36 @@ async function launch(s: Step, ids: string[]): Promise<number> {
   return failed.length;
 }
 
+/**
+ * The `resolve` conflict policy: a task whose branch conflicted runs again at once, as its next attempt,
+ * cut from the integration branch as it is now, its prompt saying where its earlier work is and which
+ * paths conflicted, so its agent merges that work onto the current code (or redoes it). It stays
+ * `running`; its reason says it is resolving, which is how a second conflict knows not to try again.
+ */
+export async function resolve(s: Step, task: TaskRow, c: { paths: string[]; branch: string }): Promise<void> {
+  const attempt = task.attempt + 1;
+  const how =
+    `Your previous attempt's work is on branch \`${c.branch}\`. Merging it into the plan's integration ` +
+    `branch conflicted in ${c.paths.join(", ")}: work merged since changed them too. This attempt starts ` +
+    `from the integration branch as it is now. Bring your change onto it: merge \`${c.branch}\` and resolve ` +
+    `the conflicts keeping what both sides meant (or redo your change on the current code), commit, and ` +
+    `say what you resolved.`;
+  const full = `${task.prompt}\n\n## Your earlier work conflicts with work merged since\n\n${how}`;
+  const prompt = full.length > maxPrompt ? `${how}\n\n${task.prompt}`.slice(0, maxPrompt) : full;
+  const [r] = await s.launch(s.tx, s.plan, [{ task, attempt, prompt }]);
+  if (typeof r !== "string") {
+    await end(s, [
+      { task, status: "conflicted", reason: { conflict: c.paths, branch: c.branch, launch: r!.error } },
+    ]);
+    return;
+  }
+  const reason = { resolving: { conflict: c.paths, branch: c.branch } };
+  await s.tx.rows(sql`
+    update plan_tasks set ${mark(s)}, attempt = ${attempt}, session_id = ${r}, started_at = ${s.now.toISOString()},
+      reason = ${json(reason)}::jsonb
+    where id = ${task.id}`);
+}
+
 /** What each task's succeeded prerequisites reported (their message and files), by task id. */
 async function prerequisites(tx: Q, ids: string[]): Promise<Map<string, string[]>> {
   const rows = await tx.rows<{

@@ -227,7 +227,11 @@ async function merge(d: Deps, row: Row, repo: string, branch: string): Promise<v
     const task = found[1];
     const result = resultOf(row);
     if (m.outcome === "conflict") {
-      const reason = { conflict: m.paths, branch, tip: m.tip };
+      // Once per run-up: a conflict of the resolving attempt itself waits for a person.
+      const resolving = (task.reason as { resolving?: unknown } | null)?.resolving;
+      if (s.plan.policy.onConflict === "resolve" && !resolving && s.plan.status === "running")
+        return Run.resolve(s, task, { paths: m.paths, branch });
+      const reason = { conflict: m.paths, branch, tip: m.tip, ...(resolving ? { resolving } : {}) };
       await Run.end(s, [{ task, status: "conflicted", result, reason }]);
       return;
     }

@@ -64,6 +64,11 @@ export function why(reason: unknown): string | null {
   const r = reason as Record<string, unknown>;
   if (Array.isArray(r.conflict))
     return `merge conflicted in ${r.conflict.join(", ")}${r.branch ? ` (branch ${String(r.branch)})` : ""}`;
+  const resolving = r.resolving as { conflict?: string[]; branch?: string } | undefined;
+  if (Array.isArray(resolving?.conflict))
+    return `resolving its merge conflict in ${resolving.conflict.join(", ")}: its agent brings its earlier work (${resolving.branch ?? "its branch"}) onto the integration branch`;
+  if (r.launch && typeof r.launch === "object")
+    return `could not start: ${String((r.launch as { message?: unknown }).message ?? "")}`;
   if (r.by === "fail_fast") return "cancelled by fail-fast: another task failed";
   if (r.by === "rule" && r.prerequisites && typeof r.prerequisites === "object") {
     const n = Object.entries(r.prerequisites as Record<string, number>)
