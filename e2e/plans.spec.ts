@@ -65,11 +65,19 @@ test("a pasted diamond is previewed, started, and its graph goes live to succeed
   await expect(dialog.getByLabel("Plan title")).toHaveValue(diamond.title);
   await dialog.locator("[data-task-row='3']").getByLabel("Title").fill("Ship it");
   await expect(preview.locator("[data-node=d]")).toContainText("Ship it");
+  // The policy: how many at once, fail-fast, and what a merge conflict does.
+  const policy = dialog.locator("[data-policy-fields]");
+  await expect(policy.getByLabel("Tasks at once")).toHaveValue("4");
+  await policy.getByLabel("Tasks at once").fill("2");
+  await policy.getByLabel("When a task's merge conflicts").selectOption("resolve");
   await shot(page, "plan-create-paste");
   await dialog.getByRole("button", { name: "Create and start" }).click();
 
   // The plan's page: the graph goes live, state by state.
   await expect(page.getByRole("heading", { name: diamond.title })).toBeVisible();
+  await expect(page.locator("[data-policy]")).toHaveText(
+    "2 at once · fail-fast · a conflict is resolved by its task's agent",
+  );
   const graph = page.locator("[data-graph]");
   await expect(graph.locator("[data-node=b][data-status=running]")).toBeVisible();
   await expect(graph.locator("[data-node=d]")).toHaveAttribute("data-status", "blocked");

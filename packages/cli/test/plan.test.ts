@@ -214,11 +214,14 @@ edges: [{ from: a, to: b }, { from: b, to: c }, { from: c, to: a }]
     expect(r.stdout).not.toMatch(/^\d\d:\d\d:\d\d {2}/m);
   });
 
-  test("--repo, --max-parallel and --no-fail-fast reach the plan; --detach prints its id", async () => {
+  test("--repo, --max-parallel, --no-fail-fast and --on-conflict reach the plan; --detach prints its id", async () => {
     // The scripted agent takes no repository (the OpenCode path is the server's tests'): detach, look, cancel.
     const f = file("repo.yaml", "title: On a repo\ntasks:\n  - { key: a, title: A, prompt: succeed }\n");
     const r = await run(
-      ["plan", "run", "-f", f, "--repo", repo, "--max-parallel", "1", "--no-fail-fast", "--detach"],
+      [
+        ...["plan", "run", "-f", f, "--repo", repo, "--max-parallel", "1", "--no-fail-fast"],
+        ...["--on-conflict", "resolve", "--detach"],
+      ],
       env,
     );
     expect(r.stderr).toBe("");
@@ -228,7 +231,7 @@ edges: [{ from: a, to: b }, { from: b, to: c }, { from: c, to: a }]
     expect(v).toMatchObject({
       status: "running",
       workspace: { repo },
-      policy: { maxParallel: 1, failFast: false },
+      policy: { maxParallel: 1, failFast: false, onConflict: "resolve" },
       integrationBranch: `orchestrator/plan/${id}`,
     });
     const shown = await run(["plan", "show", id], env);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { Plan } from "@orchestrator/sdk";
 import { int } from "../args.ts";
 import { context } from "../context.ts";
@@ -28,6 +28,12 @@ export function register(program: Command): void {
   )
     .option("--max-parallel <n>", "tasks running at once (default: the file's policy, else 4)", int)
     .option("--no-fail-fast", "after a failure, keep starting the tasks that may still run")
+    .addOption(
+      new Option(
+        "--on-conflict <policy>",
+        "a task whose merge conflicts: waits for a person (attention), or runs again from the integration branch to merge its work (resolve)",
+      ).choices(["attention", "resolve"]),
+    )
     .option("--detach", "print the new plan's id and return at once")
     .action(async (o: RunFlags, cmd: Command) => {
       const ctx = context(cmd);
@@ -35,6 +41,7 @@ export function register(program: Command): void {
       const policy = { ...(body.policy as object | undefined) } as Record<string, unknown>;
       if (o.maxParallel !== undefined) policy.maxParallel = o.maxParallel;
       if (o.failFast === false) policy.failFast = false;
+      if (o.onConflict) policy.onConflict = o.onConflict;
       const title = o.title ?? body.title ?? path.basename(o.file, path.extname(o.file));
       const input = { ...body, title, ...where(o), policy, start: true };
       const plans = api(ctx.target);
@@ -149,5 +156,6 @@ interface RunFlags extends Where {
   title?: string;
   maxParallel?: number;
   failFast?: boolean;
+  onConflict?: "attention" | "resolve";
   detach?: boolean;
 }

@@ -276,6 +276,7 @@ export function CreatePlan({
       {draft && (
         <>
           <Editor d={draft} set={edit} at={at} under={under} cycle={cycle} />
+          <PolicyFields d={draft} set={edit} under={under} />
           <Field label="Project" hint="its repository gets the integration branch" error={at("project")}>
             <ProjectSelect
               value={project}
@@ -334,6 +335,56 @@ function Analysis({ a }: { a: Plan.Decomposition["analysis"] }) {
         </ul>
       </div>
     </div>
+  );
+}
+
+/** The draft's policy (kept in `rest`, so a pasted graph's stays as it came until changed here). */
+function PolicyFields({
+  d,
+  set,
+  under,
+}: {
+  d: Draft;
+  set: (d: Draft) => void;
+  under: (p: string) => string | undefined;
+}) {
+  // A pasted policy the schema refuses shows the defaults; the server names what was wrong with it.
+  const read = Plan.Policy.safeParse(d.rest.policy ?? {});
+  const policy = read.success ? read.data : Plan.Policy.parse({});
+  const change = (patch: Partial<Plan.Policy>) =>
+    set({ ...d, rest: { ...d.rest, policy: { ...policy, ...patch } } });
+  return (
+    <fieldset className="draft-task" data-policy-fields>
+      <legend className="label">Policy</legend>
+      <div className="draft-row">
+        <Field label="Tasks at once" error={under("policy.maxParallel")}>
+          <input
+            type="number"
+            min={1}
+            max={200}
+            value={policy.maxParallel}
+            onChange={(e) => change({ maxParallel: Number(e.target.value) })}
+          />
+        </Field>
+        <Field label="When a task's merge conflicts" error={under("policy.onConflict")}>
+          <select
+            value={policy.onConflict}
+            onChange={(e) => change({ onConflict: e.target.value as Plan.Policy["onConflict"] })}
+          >
+            <option value="attention">wait for a person (attention queue)</option>
+            <option value="resolve">run it again from the integration branch to merge its work</option>
+          </select>
+        </Field>
+      </div>
+      <label className="row">
+        <input
+          type="checkbox"
+          checked={policy.failFast}
+          onChange={(e) => change({ failFast: e.target.checked })}
+        />
+        Fail fast: after a failure start nothing new (running tasks finish)
+      </label>
+    </fieldset>
   );
 }
 

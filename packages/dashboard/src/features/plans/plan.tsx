@@ -86,7 +86,7 @@ export function Page() {
             <span className="muted">
               <Link to="/plans">Plans</Link> · {p.id.slice(0, 8)} · created <Ago at={p.createdAt} /> by{" "}
               <span title={p.createdBy}>{p.createdBy.replace(/^key:(.{8}).*$/, "key $1")}</span> · from{" "}
-              {p.source}
+              {p.source} · <PolicyLine policy={p.policy} />
               {p.planner && (
                 <span data-planner>
                   {" "}
@@ -208,5 +208,15 @@ function Forecast({ p, done }: { p: Plan.View; done: { ended: number; total: num
         </div>
       </div>
     </div>
+  );
+}
+
+/** The plan's policy in words: how many at once, what a failure does, what a conflict does. */
+function PolicyLine({ policy }: { policy: Plan.Policy }) {
+  return (
+    <span data-policy>
+      {policy.maxParallel} at once · {policy.failFast ? "fail-fast" : "keeps going after a failure"} · a
+      conflict {policy.onConflict === "resolve" ? "is resolved by its task's agent" : "waits for a person"}
+    </span>
   );
 }
