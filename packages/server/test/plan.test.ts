@@ -308,6 +308,33 @@ describe("plans run their graph", () => {
   });
 });
 
+describe("estimates learn", () => {
+  test("what a type of task took calibrates the next plan's estimate for it, and names one with none", async () => {
+    const type = `learn-${Date.now()}`;
+    const est = { optimistic: 10, likely: 20, pessimistic: 30 };
+    const t = (key: string, estimate?: typeof est) =>
+      task(key, "succeed", { type, ...(estimate ? { estimate } : {}) });
+    const first = await make({ tasks: [t("a", est)] });
+    expect(first.tasks[0].forecast).toMatchObject({ expected: 20, source: "given" });
+    await s.api(`/api/v1/plans/${first.id}/start`, { method: "POST" });
+    expect((await finish(first.id)).status).toBe("succeeded");
+    // Took seconds against 20 minutes expected: the next estimate of this type is cut (by at most 10×),
+    // and a task of the type without one gets the minutes it took.
+    const next = await make({ tasks: [t("b", est), t("c")] });
+    const learnt = await until(
+      async () => {
+        const v = (await s.api(`/api/v1/plans/${next.id}`)).body;
+        return v.tasks[0].forecast.expected < 20 ? v : null;
+      },
+      10_000,
+      "the next plan's forecast to learn",
+    );
+    expect(learnt.tasks[0].forecast.expected).toBeCloseTo(2, 5);
+    expect(learnt.tasks[1].forecast).toMatchObject({ source: "learnt" });
+    expect(learnt.tasks[1].forecast.expected).toBeLessThan(1);
+  });
+});
+
 describe("a plan's log", () => {
   test("records its states and its tasks' states in order, pages and streams them, and stays out of sessions' logs", async () => {
     const p = await make({

@@ -34,7 +34,7 @@ export async function load(q: Q, tenantId: string): Promise<Learnt> {
 }
 
 /**
- * Record tasks' actual durations, in the transaction that ends them: the rows they touch are read and
+ * Record tasks' actual durations (just after the step that ended them commits): the rows they touch are read and
  * locked at once, each task moves them in turn (two tasks of one type both count), and one upsert
  * writes them back.
  */

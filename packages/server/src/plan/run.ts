@@ -52,35 +52,44 @@ export interface Ending {
   result?: unknown;
   reason?: unknown;
   mergedCommit?: string | null;
+  /** Only if this session is still the task's running attempt: a late end of an old one changes nothing. */
+  session?: string;
 }
 
-/** Tasks end: record them in one statement, then let their dependents decide, breadth-first. */
-export async function end(s: Step, ends: Ending[]): Promise<void> {
-  if (!ends.length) return;
+/**
+ * Tasks end: record them in one statement, then let their dependents decide, breadth-first. Returns the
+ * tasks that ended (all of them, but for an end whose `session` is no longer the task's current one).
+ */
+export async function end(s: Step, ends: Ending[]): Promise<TaskRow[]> {
+  if (!ends.length) return [];
   const rows = ends.map((e) => ({
     id: e.task.id,
     status: e.status,
     result: e.result ?? null,
     reason: e.reason ?? null,
     merged: e.mergedCommit ?? null,
+    session: e.session ?? null,
   }));
   // A JSON null comes out of jsonb_to_recordset as SQL null: the coalesces keep what is already there.
-  await s.tx.rows(sql`
+  const ended = await s.tx.rows(sql`
     update plan_tasks t set ${mark(s, sql`t.`)}, status = x.status, ended_at = ${s.now.toISOString()},
       result = coalesce(x.result, t.result), reason = x.reason, merged_commit = coalesce(x.merged, t.merged_commit)
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as x(id uuid, status text, result jsonb, reason jsonb, merged text)
-    where t.id = x.id`);
+      as x(id uuid, status text, result jsonb, reason jsonb, merged text, session uuid)
+    where t.id = x.id and (x.session is null or (t.status = 'running' and t.session_id = x.session))
+    returning t.*`);
+  const tasks = ended.map(taskFromRow);
   await settle(
     s,
-    rows.map((r) => r.id),
+    tasks.map((t) => t.id),
   );
   // Fail-fast stops at a task's own failure; upstream_failed and cancelled are its consequences.
-  const failed = ends.some((e) => e.status === "failed" || e.status === "conflicted");
+  const failed = tasks.some((t) => t.status === "failed" || t.status === "conflicted");
   if (s.plan.policy.failFast && failed && !s.plan.halted) {
     await s.tx.rows(sql`update plans set halted = true where id = ${s.plan.id}`);
     s.plan = { ...s.plan, halted: true };
   }
+  return tasks;
 }
 
 /**
@@ -212,12 +221,16 @@ export async function stopRest(s: Step, reason: unknown): Promise<void> {
  * that cannot start fails (with why), which its dependents' rules then see; returns how many did.
  */
 async function launch(s: Step, ids: string[]): Promise<number> {
-  const rows = await s.tx.rows(sql`select * from plan_tasks where id in (${list(ids)})`);
-  const byId = new Map(rows.map((r) => [String(r.id), taskFromRow(r)]));
-  const told = s.plan.policy.passOutput ? await prerequisites(s.tx, ids) : new Map<string, string[]>();
+  // With what each one's succeeded prerequisites reported (their message and files), in the same read.
+  const told = sql`, coalesce((
+      select json_agg(json_build_object('key', p.key, 'title', p.title, 'result', p.result) order by p.position)
+      from plan_edges e join plan_tasks p on p.id = e.from_task
+      where e.to_task = t.id and p.status = 'succeeded' and p.result is not null), '[]') as told`;
+  const rows = await s.tx.rows(sql`
+    select t.*${s.plan.policy.passOutput ? told : sql``} from plan_tasks t where t.id in (${list(ids)})`);
+  const byId = new Map(rows.map((r) => [String(r.id), { task: taskFromRow(r), told: handedOn(r.told) }]));
   const starts = ids.map((id) => {
-    const task = byId.get(id)!;
-    const parts = told.get(id);
+    const { task, told: parts } = byId.get(id)!;
     const full = parts?.length
       ? `${task.prompt}\n\n## Done before you, by the tasks this one depends on\n\n${parts.join("\n\n")}`
       : task.prompt;
@@ -275,24 +288,14 @@ export async function resolve(s: Step, task: TaskRow, c: { paths: string[]; bran
     where id = ${task.id}`);
 }
 
-/** What each task's succeeded prerequisites reported (their message and files), by task id. */
-async function prerequisites(tx: Q, ids: string[]): Promise<Map<string, string[]>> {
-  const rows = await tx.rows<{
-    to_task: string;
-    key: string;
-    title: string;
-    result: Record<string, unknown>;
-  }>(sql`
-    select e.to_task, p.key, p.title, p.result from plan_edges e join plan_tasks p on p.id = e.from_task
-    where e.to_task in (${list(ids)}) and p.status = 'succeeded' and p.result is not null order by p.position`);
-  const by = new Map<string, string[]>();
-  for (const r of rows) {
-    const res = r.result as { summary?: string; files?: string[] };
+/** What succeeded prerequisites reported, as the parts of a dependent's prompt. */
+function handedOn(told: unknown): string[] {
+  const list = (Array.isArray(told) ? told : []) as { key: string; title: string; result: unknown }[];
+  return list.map((r) => {
+    const res = (r.result ?? {}) as { summary?: string; files?: string[] };
     const files = res.files?.length ? `\nFiles changed: ${res.files.join(", ")}` : "";
-    const part = `### ${r.key}: ${r.title}\n${res.summary ?? "(no summary)"}${files}`;
-    by.set(String(r.to_task), [...(by.get(String(r.to_task)) ?? []), part]);
-  }
-  return by;
+    return `### ${r.key}: ${r.title}\n${res.summary ?? "(no summary)"}${files}`;
+  });
 }
 
 /**

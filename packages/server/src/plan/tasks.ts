@@ -162,22 +162,26 @@ async function settle(d: Deps, s: Run.Step, rows: Row[]): Promise<(() => Promise
     const planned = await Planning.ended(s, row, d.launchPlanner);
     if (planned?.start) after.push(() => start(d, row.tenantId, row.planId!, "planner"));
   }
-  const tasks = await current(
-    s.tx,
-    rows.filter((r) => r.taskId),
-  );
   const ends: Run.Ending[] = [];
-  const learnt: TaskRow[] = [];
-  for (const [row, task] of tasks) {
-    const o = settleTask(d, s, task, row);
-    if (typeof o === "function") after.push(o);
-    else {
-      ends.push(o);
-      if (o.status === "succeeded") learnt.push(task);
-    }
+  const merges: Row[] = [];
+  for (const row of rows.filter((r) => r.taskId)) {
+    const o = settleTask(s, row);
+    if (o) ends.push(o);
+    else merges.push(row);
   }
-  await Run.end(s, ends);
-  await Learn.record(s.tx, s.plan.tenantId, learnt, s.now);
+  // A merge runs after the commit, so only for a session that is still its task's current attempt.
+  for (const [row] of await current(s.tx, merges)) {
+    const { repo } = s.plan.workspace!;
+    const branch = resultOf(row).branch!;
+    after.push(() => merge(d, row, repo, branch));
+  }
+  const ended = await Run.end(s, ends);
+  // What they took teaches the next forecasts, just after the commit: the step that launches their
+  // dependents does not wait for it (a crash in between loses a sample, nothing else).
+  const learnt = ended.filter((t) => t.status === "succeeded");
+  const { tenantId } = s.plan;
+  const at = s.now;
+  if (learnt.length) after.push(() => d.db.tx((tx) => Learn.record(tx, tenantId, learnt, at)));
   return after;
 }
 
@@ -200,17 +204,13 @@ async function current(tx: Q, rows: Row[]): Promise<[Row, TaskRow][]> {
   return out;
 }
 
-/** How the task ends with its session, or the merge that must come first. */
-function settleTask(d: Deps, s: Run.Step, task: TaskRow, row: Row): Run.Ending | (() => Promise<void>) {
+/** How the task ends with its session (if it is still the current attempt), or null: merge it first. */
+function settleTask(s: Run.Step, row: Row): Run.Ending | null {
   const o = s.plan.status === "cancelled" && outcome(row) !== "succeeded" ? "cancelled" : outcome(row);
   const result = resultOf(row);
-  if (o === "succeeded" && s.plan.integrationBranch && result.branch && s.plan.workspace) {
-    const { repo } = s.plan.workspace;
-    const branch = result.branch;
-    return () => merge(d, row, repo, branch);
-  }
+  if (o === "succeeded" && s.plan.integrationBranch && result.branch && s.plan.workspace) return null;
   const reason = o === "succeeded" ? null : { session: row.status, error: row.error };
-  return { task, status: o, result, reason };
+  return { task: { id: row.taskId! }, session: row.id, status: o, result, reason };
 }
 
 /**
