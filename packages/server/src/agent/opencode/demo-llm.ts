@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
  *   {"error":400,"errType":"…"}           an HTTP error (errType "server_error" makes OpenCode retry)
  *   {"delayMs":N, …}                      answer slowly
  * Calls without tools (title generation) get a fixed title. A first message without a script gets the demo
- * edit (write ORCHESTRATOR_DEMO.md about the task, then say so); later ones get "echo: <message>".
+ * edit (write ORCHESTRATOR_DEMO/<task>.md about the task, then say so); later ones get "echo: <message>".
  */
 export const label = "demo model — a scripted fake LLM that follows FAKE_SCRIPT in the prompt; not an AI";
 
@@ -72,16 +72,28 @@ export function decide(body: { messages?: Message[]; tools?: unknown[] }): Step 
   return script[Math.min(step, script.length - 1)] ?? { text: "script exhausted" };
 }
 
-/** What the demo model does with a task it has no script for: write one file about it, then say so. */
+/**
+ * What the demo model does with a task it has no script for: write one file about it, named after the
+ * task's first line (so the tasks of a plan, each in its own worktree, merge into one branch without
+ * conflicting), then say so.
+ */
 function demoEdit(prompt: string): Step[] {
   const task = prompt.trim().split("\n")[0]!.slice(0, 200);
+  const slug =
+    task
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60)
+      .replace(/-+$/, "") || "task";
+  const filePath = `ORCHESTRATOR_DEMO/${slug}.md`;
   const content =
     `# ${task}\n\n` +
     "This file was written by a real OpenCode, driven by the orchestrator's demo model: a scripted fake\n" +
     "LLM, not an AI. Configure ANTHROPIC_API_KEY or OPENAI_API_KEY to have a real model do the task.\n";
   return [
-    { tool: "write", args: { filePath: "ORCHESTRATOR_DEMO.md", content } },
-    { text: `Demo model: wrote ORCHESTRATOR_DEMO.md for "${task}". (A scripted fake LLM, not an AI.)` },
+    { tool: "write", args: { filePath, content } },
+    { text: `Demo model: wrote ${filePath} for "${task}". (A scripted fake LLM, not an AI.)` },
   ];
 }
 
