@@ -10,24 +10,30 @@ import type { Learnt } from "./view.ts";
  * estimates by the ratio and gives tasks without one the learnt minutes of their type.
  */
 
+/** A row of estimate_stats: what tasks of one type (and capability, `*` for any) took. */
+interface Row {
+  type: string;
+  capability: string;
+  samples: number;
+  ratio: number;
+  minutes: number;
+}
+const key = (type: string, cap: string) => `${type}\u0000${cap}`;
+
 /** A tenant's statistics, read once per forecast (a few rows per task type). */
 export async function load(q: Q, tenantId: string): Promise<Learnt> {
-  const rows = await q.rows<{
-    type: string;
-    capability: string;
-    samples: number;
-    ratio: number;
-    minutes: number;
-  }>(sql`select type, capability, samples, ratio, minutes from estimate_stats where tenant_id = ${tenantId}`);
-  const by = new Map(rows.map((r) => [`${r.type}\u0000${r.capability}`, r]));
+  const rows = await q.rows<Row>(
+    sql`select type, capability, samples, ratio, minutes from estimate_stats where tenant_id = ${tenantId}`,
+  );
+  const by = new Map(rows.map((r) => [key(r.type, r.capability), r]));
   const stat = (type: string, cap: string): Stat | undefined => {
-    const r = by.get(`${type}\u0000${cap}`);
+    const r = by.get(key(type, cap));
     return r ? { ratio: Number(r.ratio), samples: Number(r.samples) } : undefined;
   };
   return {
     stat: (type, caps) => merge(caps.length ? caps.map((c) => stat(type, c)) : [stat(type, "*")]),
     minutes: (type) => {
-      const r = by.get(`${type}\u0000*`);
+      const r = by.get(key(type, "*"));
       return r ? Number(r.minutes) : undefined;
     },
   };
@@ -41,15 +47,8 @@ export async function load(q: Q, tenantId: string): Promise<Learnt> {
 export async function record(q: Q, tenantId: string, tasks: TaskRow[], now: Date): Promise<void> {
   const timed = tasks.filter((t) => t.startedAt);
   if (!timed.length) return;
-  const key = (type: string, cap: string) => `${type}\u0000${cap}`;
   const wanted = timed.flatMap((t) => ["*", ...t.capabilities].map((cap) => ({ type: t.type, cap })));
-  const rows = await q.rows<{
-    type: string;
-    capability: string;
-    samples: number;
-    ratio: number;
-    minutes: number;
-  }>(sql`
+  const rows = await q.rows<Row>(sql`
     select s.type, s.capability, s.samples, s.ratio, s.minutes from estimate_stats s
     join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(type text, cap text)
       on s.type = w.type and s.capability = w.cap

@@ -68,23 +68,25 @@ async function write(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promis
       { status: row.status, planId: row.planId, taskId: row.taskId },
     );
   const { ending } = ctx;
-  if (!ending || !row.planId || !ends(ctx, row, event)) return writeRow(ctx, q, row, event, opts);
+  // One clock reading for the decision and the write, so both see the same transition.
+  const now = ctx.now();
+  if (!ending || !row.planId || !ends(ctx, row, event, now)) return writeRow(ctx, q, row, event, opts, now);
   if (q !== ctx.db) {
     // Inside a caller's transaction (the reaper's sweep) that holds other rows' locks: the plan is told
     // after that transaction ends, so the plan's lock is never taken after a session's (see below).
-    const after = await writeRow(ctx, q, row, event, opts);
+    const after = await writeRow(ctx, q, row, event, opts, now);
     if (after) void tellPlan(ctx, ending, after);
     return after;
   }
   // Decided now, written by the plan's step, which locks the plan's row before writing, as every step
   // does: it and a step (which creates sessions) take their locks in the same order.
-  return ending(row.planId, row.tenantId, { write: prepare(ctx, row, event, opts) });
+  return ending(row.planId, row.tenantId, { write: prepare(ctx, row, event, opts, now) });
 }
 
 /** Whether the machine ends the session on this event (an invalid one is left for `writeRow` to refuse). */
-function ends(ctx: Ctx, row: Row, event: Event): boolean {
+function ends(ctx: Ctx, row: Row, event: Event, now: Date): boolean {
   try {
-    return terminal.includes(next(toState(row), event, ctx.now(), ctx.policy).status);
+    return terminal.includes(next(toState(row), event, now, ctx.policy).status);
   } catch (err) {
     if (err instanceof Invalid) return false;
     throw err;
@@ -105,14 +107,13 @@ async function tellPlan(ctx: Ctx, ending: NonNullable<Ctx["ending"]>, row: Row):
   }
 }
 
-async function writeRow(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts): Promise<Row | null> {
-  const after = await Log.write(q, prepare(ctx, row, event, opts));
+async function writeRow(ctx: Ctx, q: Q, row: Row, event: Event, opts: Opts, now: Date): Promise<Row | null> {
+  const after = await Log.write(q, prepare(ctx, row, event, opts, now));
   return after ? fromRow(after) : null;
 }
 
 /** The guarded write of a transition the machine allows (it throws invalid_transition otherwise). */
-function prepare(ctx: Ctx, row: Row, event: Event, opts: Opts): Log.Write {
-  const now = ctx.now();
+function prepare(ctx: Ctx, row: Row, event: Event, opts: Opts, now: Date): Log.Write {
   let patch: Patch;
   try {
     patch = next(toState(row), event, now, ctx.policy);
