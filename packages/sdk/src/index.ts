@@ -18,3 +18,4 @@ export * from "./diff.ts";
 export * from "./attention.ts";
 export * from "./text.ts";
 export * as Plan from "./plan.ts";
+export * as Context from "./context.ts";

@@ -10,6 +10,10 @@ export const status = {
   not_found: 404,
   invalid_transition: 409,
   conflict: 409,
+  /** A write's precondition (If-Match, a patch's `test`) does not hold: the details say where. */
+  precondition_failed: 412,
+  /** A write that could lose someone's update was sent without a precondition. */
+  precondition_required: 428,
   payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,

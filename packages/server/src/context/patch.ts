@@ -1,3 +1,5 @@
+import type { Context } from "@orchestrator/sdk";
+
 /**
  * Shared context's writes, pure (issue 16; not served by any route yet): RFC 6902 JSON Patch over RFC 6901
  * pointers, plus two merge operations (`increment`, `append`) that never conflict with each other, and
@@ -5,17 +7,8 @@
  * the version it was written against. The store (to come) applies a patch only when that decision allows.
  */
 
-export type Op =
-  | { op: "add"; path: string; value: unknown }
-  | { op: "remove"; path: string }
-  | { op: "replace"; path: string; value: unknown }
-  | { op: "move"; from: string; path: string }
-  | { op: "copy"; from: string; path: string }
-  | { op: "test"; path: string; value: unknown }
-  /** Add a number to the number at `path` (absent counts as 0). */
-  | { op: "increment"; path: string; value: number }
-  /** Push to the array at `path` (absent: a new array). */
-  | { op: "append"; path: string; value: unknown };
+export type Op = Context.Op;
+export type Touch = Context.Touch;
 
 /** Why a patch was not applied: which operation (by index), on which path. Nothing of it was applied. */
 export interface Refusal {
@@ -26,15 +19,6 @@ export interface Refusal {
 }
 
 export type Applied = { ok: true; doc: unknown } | { ok: false; refusal: Refusal };
-
-/**
- * A place a patch depends on: `set` replaces what is there, `merge` (increment, append) combines with it,
- * `read` (a test, a copy's source) uses it as it is.
- */
-export interface Touch {
-  path: string;
-  kind: "set" | "merge" | "read";
-}
 
 /** RFC 6901: "" is the whole document, "/a/b~1c" is a → "b/c"; "~0" stands for "~". */
 export function parse(pointer: string): string[] | null {

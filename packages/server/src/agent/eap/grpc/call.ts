@@ -14,6 +14,8 @@ const codes: Record<Code, grpc.status> = {
   not_found: grpc.status.NOT_FOUND,
   invalid_transition: grpc.status.FAILED_PRECONDITION,
   conflict: grpc.status.ALREADY_EXISTS,
+  precondition_failed: grpc.status.FAILED_PRECONDITION,
+  precondition_required: grpc.status.FAILED_PRECONDITION,
   payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
   rate_limited: grpc.status.RESOURCE_EXHAUSTED,
   unavailable: grpc.status.UNAVAILABLE,

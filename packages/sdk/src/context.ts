@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+/**
+ * Shared context (issue 16, being built: no route serves it yet): JSON documents that agents and people
+ * share, owned by a scope, changed by JSON Patch with version preconditions, with their history.
+ */
+
+/** Whose a document is: a session's, a plan's, a project's, an agent's, the tenant's, or temporary. */
+export const Scope = z
+  .enum(["session", "plan", "project", "agent", "tenant", "temporary"])
+  .meta({ id: "ContextScope" });
+export type Scope = z.infer<typeof Scope>;
+
+/** An RFC 6901 pointer: "" is the whole document, "/a/b~1c" is a → "b/c". */
+const Pointer = z
+  .string()
+  .max(1024)
+  .regex(/^(\/.*)?$/, "a JSON pointer: empty, or starting with /");
+
+/** RFC 6902 JSON Patch operations, plus `increment` and `append`, which never conflict with each other. */
+export const Op = z
+  .discriminatedUnion("op", [
+    z.object({ op: z.literal("add"), path: Pointer, value: z.unknown() }).strict(),
+    z.object({ op: z.literal("remove"), path: Pointer }).strict(),
+    z.object({ op: z.literal("replace"), path: Pointer, value: z.unknown() }).strict(),
+    z.object({ op: z.literal("move"), from: Pointer, path: Pointer }).strict(),
+    z.object({ op: z.literal("copy"), from: Pointer, path: Pointer }).strict(),
+    z.object({ op: z.literal("test"), path: Pointer, value: z.unknown() }).strict(),
+    z
+      .object({ op: z.literal("increment"), path: Pointer, value: z.number().finite() })
+      .strict()
+      .describe("add to the number at path (absent counts as 0)"),
+    z
+      .object({ op: z.literal("append"), path: Pointer, value: z.unknown() })
+      .strict()
+      .describe("push to the array at path (absent: a new array)"),
+  ])
+  .meta({ id: "ContextOp" });
+export type Op = z.infer<typeof Op>;
+
+export const Patch = z.array(Op).min(1).max(1000).meta({ id: "ContextPatch" });
+
+/** Where a change touched a document: replaced (`set`), combined with (`merge`), or only read. */
+export const Touch = z.object({ path: z.string(), kind: z.enum(["set", "merge", "read"]) });
+export type Touch = z.infer<typeof Touch>;
+
+/** Who made a change: the key, and the session and agent it acted for when it was an agent's. */
+export const Actor = z
+  .object({
+    key: z.string().optional(),
+    session: z.uuid().optional(),
+    agent: z.string().optional(),
+  })
+  .meta({ id: "ContextActor" });
+export type Actor = z.infer<typeof Actor>;
+
+export const Document = z
+  .object({
+    id: z.uuid(),
+    scope: Scope,
+    ownerId: z.string().nullable().describe("the session, plan, project or agent it belongs to"),
+    name: z.string(),
+    data: z.unknown(),
+    version: z.number().int().describe("changes so far; the ETag is its quoted value"),
+    bytes: z.number().int(),
+    expiresAt: z.iso.datetime().nullable(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "ContextDocument" });
+export type Document = z.infer<typeof Document>;
+
+/** One entry of a document's history: what version it made, how, where, by whom. */
+export const Change = z
+  .object({
+    version: z.number().int(),
+    ops: z.array(Op),
+    touched: z.array(Touch),
+    actor: Actor,
+    causationId: z.string().nullable(),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: "ContextChange" });
+export type Change = z.infer<typeof Change>;
+
+/** Limits a write is checked against (a 413 names the path). */
+export const limits = { documentBytes: 1_048_576, valueBytes: 262_144 } as const;

@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { Context } from "@orchestrator/sdk";
+import type { Db, Q } from "../db/db.ts";
+import { AppError, notFound } from "../error.ts";
+import { toIso } from "../time.ts";
+import { apply, conflicts, parse } from "./patch.ts";
+
+/**
+ * Shared context documents on the database (issue 16, being built: no route serves this yet). A patch
+ * runs in one transaction holding the document's row lock: it applies to the document as it is now; a
+ * write based on an older version is applied only if nothing it touches changed since (patch.ts
+ * `conflicts`), else it is refused with the conflicting paths and their current values.
+ */
+
+export interface Write {
+  ops: Context.Op[];
+  /** The version the writer based its patch on (If-Match). */
+  ifMatch?: number;
+  /** Without a precondition, overwrite what others changed (a write that can lose an update). */
+  lastWriterWins?: boolean;
+  actor: Context.Actor;
+  causationId?: string | null;
+}
+
+export async function create(
+  q: Q,
+  tenantId: string,
+  doc: {
+    scope: Context.Scope;
+    ownerId: string | null;
+    name: string;
+    data?: unknown;
+    expiresAt?: Date | null;
+  },
+  by: string,
+  now: Date,
+): Promise<Context.Document> {
+  const data = doc.data ?? {};
+  const bytes = size(data, "");
+  const rows = await q.rows(sql`
+    insert into contexts (id, tenant_id, scope, owner_id, name, data, bytes, expires_at, created_by, created_at, updated_at)
+    values (${randomUUID()}, ${tenantId}, ${doc.scope}, ${doc.ownerId}, ${doc.name}, ${JSON.stringify(data)}::jsonb,
+      ${bytes}, ${doc.expiresAt?.toISOString() ?? null}, ${by}, ${now.toISOString()}, ${now.toISOString()})
+    on conflict do nothing
+    returning *`);
+  if (!rows[0])
+    throw new AppError("conflict", `a ${doc.scope} document named ${doc.name} exists already`, {
+      scope: doc.scope,
+      name: doc.name,
+    });
+  return fromRow(rows[0]);
+}
+
+export async function get(q: Q, tenantId: string, id: string): Promise<Context.Document> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("context", id);
+  const rows = await q.rows(sql`
+    select * from contexts where id = ${id} and tenant_id = ${tenantId}
+      and (expires_at is null or expires_at > now())`);
+  if (!rows[0]) throw notFound("context", id);
+  return fromRow(rows[0]);
+}
+
+/** Apply a patch; returns the document after it. */
+export async function patch(
+  db: Db,
+  tenantId: string,
+  id: string,
+  w: Write,
+  now: Date,
+): Promise<Context.Document> {
+  for (const [i, op] of w.ops.entries())
+    if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
+  return db.tx(async (tx) => {
+    const rows = await tx.rows(sql`
+      select * from contexts where id = ${id} and tenant_id = ${tenantId}
+        and (expires_at is null or expires_at > ${now.toISOString()}) for update`);
+    if (!rows[0]) throw notFound("context", id);
+    const doc = fromRow(rows[0]);
+    const base = w.ifMatch ?? doc.version;
+    if (base > doc.version)
+      throw new AppError(
+        "precondition_failed",
+        `version ${base} is newer than the document's ${doc.version}`,
+        {
+          version: doc.version,
+        },
+      );
+    const applied = apply(doc.data, w.ops);
+    if (!applied.ok) {
+      const r = applied.refusal;
+      const code = r.code === "test_failed" ? "precondition_failed" : "validation_failed";
+      throw new AppError(code, `body.ops.${r.index}: ${r.message}`, {
+        issues: [{ path: `body.ops.${r.index}.path`, message: r.message }],
+        version: doc.version,
+      });
+    }
+    const touched = applied.touched ?? [];
+    // A set with nothing to base it on could overwrite a change its writer never saw. Merges and
+    // patches that test what they change carry their own precondition.
+    const blind = touched.some((t) => t.kind === "set") && !w.ops.some((o) => o.op === "test");
+    if (w.ifMatch === undefined && blind && !w.lastWriterWins)
+      throw new AppError(
+        "precondition_required",
+        "this patch replaces values: send If-Match with the version you read (or ask for last-writer-wins)",
+        { version: doc.version },
+      );
+    if (base < doc.version) {
+      const since = await tx.rows<{ touched: Context.Touch[] }>(sql`
+        select touched from context_changes where context_id = ${id} and version > ${base} order by version`);
+      const paths = conflicts(
+        touched,
+        since.flatMap((c) => c.touched),
+      );
+      if (paths.length)
+        throw new AppError("precondition_failed", `changed since version ${base}: ${paths.join(", ")}`, {
+          version: doc.version,
+          conflicts: paths.map((path) => ({ path, current: at(doc.data, path) })),
+        });
+    }
+    const bytes = size(applied.doc, "");
+    const version = doc.version + 1;
+    const after = await tx.rows(sql`
+      with c as (update contexts set data = ${JSON.stringify(applied.doc)}::jsonb, version = ${version}, bytes = ${bytes},
+                   updated_at = ${now.toISOString()}
+                 where id = ${id} returning *),
+           h as (insert into context_changes (context_id, version, ops, touched, actor, causation_id, at)
+                 values (${id}, ${version}, ${JSON.stringify(w.ops)}::jsonb, ${JSON.stringify(touched)}::jsonb,
+                   ${JSON.stringify(w.actor)}::jsonb, ${w.causationId ?? null}, ${now.toISOString()}))
+      select * from c`);
+    return fromRow(after[0]!);
+  });
+}
+
+/** A document's changes after `after`, oldest first. */
+export async function history(
+  q: Q,
+  tenantId: string,
+  id: string,
+  after = 0,
+  limit = 100,
+): Promise<Context.Change[]> {
+  await get(q, tenantId, id);
+  const rows = await q.rows(sql`
+    select * from context_changes where context_id = ${id} and version > ${after} order by version limit ${limit}`);
+  return rows.map((r) => ({
+    version: Number(r.version),
+    ops: r.ops as Context.Op[],
+    touched: r.touched as Context.Touch[],
+    actor: r.actor as Context.Actor,
+    causationId: (r.causation_id as string | null) ?? null,
+    at: toIso(r.at)!,
+  }));
+}
+
+/** The value at a pointer, or undefined. */
+function at(doc: unknown, pointer: string): unknown {
+  let v = doc;
+  for (const s of parse(pointer) ?? []) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[s];
+  }
+  return v;
+}
+
+/** A JSON value's size, refused with a 413 naming `path` over `max`. */
+function size(v: unknown, path: string, max: number = Context.limits.documentBytes): number {
+  const n = Buffer.byteLength(JSON.stringify(v) ?? "null");
+  if (n > max)
+    throw new AppError(
+      "payload_too_large",
+      `${path ? `body.${path}` : "the document"} is ${n} bytes; at most ${max}`,
+      {
+        path: path ? `body.${path}` : "",
+        bytes: n,
+        max,
+      },
+    );
+  return n;
+}
+
+function fromRow(r: Record<string, unknown>): Context.Document {
+  return {
+    id: String(r.id),
+    scope: r.scope as Context.Scope,
+    ownerId: (r.owner_id as string | null) ?? null,
+    name: String(r.name),
+    data: r.data,
+    version: Number(r.version),
+    bytes: Number(r.bytes),
+    expiresAt: toIso(r.expires_at),
+    createdBy: String(r.created_by),
+    createdAt: toIso(r.created_at)!,
+    updatedAt: toIso(r.updated_at)!,
+  };
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Db, open } from "../src/db/db.ts";
+import { AppError } from "../src/error.ts";
+import * as Tenant from "../src/tenant/tenant.ts";
+import * as Store from "../src/context/store.ts";
+import { databaseUrl, freshDatabase } from "./harness.ts";
+
+// Shared context on a real database (PGlite, or PostgreSQL with DATABASE_URL): versions, rebasing stale
+// writes, refusals by path, and counters that never lose an increment under concurrent writers.
+let db: Db;
+let tenant: string;
+let drop: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  const fresh = databaseUrl ? await freshDatabase() : null;
+  drop = fresh?.drop;
+  db = await open({ dataDir: "", memory: !fresh, databaseUrl: fresh?.url });
+  tenant = await Tenant.ensure(db, "context");
+});
+afterAll(async () => {
+  await db?.close();
+  await drop?.();
+});
+
+const actor = { key: "k1" };
+const now = () => new Date();
+const refusal = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected a refusal, got ${String(err)}`);
+  return err;
+};
+
+describe("context documents", () => {
+  test("a patch based on the current version applies; the history says who, where and what", async () => {
+    const doc = await Store.create(
+      db,
+      tenant,
+      { scope: "tenant", ownerId: null, name: "decisions" },
+      "key:k1",
+      now(),
+    );
+    expect(doc).toMatchObject({ version: 0, data: {} });
+    const after = await Store.patch(
+      db,
+      tenant,
+      doc.id,
+      { ops: [{ op: "add", path: "/api", value: { style: "rest" } }], ifMatch: 0, actor, causationId: "c1" },
+      now(),
+    );
+    expect(after).toMatchObject({ version: 1, data: { api: { style: "rest" } } });
+    const h = await Store.history(db, tenant, doc.id);
+    expect(h).toMatchObject([
+      { version: 1, touched: [{ path: "/api", kind: "set" }], actor: { key: "k1" }, causationId: "c1" },
+    ]);
+    expect(
+      (
+        await refusal(
+          Store.create(db, tenant, { scope: "tenant", ownerId: null, name: "decisions" }, "x", now()),
+        )
+      ).code,
+    ).toBe("conflict");
+  });
+
+  test("a stale write applies when nothing it touches changed since; else 412 names the paths and their values", async () => {
+    const doc = await Store.create(
+      db,
+      tenant,
+      { scope: "plan", ownerId: "p1", name: "ctx", data: { a: 1, b: 1 } },
+      "k",
+      now(),
+    );
+    await Store.patch(
+      db,
+      tenant,
+      doc.id,
+      { ops: [{ op: "replace", path: "/a", value: 2 }], ifMatch: 0, actor },
+      now(),
+    );
+    // Based on version 0, writing /b: /a changed since, /b did not.
+    const b = await Store.patch(
+      db,
+      tenant,
+      doc.id,
+      { ops: [{ op: "replace", path: "/b", value: 3 }], ifMatch: 0, actor },
+      now(),
+    );
+    expect(b).toMatchObject({ version: 2, data: { a: 2, b: 3 } });
+    const stale = await refusal(
+      Store.patch(
+        db,
+        tenant,
+        doc.id,
+        { ops: [{ op: "replace", path: "/a", value: 9 }], ifMatch: 0, actor },
+        now(),
+      ),
+    );
+    expect(stale.code).toBe("precondition_failed");
+    expect(stale.details).toMatchObject({ version: 2, conflicts: [{ path: "/a", current: 2 }] });
+    expect((await Store.get(db, tenant, doc.id)).data).toEqual({ a: 2, b: 3 });
+  });
+
+  test("a blind overwrite needs a precondition or last-writer-wins; merges and tested patches do not", async () => {
+    const doc = await Store.create(
+      db,
+      tenant,
+      { scope: "plan", ownerId: "p2", name: "ctx", data: { a: 1 } },
+      "k",
+      now(),
+    );
+    const blind = await refusal(
+      Store.patch(db, tenant, doc.id, { ops: [{ op: "replace", path: "/a", value: 2 }], actor }, now()),
+    );
+    expect(blind.code).toBe("precondition_required");
+    await Store.patch(
+      db,
+      tenant,
+      doc.id,
+      { ops: [{ op: "replace", path: "/a", value: 2 }], lastWriterWins: true, actor },
+      now(),
+    );
+    await Store.patch(db, tenant, doc.id, { ops: [{ op: "increment", path: "/n", value: 1 }], actor }, now());
+    const tested = await Store.patch(
+      db,
+      tenant,
+      doc.id,
+      {
+        ops: [
+          { op: "test", path: "/a", value: 2 },
+          { op: "replace", path: "/a", value: 3 },
+        ],
+        actor,
+      },
+      now(),
+    );
+    expect(tested.data).toEqual({ a: 3, n: 1 });
+    const failed = await refusal(
+      Store.patch(
+        db,
+        tenant,
+        doc.id,
+        {
+          ops: [
+            { op: "test", path: "/a", value: 2 },
+            { op: "remove", path: "/a" },
+          ],
+          actor,
+        },
+        now(),
+      ),
+    );
+    expect(failed).toMatchObject({ code: "precondition_failed", message: "body.ops.0: /a is 3, not 2" });
+  });
+
+  test("limits answer 413 naming the path; an expired document is gone", async () => {
+    const doc = await Store.create(
+      db,
+      tenant,
+      { scope: "temporary", ownerId: null, name: "big" },
+      "k",
+      now(),
+    );
+    const big = "x".repeat(300_000);
+    const r = await refusal(
+      Store.patch(
+        db,
+        tenant,
+        doc.id,
+        { ops: [{ op: "add", path: "/v", value: big }], lastWriterWins: true, actor },
+        now(),
+      ),
+    );
+    expect(r).toMatchObject({ code: "payload_too_large", details: { path: "body.ops.0.value" } });
+    const gone = await Store.create(
+      db,
+      tenant,
+      { scope: "temporary", ownerId: null, name: "old", expiresAt: new Date(Date.now() - 1000) },
+      "k",
+      now(),
+    );
+    expect((await refusal(Store.get(db, tenant, gone.id))).code).toBe("not_found");
+  });
+
+  test("50 concurrent writers incrementing one counter lose nothing", async () => {
+    const doc = await Store.create(db, tenant, { scope: "plan", ownerId: "p3", name: "count" }, "k", now());
+    const writers = 50;
+    const each = 20;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = 0; i < each; i++)
+          await Store.patch(
+            db,
+            tenant,
+            doc.id,
+            { ops: [{ op: "increment", path: "/n", value: 1 }], actor: { key: `w${w}` } },
+            now(),
+          );
+      }),
+    );
+    const after = await Store.get(db, tenant, doc.id);
+    expect(after).toMatchObject({ version: writers * each, data: { n: writers * each } });
+  });
+});
