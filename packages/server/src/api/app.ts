@@ -5,6 +5,7 @@ import { AppError } from "../error.ts";
 import { authenticate } from "../auth/middleware.ts";
 import * as Sessions from "../session/routes.ts";
 import * as Plans from "../plan/routes.ts";
+import * as Contexts from "../context/routes.ts";
 import * as Projects from "../project/routes.ts";
 import * as Approvals from "../approval/routes.ts";
 import * as Checkpoints from "../checkpoint/routes.ts";
@@ -86,6 +87,7 @@ export function create(deps: Deps): App {
   Sessions.routes(app, deps);
   Projects.routes(app, deps);
   Plans.routes(app, deps, deps.plans);
+  Contexts.routes(app, deps);
   Approvals.routes(app, deps);
   Checkpoints.routes(app, deps);
   OpencodeRoutes.routes(app, deps);

@@ -1,0 +1,175 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Context } from "@orchestrator/sdk";
+import type { App, Deps } from "../api/deps.ts";
+import { body, errors, json } from "../api/doc.ts";
+import { AppError } from "../error.ts";
+import * as Store from "./store.ts";
+
+/**
+ * Shared context over REST (issue 16, being built). People's API keys reach every scope of their
+ * tenant; a tenant-wide document needs an admin key to create. Agents' credentials, MCP, the CLI and the
+ * Control Room come next (docs/context.md says what is built).
+ */
+
+const tags = ["Context"];
+const Id = z.object({ id: z.uuid().describe("document id") });
+const Create = z
+  .object({
+    scope: Context.Scope,
+    ownerId: z.string().min(1).max(200).optional().describe("the session, plan, project or agent id"),
+    name: z.string().trim().min(1).max(200),
+    data: z.unknown().optional().describe("the document's first content (default {})"),
+  })
+  .strict()
+  .meta({ id: "ContextCreate" });
+const Write = z
+  .object({
+    ops: Context.Patch,
+    lastWriterWins: z
+      .boolean()
+      .default(false)
+      .describe("without If-Match, overwrite values others changed (can lose their update)"),
+    causationId: z.string().max(200).optional().describe("what caused this change (a request, an event)"),
+  })
+  .strict()
+  .meta({ id: "ContextWrite" });
+const HistoryQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0).describe("changes after this version"),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+const IfMatch = z.object({
+  "if-match": z
+    .string()
+    .regex(/^(W\/)?"?v?\d+"?$/, 'a version as its ETag: "7"')
+    .optional()
+    .describe("the version the patch was written against (the ETag of the document read)"),
+});
+
+/** ETag of a version, and the version an If-Match names. */
+const etag = (version: number) => `"${version}"`;
+const version = (v: string | undefined) => (v === undefined ? undefined : Number(/\d+/.exec(v)![0]));
+
+export function routes(app: App, deps: Deps): void {
+  const principal = (c: { get(k: "principal"): { tenantId: string; keyId: string | null; role: string } }) =>
+    c.get("principal");
+  const by = (keyId: string | null) => (keyId ? `key:${keyId}` : "dev");
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/contexts",
+      tags,
+      summary: "Create a shared context document (one name per owner and scope)",
+      request: body(Create),
+      responses: { 201: json(Context.Document, "created"), ...errors },
+    }),
+    async (c) => {
+      const p = principal(c);
+      const input = c.req.valid("json");
+      const owned = input.scope !== "tenant" && input.scope !== "temporary";
+      if (owned !== (input.ownerId !== undefined))
+        throw new AppError(
+          "validation_failed",
+          `body.ownerId: ${owned ? `a ${input.scope} document names its owner` : `a ${input.scope} document has no owner`}`,
+          { issues: [{ path: "body.ownerId", message: owned ? "required" : "not allowed" }] },
+        );
+      if (input.scope === "tenant" && p.role !== "admin")
+        throw new AppError("forbidden", "a tenant-wide document needs an admin key");
+      const now = deps.clock.now();
+      // Temporary documents live an hour (the reference's TTL); the others until their owner's end.
+      const expiresAt = input.scope === "temporary" ? new Date(now.getTime() + 3_600_000) : null;
+      const doc = await Store.create(
+        deps.db,
+        p.tenantId,
+        { scope: input.scope, ownerId: input.ownerId ?? null, name: input.name, data: input.data, expiresAt },
+        by(p.keyId),
+        now,
+      );
+      c.header("etag", etag(doc.version));
+      return c.json(doc, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/contexts/{id}",
+      tags,
+      summary: "A context document; its ETag is its version",
+      request: { params: Id },
+      responses: { 200: json(Context.Document, "the document"), ...errors },
+    }),
+    async (c) => {
+      const doc = await Store.get(deps.db, principal(c).tenantId, c.req.valid("param").id);
+      c.header("etag", etag(doc.version));
+      return c.json(doc, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/v1/contexts/{id}",
+      tags,
+      summary:
+        "Change a document with JSON Patch (plus increment and append). With If-Match, a write based on an older version applies if nothing it touches changed since, else 412 with the conflicting paths and their values; without, a patch that replaces values needs lastWriterWins (428)",
+      request: { params: Id, headers: IfMatch, ...body(Write) },
+      responses: {
+        200: json(Context.Document, "the document after the patch"),
+        ...errors,
+        412: json(
+          z.object({ error: z.unknown() }),
+          "a precondition failed: details.conflicts or the failed test",
+        ),
+        413: json(
+          z.object({ error: z.unknown() }),
+          "a value or the document is over its limit: details.path",
+        ),
+        428: json(z.object({ error: z.unknown() }), "a blind overwrite: send If-Match or lastWriterWins"),
+      },
+    }),
+    async (c) => {
+      const p = principal(c);
+      const w = c.req.valid("json");
+      const doc = await Store.patch(
+        deps.db,
+        p.tenantId,
+        c.req.valid("param").id,
+        {
+          ops: w.ops,
+          ifMatch: version(c.req.valid("header")["if-match"]),
+          lastWriterWins: w.lastWriterWins,
+          actor: p.keyId ? { key: p.keyId } : {},
+          causationId: w.causationId ?? null,
+        },
+        deps.clock.now(),
+      );
+      c.header("etag", etag(doc.version));
+      return c.json(doc, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/contexts/{id}/history",
+      tags,
+      summary: "A document's changes, oldest first: each version's patch, the paths it touched, who, why",
+      request: { params: Id, query: HistoryQuery },
+      responses: { 200: json(z.object({ items: z.array(Context.Change) }), "changes"), ...errors },
+    }),
+    async (c) => {
+      const { after, limit } = c.req.valid("query");
+      const items = await Store.history(
+        deps.db,
+        principal(c).tenantId,
+        c.req.valid("param").id,
+        after,
+        limit,
+      );
+      return c.json({ items }, 200);
+    },
+  );
+}
