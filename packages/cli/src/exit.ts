@@ -32,6 +32,8 @@ export function forCode(errorCode: string): number {
     case "invalid_transition":
     case "conflict":
     case "lease_lost":
+    case "precondition_failed":
+    case "precondition_required":
       return code.conflict;
     case "unreachable":
       return code.unreachable;

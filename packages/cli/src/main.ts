@@ -6,6 +6,7 @@ import * as Approvals from "./commands/approvals.ts";
 import * as Checkpoints from "./commands/checkpoints.ts";
 import * as Diff from "./commands/diff.ts";
 import * as Events from "./commands/events.ts";
+import * as Contexts from "./commands/context.ts";
 import * as Login from "./commands/login.ts";
 import * as Plans from "./commands/plan.ts";
 import * as Profiles from "./commands/profiles.ts";
@@ -40,6 +41,7 @@ Profiles.register(program);
 Approvals.register(program);
 Checkpoints.register(program);
 Plans.register(program);
+Contexts.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -30,6 +30,7 @@ import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
+import * as Context from "./context.ts";
 import { Diff } from "./diff.ts";
 
 export interface ClientOptions {
@@ -48,6 +49,7 @@ const CheckpointList = z.object({ items: z.array(CheckpointItem) });
 const Capabilities = z.object({ groups: z.record(z.string(), z.array(z.string())) });
 // A page of events, each checked by its shape (isEvent): a replay reads thousands.
 const EventItems = z.object({ items: z.array(z.custom<Event>(isEvent, "not an event")) });
+const ContextChanges = z.object({ items: z.array(Context.Change) });
 const Deregistered = z.object({ status: z.enum(["draining", "deregistered"]), tasks: z.number() });
 
 /** How to follow a log (a session's events, a plan's): replayed from `after`, then live. */
@@ -116,8 +118,9 @@ export function createClient(opts: ClientOptions) {
     method: string,
     path: string,
     body?: unknown,
+    headers?: Record<string, string>,
   ): Promise<z.output<T>> {
-    const res = await send(method, path, { body });
+    const res = await send(method, path, { body, ...(headers ? { headers } : {}) });
     let json: unknown;
     try {
       json = await res.json();
@@ -139,6 +142,7 @@ export function createClient(opts: ClientOptions) {
   const agent = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
   const project = (name: string) => `/api/v1/projects/${encodeURIComponent(name)}`;
   const plan = (id: string) => `/api/v1/plans/${encodeURIComponent(id)}`;
+  const ctx = (id: string) => `/api/v1/contexts/${encodeURIComponent(id)}`;
   const act =
     (action: Action) =>
     (id: string, opts: { reason?: string } = {}) =>
@@ -330,6 +334,31 @@ export function createClient(opts: ClientOptions) {
         (await call(PlanEvents, "GET", `${plan(id)}/events${search(q)}`)).items,
       /** Follow the plan's log live (replayed from `after`); `until: endsPlan` stops when it ends. */
       follow: (id: string, o: Follow<Plan.PlanEvent>) => stream(`${plan(id)}/events`, parsePlanEvent, o),
+    },
+    /** Shared context documents (being built: docs/context.md). */
+    contexts: {
+      create: (input: { scope: Context.Scope; ownerId?: string; name: string; data?: unknown }) =>
+        call(Context.Document, "POST", "/api/v1/contexts", input),
+      get: (id: string) => call(Context.Document, "GET", ctx(id)),
+      /** Patch; `ifMatch` is the version the ops were written against (412 names what changed since). */
+      patch: (
+        id: string,
+        ops: Context.Op[],
+        o: { ifMatch?: number; lastWriterWins?: boolean; causationId?: string } = {},
+      ) =>
+        call(
+          Context.Document,
+          "PATCH",
+          ctx(id),
+          {
+            ops,
+            ...(o.lastWriterWins ? { lastWriterWins: true } : {}),
+            ...(o.causationId ? { causationId: o.causationId } : {}),
+          },
+          o.ifMatch === undefined ? undefined : { "if-match": `"${o.ifMatch}"` },
+        ),
+      history: async (id: string, q: { after?: number; limit?: number } = {}) =>
+        (await call(ContextChanges, "GET", `${ctx(id)}/history${search(q)}`)).items,
     },
     checkpoints: {
       list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,

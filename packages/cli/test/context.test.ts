@@ -1,0 +1,56 @@
+import type { Client } from "@orchestrator/sdk";
+import type { Server } from "@orchestrator/server";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { run, serve } from "./harness.ts";
+
+// `orchestrator context`: create, get, patch with dot paths and --if-match, a refusal that names what
+// changed, and the history.
+let server: Server;
+let client: Client;
+let env: Record<string, string>;
+beforeAll(async () => {
+  ({ server, client, env } = await serve());
+}, 60_000);
+afterAll(() => server?.stop());
+
+test("create, patch by dot path, get a path, refuse a stale write naming the path, read the history", async () => {
+  const made = await run(
+    ["context", "create", "plan", "notes", "--owner", "p1", "--data", '{"api":{"style":"rest"}}'],
+    env,
+  );
+  expect(made.stderr).toBe("");
+  const id = /^created ([0-9a-f-]{36}) {2}plan:p1\/notes {2}version 0$/m.exec(made.stdout)![1]!;
+
+  const p = await run(
+    ["context", "patch", id, "--set", "api.style=grpc", "--inc", "runs=1", "--if-match", "0"],
+    env,
+  );
+  expect(p.stdout.trim()).toBe("version 1");
+  const got = await run(["context", "get", id, "api.style"], env);
+  expect(got.stdout.trim()).toBe('"grpc"');
+  expect(got.stderr).toContain("version 1");
+
+  // Based on version 0 again: api.style changed since, so the write is refused and says what it is now.
+  const stale = await run(["context", "patch", id, "--set", "api.style=soap", "--if-match", "0"], env);
+  expect(stale.code).toBe(4);
+  expect(stale.stderr).toContain("changed since the version you read (now version 1):");
+  expect(stale.stderr).toContain('/api/style  now "grpc"');
+  // A blind overwrite is refused too, and says how to write it.
+  const blind = await run(["context", "patch", id, "--set", "api.style=soap"], env);
+  expect(blind.code).toBe(4);
+  expect(blind.stderr).toContain("--if-match 1, or --lww");
+  // Merges need no precondition.
+  expect((await run(["context", "patch", id, "--inc", "runs=2", "--append", "log=started"], env)).code).toBe(
+    0,
+  );
+  expect((await client.contexts.get(id)).data).toEqual({ api: { style: "grpc" }, runs: 3, log: ["started"] });
+
+  const h = await run(["context", "history", id], env);
+  expect(h.stdout).toMatch(/^VERSION +AT +BY +TOUCHED/);
+  expect(h.stdout).toMatch(/\n1 +\S+ \S+ +key [0-9a-f]{8} +\/api\/style, merge \/runs\n/);
+  expect(h.stdout).toMatch(/\n2 +.*merge \/runs, merge \/log\n/);
+
+  const usage = await run(["context", "patch", id], env);
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toContain("nothing to change");
+});
