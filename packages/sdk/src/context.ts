@@ -86,3 +86,30 @@ export type Change = z.infer<typeof Change>;
 
 /** Limits a write is checked against (a 413 names the path). */
 export const limits = { documentBytes: 1_048_576, valueBytes: 262_144 } as const;
+
+/** RFC 6901: "" is the whole document, "/a/b~1c" is a → "b/c"; "~0" stands for "~". Null if not a pointer. */
+export function segments(pointer: string): string[] | null {
+  if (pointer === "") return [];
+  if (!pointer.startsWith("/")) return null;
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+export const format = (segs: string[]): string =>
+  segs.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+
+/** A pointer, or a dot path as people write them (`api.routes.0`), as a pointer (`/api/routes/0`). */
+export const pointer = (path: string): string =>
+  path === "" || path.startsWith("/") ? path : format(path.split("."));
+
+/** The value at a pointer, or undefined. */
+export function valueAt(doc: unknown, ptr: string): unknown {
+  let v = doc;
+  for (const s of segments(ptr) ?? []) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[s];
+  }
+  return v;
+}

@@ -46,8 +46,9 @@ export function register(program: Command): void {
     .action(async (id: string, path: string | undefined, _o, cmd: Command) => {
       const { client, json } = ctxOf(cmd);
       const doc = await client.contexts.get(id);
-      const data = path ? at(doc.data, pointer(path)) : doc.data;
-      if (json) return Out.json(path ? { path: pointer(path), value: data, version: doc.version } : doc);
+      const data = path ? Context.valueAt(doc.data, Context.pointer(path)) : doc.data;
+      if (json)
+        return Out.json(path ? { path: Context.pointer(path), value: data, version: doc.version } : doc);
       Out.print(JSON.stringify(data, null, 2) ?? "(nothing at that path)");
       Out.warn(`version ${doc.version}  ${doc.scope}${doc.ownerId ? `:${doc.ownerId}` : ""}/${doc.name}`);
     });
@@ -121,7 +122,7 @@ function build(o: PatchFlags): Context.Op[] {
   const split = (s: string, flag: string) => {
     const i = s.indexOf("=");
     if (i <= 0) throw new Usage(`${flag} takes path=value, got ${JSON.stringify(s)}`);
-    return [pointer(s.slice(0, i)), s.slice(i + 1)] as const;
+    return [Context.pointer(s.slice(0, i)), s.slice(i + 1)] as const;
   };
   const ops: Context.Op[] = [];
   if (o.ops) {
@@ -135,7 +136,7 @@ function build(o: PatchFlags): Context.Op[] {
     const [path, v] = split(s, "--set");
     ops.push({ op: "add", path, value: value(v, "--set") });
   }
-  for (const p of o.remove ?? []) ops.push({ op: "remove", path: pointer(p) });
+  for (const p of o.remove ?? []) ops.push({ op: "remove", path: Context.pointer(p) });
   for (const s of o.inc ?? []) {
     const [path, v] = split(s, "--inc");
     const n = Number(v);
@@ -150,15 +151,6 @@ function build(o: PatchFlags): Context.Op[] {
   return ops;
 }
 
-/** A dot path or a pointer, as a pointer. */
-function pointer(path: string): string {
-  if (path === "" || path.startsWith("/")) return path;
-  return path
-    .split(".")
-    .map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`)
-    .join("");
-}
-
 /** JSON, or the text itself when it is not JSON (`--set name=alice`). */
 function value(text: string, flag: string): unknown {
   try {
@@ -167,18 +159,6 @@ function value(text: string, flag: string): unknown {
     if (flag === "--ops" || flag === "--data") throw new Usage(`${flag} is not JSON`);
     return text;
   }
-}
-
-function at(doc: unknown, ptr: string): unknown {
-  let v = doc;
-  for (const s of ptr
-    .split("/")
-    .slice(1)
-    .map((x) => x.replace(/~1/g, "/").replace(/~0/g, "~"))) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[s];
-  }
-  return v;
 }
 
 /** What a refused patch means, before the error line: the paths changed since, and their values now. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { type Op, type Touch, apply, conflicts, equal, format, fromDots, overlaps, parse } from "./patch.ts";
+import { Context } from "@orchestrator/sdk";
+import { type Op, type Touch, apply, conflicts, equal, format, overlaps, parse } from "./patch.ts";
 
 const ok = (doc: unknown, ops: Op[]) => {
   const r = apply(doc, ops);
@@ -13,7 +14,9 @@ describe("JSON Patch (RFC 6902) over pointers (RFC 6901)", () => {
     expect(parse("")).toEqual([]);
     expect(parse("a")).toBeNull();
     expect(format(["a/b", "m~n"])).toBe("/a~1b/m~0n");
-    expect(fromDots("api.routes.0")).toBe("/api/routes/0");
+    expect(Context.pointer("api.routes.0")).toBe("/api/routes/0");
+    expect(Context.pointer("/a/b")).toBe("/a/b");
+    expect(Context.valueAt({ a: [{ b: 7 }] }, "/a/0/b")).toBe(7);
   });
 
   test("the RFC's examples: add, remove, replace, move, copy, test", () => {

@@ -1,4 +1,4 @@
-import type { Context } from "@orchestrator/sdk";
+import { Context } from "@orchestrator/sdk";
 
 /**
  * Shared context's writes, pure (issue 16; not served by any route yet): RFC 6902 JSON Patch over RFC 6901
@@ -20,21 +20,8 @@ export interface Refusal {
 
 export type Applied = { ok: true; doc: unknown } | { ok: false; refusal: Refusal };
 
-/** RFC 6901: "" is the whole document, "/a/b~1c" is a → "b/c"; "~0" stands for "~". */
-export function parse(pointer: string): string[] | null {
-  if (pointer === "") return [];
-  if (!pointer.startsWith("/")) return null;
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-export const format = (segments: string[]): string =>
-  segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
-
-/** A dot path (`api.routes.0`), as people and the CLI write them, as a pointer (`/api/routes/0`). */
-export const fromDots = (dots: string): string => (dots === "" ? "" : format(dots.split(".")));
+const { segments: parse, format } = Context;
+export { parse, format };
 
 /** Whether one path is the other or lies under it: writes there cannot both stand unexamined. */
 export function overlaps(a: string, b: string): boolean {

@@ -4,7 +4,7 @@ import { Context } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
-import { apply, conflicts, parse } from "./patch.ts";
+import { apply, conflicts } from "./patch.ts";
 
 /**
  * Shared context documents on the database (issue 16, being built: no route serves this yet). A patch
@@ -115,7 +115,7 @@ export async function patch(
       if (paths.length)
         throw new AppError("precondition_failed", `changed since version ${base}: ${paths.join(", ")}`, {
           version: doc.version,
-          conflicts: paths.map((path) => ({ path, current: at(doc.data, path) })),
+          conflicts: paths.map((path) => ({ path, current: Context.valueAt(doc.data, path) })),
         });
     }
     const bytes = size(applied.doc, "");
@@ -151,16 +151,6 @@ export async function history(
     causationId: (r.causation_id as string | null) ?? null,
     at: toIso(r.at)!,
   }));
-}
-
-/** The value at a pointer, or undefined. */
-function at(doc: unknown, pointer: string): unknown {
-  let v = doc;
-  for (const s of parse(pointer) ?? []) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[s];
-  }
-  return v;
 }
 
 /** A JSON value's size, refused with a 413 naming `path` over `max`. */

@@ -8,15 +8,12 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { list, ts } from "./columns.ts";
 import { Context } from "@orchestrator/sdk";
 import { tenants } from "./schema.ts";
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(",");
 
 /** Shared context documents (context/): JSON owned by a scope, changed by patches, one version per change. */
 export const contexts = pgTable(

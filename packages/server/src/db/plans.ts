@@ -10,15 +10,12 @@ import {
   primaryKey,
   smallint,
   text,
-  timestamp,
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
+import { list, ts } from "./columns.ts";
 import { Plan } from "@orchestrator/sdk";
 import { tenants } from "./schema.ts";
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(",");
 
 /** Big work as a graph of tasks (plan/). Each task that runs is a session whose `plan_id` is the plan. */
 export const plans = pgTable(

@@ -9,15 +9,13 @@ import {
   primaryKey,
   smallint,
   text,
-  timestamp,
   unique,
   uniqueIndex,
   uuid,
   doublePrecision,
 } from "drizzle-orm/pg-core";
+import { ts } from "./columns.ts";
 import { checks } from "../session/status.ts";
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 export const tenants = pgTable("tenants", {
   id: uuid("id").primaryKey(),
