@@ -33,6 +33,7 @@ const a = {} as {
   agent: { id: string; name: string; token: string };
   key: string;
   plan: string; // a draft: start and cancel would move it
+  context: string; // a plan's shared context document
 };
 
 beforeAll(async () => {
@@ -91,6 +92,12 @@ beforeAll(async () => {
       json: { title: "a-plan", tasks: [{ key: "a", title: "A", prompt: "succeed", agent: "scripted" }] },
     })
   ).body.id;
+  a.context = (
+    await s.api("/api/v1/contexts", {
+      method: "POST",
+      json: { scope: "plan", ownerId: a.plan, name: "notes" },
+    })
+  ).body.id;
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
@@ -124,6 +131,7 @@ const bodies: Record<string, unknown> = {
   "post /api/v1/sessions/{id}/checkpoints/{seq}/fork": {},
   "patch /api/v1/projects/{name}": { retentionHours: 5 },
   "put /api/v1/plans/{id}": { title: "b", tasks: [{ key: "a", title: "A", prompt: "p", agent: "scripted" }] },
+  "patch /api/v1/contexts/{id}": { ops: [{ op: "increment", path: "/n", value: 1 }] },
   "patch /api/v1/agents/{id}": { status: "draining" },
   "post /api/v1/agents/external/{id}/heartbeat": { status: "healthy" },
   "post /api/v1/agents/external/{id}/deregister": { graceful: false },
@@ -169,6 +177,7 @@ function kind(route: string, param: string): keyof typeof a | "token-agent" | "t
   if (param === "seq") return "seq";
   if (param === "key" && before === "tasks") return "taskKey";
   if (before === "plans") return "plan";
+  if (before === "contexts") return "context";
   if (param === "task" || param === "parentId") return "session";
   if (param === "name") return "project";
   if (before === "sessions") return "session";
