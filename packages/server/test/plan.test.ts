@@ -42,6 +42,20 @@ async function finish(id: string, ms = 20_000) {
 }
 const byKey = (plan: any) => Object.fromEntries(plan.tasks.map((t: any) => [t.key, t]));
 
+/** A started plan whose task `a` hangs (and `b` waits for it), once `a` is running. */
+async function hanging() {
+  const p = await make({
+    start: true,
+    tasks: [task("a", "hang"), task("b")],
+    edges: [{ from: "a", to: "b" }],
+  });
+  const running = await until(async () => {
+    const r = await s.api(`/api/v1/plans/${p.id}`);
+    return byKey(r.body).a.status === "running" ? r.body : null;
+  });
+  return { p, running };
+}
+
 describe("plan graphs are refused by field", () => {
   test("a cycle names its path; self, duplicate and unknown edges name their edge", async () => {
     const cycle = await s.api("/api/v1/plans", {
@@ -218,15 +232,7 @@ describe("plans run their graph", () => {
   });
 
   test("cancel: running tasks' sessions are cancelled, the rest never starts", async () => {
-    const p = await make({
-      start: true,
-      tasks: [task("a", "hang"), task("b")],
-      edges: [{ from: "a", to: "b" }],
-    });
-    const running = await until(async () => {
-      const r = await s.api(`/api/v1/plans/${p.id}`);
-      return byKey(r.body).a.status === "running" ? r.body : null;
-    });
+    const { p, running } = await hanging();
     await s.api(`/api/v1/plans/${p.id}/cancel`, { method: "POST" });
     const done = await finish(p.id);
     expect(done.status).toBe("cancelled");
@@ -239,15 +245,7 @@ describe("plans run their graph", () => {
   });
 
   test("a task's session ended inside another transaction (a delete) still ends its task, after it commits", async () => {
-    const p = await make({
-      start: true,
-      tasks: [task("a", "hang"), task("b")],
-      edges: [{ from: "a", to: "b" }],
-    });
-    const running = await until(async () => {
-      const r = await s.api(`/api/v1/plans/${p.id}`);
-      return byKey(r.body).a.status === "running" ? r.body : null;
-    });
+    const { p, running } = await hanging();
     // DELETE cancels a live session in its own transaction: the plan hears of it once that commits.
     expect((await s.api(`/api/v1/sessions/${byKey(running).a.sessionId}`, { method: "DELETE" })).status).toBe(
       204,
