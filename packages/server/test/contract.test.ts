@@ -24,6 +24,9 @@ const base = (id: string, prompt: string): RunInput => ({
   ask: async () => {
     throw new Fatal("no person in the contract suite", "no_approvals");
   },
+  credential: async () => {
+    throw new Fatal("no orchestrator here");
+  },
 });
 
 describe("scripted agent", () => {

@@ -197,6 +197,9 @@ test("a run refuses a workspace whose path no longer leads to the repository it 
         ask: async () => {
           throw new Fatal("no one asks here");
         },
+        credential: async () => {
+          throw new Fatal("no orchestrator here");
+        },
       },
       new AbortController().signal,
     );

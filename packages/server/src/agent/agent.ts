@@ -42,6 +42,11 @@ export interface RunInput {
    * Rejects when the run is stopped meanwhile.
    */
   ask(q: Ask): Promise<Answer>;
+  /**
+   * A credential for this attempt (work/credential.ts): what the agent presents to MCP and the context
+   * API, reaching only this session's work, and good only while this attempt holds the lease.
+   */
+  credential(): Promise<string>;
 }
 
 /**

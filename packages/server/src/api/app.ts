@@ -16,6 +16,7 @@ import * as Eap from "../agent/eap/routes.ts";
 import * as A2a from "../agent/a2a/routes.ts";
 import * as Streams from "../event/stream.ts";
 import * as AttentionRoutes from "../attention/routes.ts";
+import * as Mcp from "../mcp/route.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
 import { refuseUnstorable } from "./text.ts";
@@ -99,6 +100,7 @@ export function create(deps: Deps): App {
   Agents.routes(app, deps);
   Eap.routes(app, deps, deps.waiters);
   A2a.routes(app, deps);
+  Mcp.routes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -5,12 +5,15 @@ import type { Q } from "../db/db.ts";
 import type { Key, Role } from "@orchestrator/sdk";
 import { notFound } from "../error.ts";
 import { toIso } from "../time.ts";
+import type { Work } from "../work/credential.ts";
 
 export type { Role };
 export interface Principal {
   tenantId: string;
   keyId: string | null;
   role: Role;
+  /** Set for an agent's session credential: the work it may act on (work/access.ts), nothing else. */
+  work?: Work;
 }
 
 const hash = (secret: string) => createHash("sha256").update(secret).digest("hex");

@@ -2,13 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Context } from "@orchestrator/sdk";
 import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
-import { AppError } from "../error.ts";
+import { AppError, notFound } from "../error.ts";
+import type { Principal } from "../auth/key.ts";
+import * as Access from "../work/access.ts";
 import * as Store from "./store.ts";
 
 /**
- * Shared context over REST (issue 16, being built). People's API keys reach every scope of their
- * tenant; a tenant-wide document needs an admin key to create. Agents' credentials, MCP, the CLI and the
- * Control Room come next (docs/context.md says what is built).
+ * Shared context over REST. People's API keys reach every scope of their tenant; a tenant-wide document
+ * needs an admin key to create. An agent's session credential reaches only the session, plan and project
+ * documents of its work (work/access.ts): any other answers 404, as if it did not exist.
  */
 
 const tags = ["Context"];
@@ -33,6 +35,14 @@ const Write = z
   })
   .strict()
   .meta({ id: "ContextWrite" });
+const ListQuery = z
+  .object({
+    scope: Context.Scope.optional(),
+    ownerId: z.string().min(1).max(200).optional(),
+    name: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
 const HistoryQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0).describe("changes after this version"),
@@ -51,10 +61,51 @@ const IfMatch = z.object({
 const etag = (version: number) => `"${version}"`;
 const version = (v: string | undefined) => (v === undefined ? undefined : Number(/\d+/.exec(v)![0]));
 
+/** Who a principal is in a document's history: its key, or the session and agent it acts for. */
+export const actorOf = (p: Principal): Context.Actor =>
+  p.work
+    ? { session: p.work.sessionId, ...(p.work.agentId ? { agent: p.work.agentId } : {}) }
+    : p.keyId
+      ? { key: p.keyId }
+      : {};
+
+const by = (p: Principal) => (p.work ? `session:${p.work.sessionId}` : p.keyId ? `key:${p.keyId}` : "dev");
+
+/** Whether a principal may see a document: people see their tenant's, agents their work's. */
+const visible = (p: Principal, doc: Context.Document) => !p.work || Access.may(p.work, doc);
+
 export function routes(app: App, deps: Deps): void {
-  const principal = (c: { get(k: "principal"): { tenantId: string; keyId: string | null; role: string } }) =>
-    c.get("principal");
-  const by = (keyId: string | null) => (keyId ? `key:${keyId}` : "dev");
+  const principal = (c: { get(k: "principal"): Principal }) => c.get("principal");
+  /** A document the caller may see, or 404; an agent's read is noted as what its session saw. */
+  const read = async (p: Principal, id: string) => {
+    const doc = await Store.get(deps.db, p.tenantId, id);
+    if (!visible(p, doc)) throw notFound("context", id);
+    if (p.work) await Store.noteRead(deps.db, p.work.sessionId, doc, deps.clock.now());
+    return doc;
+  };
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/contexts",
+      tags,
+      summary:
+        "The tenant's context documents, most recently changed first, by scope, owner and name (an agent's credential sees its work's)",
+      request: { query: ListQuery },
+      responses: { 200: json(z.object({ items: z.array(Context.Document) }), "documents"), ...errors },
+    }),
+    async (c) => {
+      const p = principal(c);
+      const { limit, ...f } = c.req.valid("query");
+      const owners = p.work
+        ? Access.scopes.map((s) => Access.ownerOf(p.work!, s)).filter((o): o is string => o !== null)
+        : undefined;
+      const items = (await Store.list(deps.db, p.tenantId, { ...f, owners }, limit)).filter((d) =>
+        visible(p, d),
+      );
+      return c.json({ items }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({
@@ -77,6 +128,12 @@ export function routes(app: App, deps: Deps): void {
         );
       if (input.scope === "tenant" && p.role !== "admin")
         throw new AppError("forbidden", "a tenant-wide document needs an admin key");
+      if (p.work && !Access.may(p.work, { scope: input.scope, ownerId: input.ownerId ?? null }))
+        throw new AppError(
+          "forbidden",
+          `body.ownerId: a session's agent creates documents only for its own session, plan and project`,
+          { issues: [{ path: "body.ownerId", message: "not this session's work" }] },
+        );
       const now = deps.clock.now();
       // Temporary documents live an hour (the reference's TTL); the others until their owner's end.
       const expiresAt = input.scope === "temporary" ? new Date(now.getTime() + 3_600_000) : null;
@@ -84,7 +141,7 @@ export function routes(app: App, deps: Deps): void {
         deps.db,
         p.tenantId,
         { scope: input.scope, ownerId: input.ownerId ?? null, name: input.name, data: input.data, expiresAt },
-        by(p.keyId),
+        by(p),
         now,
       );
       c.header("etag", etag(doc.version));
@@ -102,7 +159,7 @@ export function routes(app: App, deps: Deps): void {
       responses: { 200: json(Context.Document, "the document"), ...errors },
     }),
     async (c) => {
-      const doc = await Store.get(deps.db, principal(c).tenantId, c.req.valid("param").id);
+      const doc = await read(principal(c), c.req.valid("param").id);
       c.header("etag", etag(doc.version));
       return c.json(doc, 200);
     },
@@ -141,10 +198,11 @@ export function routes(app: App, deps: Deps): void {
           ops: w.ops,
           ifMatch: version(c.req.valid("header")["if-match"]),
           lastWriterWins: w.lastWriterWins,
-          actor: p.keyId ? { key: p.keyId } : {},
+          actor: actorOf(p),
           causationId: w.causationId ?? null,
         },
         deps.clock.now(),
+        (doc) => visible(p, doc),
       );
       c.header("etag", etag(doc.version));
       return c.json(doc, 200);
@@ -162,6 +220,7 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const { after, limit } = c.req.valid("query");
+      await read(principal(c), c.req.valid("param").id);
       const items = await Store.history(
         deps.db,
         principal(c).tenantId,

@@ -7,7 +7,7 @@ import { toIso } from "../time.ts";
 import { apply, conflicts } from "./patch.ts";
 
 /**
- * Shared context documents on the database (issue 16, being built: no route serves this yet). A patch
+ * Shared context documents on the database. A patch
  * runs in one transaction holding the document's row lock: it applies to the document as it is now; a
  * write based on an older version is applied only if nothing it touches changed since (patch.ts
  * `conflicts`), else it is refused with the conflicting paths and their current values.
@@ -61,13 +61,66 @@ export async function get(q: Q, tenantId: string, id: string): Promise<Context.D
   return fromRow(rows[0]);
 }
 
-/** Apply a patch; returns the document after it. */
+/** Documents of the tenant, newest first, narrowed by scope, owner and name; expired ones are gone. */
+export async function list(
+  q: Q,
+  tenantId: string,
+  f: { scope?: Context.Scope; ownerId?: string; name?: string; owners?: string[] },
+  limit = 100,
+): Promise<Context.Document[]> {
+  const rows = await q.rows(sql`
+    select * from contexts where tenant_id = ${tenantId} and (expires_at is null or expires_at > now())
+      ${f.scope ? sql`and scope = ${f.scope}` : sql``}
+      ${f.ownerId ? sql`and owner_id = ${f.ownerId}` : sql``}
+      ${f.name ? sql`and name = ${f.name}` : sql``}
+      ${
+        f.owners
+          ? f.owners.length
+            ? sql`and owner_id in (${sql.join(
+                f.owners.map((o) => sql`${o}`),
+                sql`, `,
+              )})`
+            : sql`and false`
+          : sql``
+      }
+    order by updated_at desc, id limit ${limit}`);
+  return rows.map(fromRow);
+}
+
+/** Note that a session's agent read a version: what it saw, for tracing a result to its context. */
+export async function noteRead(q: Q, sessionId: string, doc: Context.Document, now: Date): Promise<void> {
+  await q.rows(sql`
+    insert into context_reads (session_id, context_id, version, at)
+    values (${sessionId}, ${doc.id}, ${doc.version}, ${now.toISOString()}) on conflict do nothing`);
+}
+
+/** The document versions a session's agent read, first read first. */
+export async function reads(
+  q: Q,
+  tenantId: string,
+  sessionId: string,
+): Promise<{ contextId: string; scope: Context.Scope; name: string; version: number; at: string }[]> {
+  const rows = await q.rows(sql`
+    select r.context_id, c.scope, c.name, r.version, r.at from context_reads r
+      join contexts c on c.id = r.context_id and c.tenant_id = ${tenantId}
+    where r.session_id = ${sessionId} order by r.at, r.version`);
+  return rows.map((r) => ({
+    contextId: String(r.context_id),
+    scope: r.scope as Context.Scope,
+    name: String(r.name),
+    version: Number(r.version),
+    at: toIso(r.at)!,
+  }));
+}
+
+/** Apply a patch; returns the document after it. `allowed` sees the document first (who may write it). */
 export async function patch(
   db: Db,
   tenantId: string,
   id: string,
   w: Write,
   now: Date,
+  allowed: (doc: Context.Document) => boolean = () => true,
 ): Promise<Context.Document> {
   for (const [i, op] of w.ops.entries())
     if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
@@ -77,6 +130,7 @@ export async function patch(
         and (expires_at is null or expires_at > ${now.toISOString()}) for update`);
     if (!rows[0]) throw notFound("context", id);
     const doc = fromRow(rows[0]);
+    if (!allowed(doc)) throw notFound("context", id);
     const base = w.ifMatch ?? doc.version;
     if (base > doc.version)
       throw new AppError(
@@ -120,6 +174,7 @@ export async function patch(
     }
     const bytes = size(applied.doc, "");
     const version = doc.version + 1;
+    await tx.notify([["context", id]]); // MCP subscribers of the document hear of it (mcp/resources.ts)
     const after = await tx.rows(sql`
       with c as (update contexts set data = ${JSON.stringify(applied.doc)}::jsonb, version = ${version}, bytes = ${bytes},
                    updated_at = ${now.toISOString()}

@@ -22,6 +22,8 @@ export const topics = {
   tasks: "agent id",
   /** `<session id>:<token>`: an A2A agent we called pushed an update; the run that waits asks for the task. */
   a2a_push: "session id and token",
+  /** Context document id: the document changed; MCP clients subscribed to it are told (mcp/). */
+  context: "document id",
 } as const;
 
 export type Topic = keyof typeof topics;

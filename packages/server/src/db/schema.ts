@@ -351,3 +351,4 @@ export const a2aPush = pgTable(
 
 export * from "./plans.ts";
 export * from "./contexts.ts";
+export * from "./work.ts";

@@ -42,6 +42,8 @@ export interface Engine {
   poke(): void;
   /** Stop claiming, let runs finish for up to the grace period, then hand the rest back. */
   stop(): Promise<void>;
+  /** A session this node runs, for what its agent asks through MCP; null when it runs elsewhere or not at all. */
+  local(sessionId: string): Runs.Local | null;
 }
 
 export async function start(deps: Deps): Promise<Engine> {
@@ -99,6 +101,10 @@ export async function start(deps: Deps): Promise<Engine> {
 
   return {
     running: () => runs.size,
+    local: (id) => {
+      const run = runs.get(id);
+      return run && !run.why ? Runs.local(ctx, run) : null;
+    },
     lastTick: () => loop.lastTick(),
     poke: () => loop.poke(),
     stop: async () => {

@@ -1,5 +1,5 @@
 import { storable } from "@orchestrator/sdk";
-import { type Agent, Fatal } from "../agent/agent.ts";
+import { type Agent, type AgentEvent, Fatal } from "../agent/agent.ts";
 import * as Input from "../agent/input.ts";
 import * as Opencode from "../agent/opencode/name.ts";
 import * as Approvals from "../approval/store.ts";
@@ -13,6 +13,9 @@ import type { Deps } from "./engine.ts";
 import { type Why, ending } from "./end.ts";
 import * as Queue from "./queue.ts";
 import { type Waiters, ask } from "./wait.ts";
+import * as Credential from "../work/credential.ts";
+import type { Answer } from "@orchestrator/sdk";
+import type { Ask } from "../agent/agent.ts";
 
 /** One session running on this node: its agent driven, its lease renewed, its end recorded. */
 export interface Run {
@@ -25,6 +28,25 @@ export interface Run {
   lastEvent: number;
   /** Approvals the run waits on: a person's time is not a stall. */
   waiting: number;
+  /** This attempt's credential, once its agent asked for one. */
+  credential?: Promise<string>;
+}
+
+/** What an agent asks of its own run from outside its adapter: through MCP, while it runs here. */
+export interface Local {
+  ask(q: Ask): Promise<Answer>;
+  record(ev: Exclude<AgentEvent, { type: "result" | "alive" }>): Promise<void>;
+}
+
+export function local(ctx: Ctx, run: Run): Local {
+  const { deps, store } = ctx;
+  return {
+    ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
+    record: async (ev) => {
+      run.lastEvent = deps.clock.now().getTime();
+      run.row = await record(store, run.row, run.fence, ev);
+    },
+  };
 }
 
 export interface Ctx {
@@ -114,6 +136,8 @@ async function drive(
     profile,
     target: { id: target.id, name: target.name, endpoint: target.endpoint, card: target.card },
     ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
+    credential: () =>
+      (run.credential ??= Credential.mint(deps.db, { ...row, fence: run.fence }, deps.clock.now())),
   });
   for await (const said of agent.run(input, run.abort.signal)) {
     // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.
