@@ -114,6 +114,24 @@ export const TaskInput = z
   .meta({ id: "PlanTaskInput" });
 export type TaskInput = z.input<typeof TaskInput>;
 
+/** A task added to a plan that exists (a person, or an agent of the plan through MCP): waits for `blockedBy`. */
+export const TaskAdd = TaskInput.extend({
+  blockedBy: z.array(TaskKey).max(100).default([]).describe("keys of tasks that must finish first"),
+}).meta({ id: "PlanTaskAdd" });
+export type TaskAdd = z.input<typeof TaskAdd>;
+
+/** A change to a task that has not started: its words, its priority, more prerequisites. */
+export const TaskUpdate = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    prompt: z.string().min(1).max(100_000).optional(),
+    priority: Priority.optional(),
+    addBlockedBy: z.array(TaskKey).max(100).default([]).describe("more keys that must finish first"),
+  })
+  .strict()
+  .meta({ id: "PlanTaskUpdate" });
+export type TaskUpdate = z.input<typeof TaskUpdate>;
+
 export const Edge = z
   .object({
     from: TaskKey.describe("the prerequisite"),

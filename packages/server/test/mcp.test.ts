@@ -46,14 +46,14 @@ async function key(role: string): Promise<string> {
 }
 
 /** A plan whose task `a` hangs, and the credential its running session's agent would get. */
-async function runningTask() {
+async function runningTask(prompt = "hang") {
   const p = await s.api("/api/v1/plans", {
     method: "POST",
     json: {
       title: "MCP plan",
       start: true,
       tasks: [
-        { key: "a", title: "A", prompt: "hang", agent: "scripted" },
+        { key: "a", title: "A", prompt, agent: "scripted" },
         { key: "b", title: "B", prompt: "succeed", agent: "scripted" },
       ],
       edges: [{ from: "a", to: "b" }],
@@ -156,8 +156,10 @@ describe("MCP for an agent the orchestrator runs", () => {
         "context_get",
         "context_patch",
         "report_progress",
+        "task_create",
         "task_get",
         "task_list",
+        "task_update",
       ].sort(),
     );
     const first = await call(c, "context_get", {});
@@ -212,6 +214,55 @@ describe("MCP for an agent the orchestrator runs", () => {
     const log = (await s.api(`/api/v1/sessions/${sessionId}/events`)).body.items;
     expect(log.find((e: any) => e.type === "agent.progress").data).toEqual({ done: 2, total: 5 });
     expect(log.some((e: any) => e.type === "agent.log" && e.data.text === "halfway there")).toBe(true);
+  });
+
+  test("it adds tasks to its plan and changes one that has not started; the plan runs them", async () => {
+    const { planId, credential } = await runningTask("sleep 3000\nsucceed a");
+    const c = await connect(credential);
+    const made = await call(c, "task_create", {
+      key: "c",
+      title: "C",
+      prompt: "succeed c done",
+      blockedBy: ["a"],
+    });
+    expect(made).toEqual({ key: "c", status: "blocked" });
+    const free = await call(c, "task_create", { title: "Write the docs", prompt: "succeed docs" });
+    expect(free.key).toMatch(/^write-the-docs-[0-9a-f]{4}$/);
+    expect((await call(c, "task_create", { key: "c", title: "C", prompt: "x" })).refused).toMatchObject({
+      status: 409,
+    });
+    expect(
+      (await call(c, "task_create", { key: "d", title: "D", prompt: "x", blockedBy: ["nope"] })).refused,
+    ).toMatchObject({
+      status: 422,
+      details: { issues: [{ path: "body.blockedBy.0" }] },
+    });
+    // b waits for a; c waiting for b is fine, a waiting for c is a cycle; a has started and cannot change.
+    expect(await call(c, "task_update", { key: "c", addBlockedBy: ["b"], prompt: "succeed c2" })).toEqual({
+      key: "c",
+      status: "blocked",
+    });
+    expect((await call(c, "task_update", { key: "b", addBlockedBy: ["c"] })).refused).toMatchObject({
+      status: 422,
+      details: { issues: [{ path: "body.addBlockedBy.0" }] },
+    });
+    expect((await call(c, "task_update", { key: "a", title: "A2" })).refused).toMatchObject({ status: 409 });
+    const log = (await s.api(`/api/v1/plans/${planId}/events`)).body.items;
+    expect(log.some((e: any) => e.type === "task.status" && e.data.key === "c")).toBe(true);
+    // The agent's task ends: b, then c, run; the docs task already did.
+    const done = await until(async () => {
+      const p = (await s.api(`/api/v1/plans/${planId}`)).body;
+      return ["succeeded", "partially_succeeded", "failed"].includes(p.status) ? p : null;
+    });
+    const status = Object.fromEntries(done.tasks.map((t: any) => [t.key, t.status]));
+    expect(status).toEqual({ a: "succeeded", b: "succeeded", c: "succeeded", [free.key]: "succeeded" });
+    expect(done.edges).toEqual(
+      expect.arrayContaining([
+        { from: "a", to: "c", type: "finish_to_start" },
+        { from: "b", to: "c", type: "finish_to_start" },
+      ]),
+    );
+    expect(done.tasks.find((t: any) => t.key === "c").prompt).toBe("succeed c2");
   });
 
   test("ask_person waits for a person's answer through the approval flow", async () => {

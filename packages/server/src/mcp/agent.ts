@@ -167,6 +167,66 @@ export function register(mcp: McpServer, deps: Deps, work: Work, rest: Rest): vo
     }),
   );
 
+  mcp.registerTool(
+    "task_create",
+    {
+      title: "Add a task to the plan",
+      description:
+        "Add a task to your plan for another agent (or a later attempt) to do. It starts once the tasks in blockedBy have finished, or at once if none.",
+      inputSchema: {
+        key: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+          .optional()
+          .describe("a short id (default: from the title)"),
+        title: z.string().min(1).max(200),
+        prompt: z.string().min(1).max(100_000).describe("what to do, as you would tell a colleague"),
+        blockedBy: z
+          .array(z.string())
+          .max(100)
+          .default([])
+          .describe("keys of tasks that must finish first (yours included)"),
+        capabilities: z.array(z.string()).max(20).optional(),
+        priority: z.enum(["critical", "high", "medium", "low"]).optional(),
+      },
+    },
+    tool(async ({ key, ...t }) => {
+      if (!work.planId) throw new AppError("validation_failed", "this session is not a task of a plan");
+      const made = await rest<Plan.Task>("POST", `/api/v1/plans/${work.planId}/tasks`, {
+        key: key ?? keyOf(t.title),
+        ...t,
+      });
+      return { key: made.body.key, status: made.body.status };
+    }),
+  );
+
+  mcp.registerTool(
+    "task_update",
+    {
+      title: "Change a task that has not started",
+      description:
+        "Change a task of your plan that has not started: its title, prompt or priority, or add tasks it must wait for.",
+      inputSchema: {
+        key: z.string().min(1).max(64),
+        title: z.string().min(1).max(200).optional(),
+        prompt: z.string().min(1).max(100_000).optional(),
+        priority: z.enum(["critical", "high", "medium", "low"]).optional(),
+        addBlockedBy: z.array(z.string()).max(100).default([]),
+      },
+    },
+    tool(async ({ key, ...change }) => {
+      if (!work.planId) throw new AppError("validation_failed", "this session is not a task of a plan");
+      const t = await rest<Plan.Task>(
+        "PATCH",
+        `/api/v1/plans/${work.planId}/tasks/${encodeURIComponent(key)}`,
+        change,
+      );
+      return { key: t.body.key, status: t.body.status };
+    }),
+  );
+
   const local = () => {
     const run = deps.engine?.local(work.sessionId);
     if (!run)
@@ -256,3 +316,13 @@ async function wait(promise: Promise<Answer>, session: string): Promise<unknown>
   void promise.catch(() => {}).finally(() => setTimeout(() => awaited.delete(ticket), 600_000).unref());
   return { pending: true, ticket, hint: "call ask_wait with this ticket to keep waiting" };
 }
+
+/** A task key from a title: `Write the docs` → `write-the-docs`, unique enough with a short suffix. */
+const keyOf = (title: string) =>
+  `${
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40) || "task"
+  }-${randomUUID().slice(0, 4)}`;

@@ -15,6 +15,8 @@ import * as PlanEvents from "./events.ts";
 import * as Learn from "./learn.ts";
 import * as Planning from "./planning.ts";
 import * as Service from "./service.ts";
+import * as Grow from "./grow.ts";
+import type { Principal } from "../auth/key.ts";
 import { type Target, counts, edgesOf, getPlan, planFromRow, tasksOf } from "./store.ts";
 import { summary, view } from "./view.ts";
 
@@ -37,9 +39,9 @@ const ListQuery = z
 
 export function routes(app: App, deps: Deps, plans: Service.Deps): void {
   const tenant = (c: { get(k: "principal"): { tenantId: string } }) => c.get("principal").tenantId;
-  const by = (c: { get(k: "principal"): { keyId: string | null } }) => {
-    const keyId = c.get("principal").keyId;
-    return keyId ? `key:${keyId}` : "dev";
+  const by = (c: { get(k: "principal"): Principal }) => {
+    const { keyId, work } = c.get("principal");
+    return work ? `session:${work.sessionId}` : keyId ? `key:${keyId}` : "dev";
   };
   const show = async (tenantId: string, id: string) => {
     const plan = await getPlan(deps.db, tenantId, id);
@@ -305,6 +307,56 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/plans/{id}/tasks",
+      tags,
+      summary:
+        "Add a task to a draft or running plan, after the tasks it is blocked by; it starts when they allow (its agents may add tasks too)",
+      request: { params: Id, ...body(Plan.TaskAdd) },
+      responses: { 201: json(Plan.Task, "the task"), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const task = c.req.valid("json");
+      await getPlan(deps.db, tenant(c), id);
+      if (task.agent && !Opencode.isKind(task.agent))
+        await Agents.byName(deps.db, tenant(c), task.agent).catch(() => {
+          throw new AppError("validation_failed", `body.agent: no agent named ${task.agent} is registered`, {
+            issues: [{ path: "body.agent", message: "not registered" }],
+          });
+        });
+      await Grow.add(plans, tenant(c), id, task, by(c));
+      const plan = await show(tenant(c), id);
+      return c.json(
+        plan.tasks.find((t) => t.key === task.key)!,
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/v1/plans/{id}/tasks/{key}",
+      tags,
+      summary: "Change a task that has not started: its title, prompt, priority, or more tasks it waits for",
+      request: { params: TaskRef, ...body(Plan.TaskUpdate) },
+      responses: { 200: json(Plan.Task, "the task"), ...errors },
+    }),
+    async (c) => {
+      const { id, key } = c.req.valid("param");
+      await getPlan(deps.db, tenant(c), id);
+      await Grow.update(plans, tenant(c), id, key, c.req.valid("json"), by(c));
+      const plan = await show(tenant(c), id);
+      return c.json(
+        plan.tasks.find((t) => t.key === key)!,
+        200,
+      );
+    },
+  );
 
   for (const action of ["retry", "skip"] as const) {
     app.openapi(

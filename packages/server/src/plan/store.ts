@@ -166,6 +166,7 @@ export async function insertGraph(
   tenantId: string,
   id: string,
   draft: Pick<Plan.PlanDraft, "tasks" | "edges">,
+  first = 0,
 ): Promise<void> {
   const ids = new Map(draft.tasks.map((t) => [t.key, randomUUID()]));
   const pending = new Map<string, number>();
@@ -174,7 +175,7 @@ export async function insertGraph(
   const tasks = draft.tasks.map((t, i) => ({
     id: ids.get(t.key),
     key: t.key,
-    position: i,
+    position: first + i,
     title: t.title,
     prompt: t.prompt,
     type: t.type,

@@ -26,5 +26,10 @@ export function reaches(work: Work, method: string, path: string): boolean {
   if (method === "GET" && path === `/api/v1/sessions/${work.sessionId}`) return true;
   if (!work.planId) return false;
   const plan = `/api/v1/plans/${work.planId}`;
-  return (method === "GET" && path === plan) || path === `${plan}/tasks` || path.startsWith(`${plan}/tasks/`);
+  // Read the plan, add a task, change one that has not started; retry and skip stay people's.
+  return (
+    (method === "GET" && path === plan) ||
+    (method === "POST" && path === `${plan}/tasks`) ||
+    (method === "PATCH" && new RegExp(`^${plan}/tasks/[^/]+$`).test(path))
+  );
 }
