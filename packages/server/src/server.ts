@@ -117,11 +117,13 @@ export async function start(opts: Options = {}): Promise<Server> {
       log,
     });
     const worktrees = Worktrees.rootFor(config.dataDir);
+    let loopbackUrl: string | null = null; // set once we listen: where our OpenCode servers reach MCP
     const opencode = Opencode.create({
       pool,
       profiles,
       worktrees,
       maxLlmRetries: config.llmMaxRetries,
+      mcpUrl: () => (loopbackUrl ? `${loopbackUrl}/mcp` : null),
     });
     const agents = new Map((opts.agents ?? [scripted, opencode]).map((a) => [a.name, a]));
     // A2A agents are registered by card at run time; this node calls any of them.
@@ -228,6 +230,8 @@ export async function start(opts: Options = {}): Promise<Server> {
     const port = (http.address() as AddressInfo).port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     reachable ??= url;
+    // OpenCode runs on this machine: a server listening on every address is reached on loopback.
+    loopbackUrl = ["0.0.0.0", "::"].includes(config.host) ? `http://127.0.0.1:${port}` : url;
     log.info(
       {
         url,

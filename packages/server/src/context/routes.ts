@@ -6,6 +6,7 @@ import { AppError, notFound } from "../error.ts";
 import type { Principal } from "../auth/key.ts";
 import * as Access from "../work/access.ts";
 import * as Store from "./store.ts";
+import * as Sessions from "../session/store.ts";
 
 /**
  * Shared context over REST. People's API keys reach every scope of their tenant; a tenant-wide document
@@ -43,6 +44,15 @@ const ListQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
+const Read = z
+  .object({
+    contextId: z.uuid(),
+    scope: Context.Scope,
+    name: z.string(),
+    version: z.number().int(),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: "ContextRead" });
 const HistoryQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0).describe("changes after this version"),
@@ -229,6 +239,23 @@ export function routes(app: App, deps: Deps): void {
         limit,
       );
       return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions/{id}/context-reads",
+      tags,
+      summary: "The context document versions a session's agent read: what its result was based on",
+      request: { params: Id },
+      responses: { 200: json(z.object({ items: z.array(Read) }), "reads, first first"), ...errors },
+    }),
+    async (c) => {
+      const p = principal(c);
+      const id = c.req.valid("param").id;
+      await Sessions.get(deps.db, p.tenantId, id);
+      return c.json({ items: await Store.reads(deps.db, p.tenantId, id) }, 200);
     },
   );
 }

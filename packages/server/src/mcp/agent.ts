@@ -190,6 +190,7 @@ export function register(mcp: McpServer, deps: Deps, work: Work, rest: Rest): vo
           .describe("keys of tasks that must finish first (yours included)"),
         capabilities: z.array(z.string()).max(20).optional(),
         priority: z.enum(["critical", "high", "medium", "low"]).optional(),
+        agent: z.string().min(1).max(100).optional().describe("pin a registered agent by name"),
       },
     },
     tool(async ({ key, ...t }) => {

@@ -17,7 +17,12 @@ export interface Deps {
   worktrees: string;
   /** An LLM that keeps failing is given up after this many OpenCode retries. */
   maxLlmRetries?: number;
+  /** Our MCP endpoint as OpenCode reaches it (loopback), once we listen; without it sessions get no MCP. */
+  mcpUrl?: () => string | null;
 }
+
+/** The MCP server's name in OpenCode: the model sees its tools as `orchestrator_<tool>`. */
+export const mcpName = "orchestrator";
 
 /** Where a session stands: its worktree commit and its OpenCode conversation. Saved as the checkpoint. */
 export interface Position {
@@ -159,6 +164,7 @@ async function* drive(
   signal: AbortSignal,
   died: Promise<never>,
 ): AsyncGenerator<AgentEvent> {
+  yield* connectMcp(deps, input, client);
   const [providerID, ...rest] = profile.model.split("/");
   const text = resumed
     ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
@@ -243,6 +249,35 @@ async function* drive(
       opencodeSession: sessionID,
     },
   };
+}
+
+/**
+ * Give the worktree's OpenCode instance our MCP server, with this attempt's credential, before each
+ * prompt: OpenCode keeps MCP clients per directory and drops them when it frees the instance, and a retry
+ * may run on another server. Not in the servers' shared configuration, so an instance never falls back
+ * to another session's credential, and not in any environment the agent's shell can read.
+ */
+async function* connectMcp(deps: Deps, input: RunInput, client: OpencodeClient): AsyncGenerator<AgentEvent> {
+  const url = deps.mcpUrl?.();
+  if (!url) return;
+  const token = await input.credential();
+  const r = await client.mcp.add({
+    name: mcpName,
+    config: {
+      type: "remote",
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      oauth: false,
+      timeout: 10_000,
+    },
+  });
+  const status = (r.data as Record<string, { status: string; error?: string }> | undefined)?.[mcpName];
+  if (status?.status !== "connected")
+    yield {
+      type: "log",
+      level: "warn",
+      text: `the orchestrator's MCP tools are not available to this session: ${status?.error ?? status?.status ?? JSON.stringify(r.error)}`,
+    };
 }
 
 const position = (wt: Worktree, head: string, sessionID: string, messageId: string | null): Position => ({
