@@ -131,6 +131,8 @@ const bodies: Record<string, unknown> = {
   "post /api/v1/sessions/{id}/checkpoints/{seq}/fork": {},
   "patch /api/v1/projects/{name}": { retentionHours: 5 },
   "put /api/v1/plans/{id}": { title: "b", tasks: [{ key: "a", title: "A", prompt: "p", agent: "scripted" }] },
+  "post /api/v1/plans/{id}/tasks": { key: "z", title: "Z", prompt: "p", agent: "scripted" },
+  "patch /api/v1/plans/{id}/tasks/{key}": { title: "Z" },
   "patch /api/v1/contexts/{id}": { ops: [{ op: "increment", path: "/n", value: 1 }] },
   "patch /api/v1/agents/{id}": { status: "draining" },
   "post /api/v1/agents/external/{id}/heartbeat": { status: "healthy" },

@@ -142,6 +142,39 @@ describe("MCP for people's tools", () => {
     });
     expect(r.status).toBe(403);
   });
+
+  test("bad input answers a 4xx JSON-RPC error, never a 5xx", async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${s.url}/mcp`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${s.key}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+        body,
+      });
+    const cases: [string, Record<string, string>?][] = [
+      ["{not json"],
+      ["null"],
+      ["[]"],
+      [JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })],
+      [JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: 7 } })],
+      [JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), { "mcp-session-id": "nope" }],
+      ["\u0000".repeat(10)],
+    ];
+    for (const [body, headers] of cases) {
+      const r = await post(body, headers);
+      expect(r.status, body).toBeGreaterThanOrEqual(400);
+      expect(r.status, body).toBeLessThan(500);
+      expect((await r.json()).error, body).toBeTruthy();
+    }
+    const c = await connect(s.key);
+    const bad = (await c.callTool({ name: "session_get", arguments: { id: 42 } })) as { isError?: boolean };
+    expect(bad.isError).toBe(true);
+    await expect(c.callTool({ name: "no_such_tool", arguments: {} })).resolves.toMatchObject({ isError: true });
+  });
 });
 
 describe("MCP for an agent the orchestrator runs", () => {
