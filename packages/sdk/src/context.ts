@@ -50,6 +50,7 @@ export const Actor = z
     key: z.string().optional(),
     session: z.uuid().optional(),
     agent: z.string().optional(),
+    plan: z.uuid().optional().describe("the orchestrator, for a plan: its tasks' results as they end"),
   })
   .meta({ id: "ContextActor" });
 export type Actor = z.infer<typeof Actor>;

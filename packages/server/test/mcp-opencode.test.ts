@@ -87,7 +87,9 @@ test("an OpenCode session patches its plan's context and adds a task through MCP
   // The plan's document holds the decision, changed by the design task's session.
   const docs = (await s.api(`/api/v1/contexts?scope=plan&ownerId=${done.id}`)).body.items;
   expect(docs).toHaveLength(1);
-  expect(docs[0].data).toEqual({ decisions: { db: "postgres" } });
+  expect(docs[0].data.decisions).toEqual({ db: "postgres" });
+  expect(docs[0].data.tasks.design).toMatchObject({ status: "succeeded", summary: "decided on postgres" });
+  expect(docs[0].data.tasks.docs).toMatchObject({ status: "succeeded", summary: "documented" });
   const history = (await s.api(`/api/v1/contexts/${docs[0].id}/history`)).body.items;
   expect(history[0].actor.session).toBe(design.sessionId);
   expect(log.find((e: any) => e.type === "agent.progress")?.data).toEqual({ done: 2, total: 2 });

@@ -296,6 +296,12 @@ describe("MCP for an agent the orchestrator runs", () => {
       ]),
     );
     expect(done.tasks.find((t: any) => t.key === "c").prompt).toBe("succeed c2");
+    // Each task's end is written to the plan's document as it happens, for its dependents to read.
+    const doc = (await s.api(`/api/v1/contexts?scope=plan&ownerId=${planId}&name=main`)).body.items[0];
+    expect(doc.data.tasks.a).toMatchObject({ title: "A", status: "succeeded", summary: "a" });
+    expect(Object.keys(doc.data.tasks).sort()).toEqual(["a", "b", "c", free.key].sort());
+    const history = (await s.api(`/api/v1/contexts/${doc.id}/history`)).body.items;
+    expect(history.every((h: any) => h.actor.plan === planId)).toBe(true);
   });
 
   test("ask_person waits for a person's answer through the approval flow", async () => {

@@ -61,6 +61,28 @@ export async function get(q: Q, tenantId: string, id: string): Promise<Context.D
   return fromRow(rows[0]);
 }
 
+/** The id of the document of a scope, owner and name, made empty if it does not exist yet. */
+export async function ensure(
+  q: Q,
+  tenantId: string,
+  doc: { scope: Context.Scope; ownerId: string | null; name: string },
+  by: string,
+  now: Date,
+): Promise<string> {
+  const at = now.toISOString();
+  // Insert-or-read in one statement: the insert's row when it made one, else the one that was there.
+  const rows = await q.rows<{ id: string }>(sql`
+    with made as (
+      insert into contexts (id, tenant_id, scope, owner_id, name, created_by, created_at, updated_at)
+      values (${randomUUID()}, ${tenantId}, ${doc.scope}, ${doc.ownerId}, ${doc.name}, ${by}, ${at}, ${at})
+      on conflict do nothing returning id)
+    select id from made union all
+    select id from contexts where tenant_id = ${tenantId} and scope = ${doc.scope}
+      and coalesce(owner_id, '') = coalesce(${doc.ownerId}, '') and name = ${doc.name}
+    limit 1`);
+  return String(rows[0]!.id);
+}
+
 /** Documents of the tenant, newest first, narrowed by scope, owner and name; expired ones are gone. */
 export async function list(
   q: Q,
@@ -122,69 +144,76 @@ export async function patch(
   now: Date,
   allowed: (doc: Context.Document) => boolean = () => true,
 ): Promise<Context.Document> {
-  for (const [i, op] of w.ops.entries())
-    if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
-  return db.tx(async (tx) => {
-    const rows = await tx.rows(sql`
+  return db.tx((tx) => patchIn(tx, tenantId, id, w, now, allowed));
+}
+
+/** `patch` inside the caller's transaction; `ops` may be made from the document as it is under the lock. */
+export async function patchIn(
+  tx: Q,
+  tenantId: string,
+  id: string,
+  w: Omit<Write, "ops"> & { ops: Context.Op[] | ((data: unknown) => Context.Op[]) },
+  now: Date,
+  allowed: (doc: Context.Document) => boolean = () => true,
+): Promise<Context.Document> {
+  const rows = await tx.rows(sql`
       select * from contexts where id = ${id} and tenant_id = ${tenantId}
         and (expires_at is null or expires_at > ${now.toISOString()}) for update`);
-    if (!rows[0]) throw notFound("context", id);
-    const doc = fromRow(rows[0]);
-    if (!allowed(doc)) throw notFound("context", id);
-    const base = w.ifMatch ?? doc.version;
-    if (base > doc.version)
-      throw new AppError(
-        "precondition_failed",
-        `version ${base} is newer than the document's ${doc.version}`,
-        {
-          version: doc.version,
-        },
-      );
-    const applied = apply(doc.data, w.ops);
-    if (!applied.ok) {
-      const r = applied.refusal;
-      const code = r.code === "test_failed" ? "precondition_failed" : "validation_failed";
-      throw new AppError(code, `body.ops.${r.index}: ${r.message}`, {
-        issues: [{ path: `body.ops.${r.index}.path`, message: r.message }],
-        version: doc.version,
-      });
-    }
-    const touched = applied.touched ?? [];
-    // A set with nothing to base it on could overwrite a change its writer never saw. Merges and
-    // patches that test what they change carry their own precondition.
-    const blind = touched.some((t) => t.kind === "set") && !w.ops.some((o) => o.op === "test");
-    if (w.ifMatch === undefined && blind && !w.lastWriterWins)
-      throw new AppError(
-        "precondition_required",
-        "this patch replaces values: send If-Match with the version you read (or ask for last-writer-wins)",
-        { version: doc.version },
-      );
-    if (base < doc.version) {
-      const since = await tx.rows<{ touched: Context.Touch[] }>(sql`
+  if (!rows[0]) throw notFound("context", id);
+  const doc = fromRow(rows[0]);
+  if (!allowed(doc)) throw notFound("context", id);
+  const ops = typeof w.ops === "function" ? w.ops(doc.data) : w.ops;
+  for (const [i, op] of ops.entries())
+    if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
+  const base = w.ifMatch ?? doc.version;
+  if (base > doc.version)
+    throw new AppError("precondition_failed", `version ${base} is newer than the document's ${doc.version}`, {
+      version: doc.version,
+    });
+  const applied = apply(doc.data, ops);
+  if (!applied.ok) {
+    const r = applied.refusal;
+    const code = r.code === "test_failed" ? "precondition_failed" : "validation_failed";
+    throw new AppError(code, `body.ops.${r.index}: ${r.message}`, {
+      issues: [{ path: `body.ops.${r.index}.path`, message: r.message }],
+      version: doc.version,
+    });
+  }
+  const touched = applied.touched ?? [];
+  // A set with nothing to base it on could overwrite a change its writer never saw. Merges and
+  // patches that test what they change carry their own precondition.
+  const blind = touched.some((t) => t.kind === "set") && !ops.some((o) => o.op === "test");
+  if (w.ifMatch === undefined && blind && !w.lastWriterWins)
+    throw new AppError(
+      "precondition_required",
+      "this patch replaces values: send If-Match with the version you read (or ask for last-writer-wins)",
+      { version: doc.version },
+    );
+  if (base < doc.version) {
+    const since = await tx.rows<{ touched: Context.Touch[] }>(sql`
         select touched from context_changes where context_id = ${id} and version > ${base} order by version`);
-      const paths = conflicts(
-        touched,
-        since.flatMap((c) => c.touched),
-      );
-      if (paths.length)
-        throw new AppError("precondition_failed", `changed since version ${base}: ${paths.join(", ")}`, {
-          version: doc.version,
-          conflicts: paths.map((path) => ({ path, current: Context.valueAt(doc.data, path) })),
-        });
-    }
-    const bytes = size(applied.doc, "");
-    const version = doc.version + 1;
-    await tx.notify([["context", id]]); // MCP subscribers of the document hear of it (mcp/resources.ts)
-    const after = await tx.rows(sql`
+    const paths = conflicts(
+      touched,
+      since.flatMap((c) => c.touched),
+    );
+    if (paths.length)
+      throw new AppError("precondition_failed", `changed since version ${base}: ${paths.join(", ")}`, {
+        version: doc.version,
+        conflicts: paths.map((path) => ({ path, current: Context.valueAt(doc.data, path) })),
+      });
+  }
+  const bytes = size(applied.doc, "");
+  const version = doc.version + 1;
+  await tx.notify([["context", id]]); // MCP subscribers of the document hear of it (mcp/resources.ts)
+  const after = await tx.rows(sql`
       with c as (update contexts set data = ${JSON.stringify(applied.doc)}::jsonb, version = ${version}, bytes = ${bytes},
                    updated_at = ${now.toISOString()}
                  where id = ${id} returning *),
            h as (insert into context_changes (context_id, version, ops, touched, actor, causation_id, at)
-                 values (${id}, ${version}, ${JSON.stringify(w.ops)}::jsonb, ${JSON.stringify(touched)}::jsonb,
+                 values (${id}, ${version}, ${JSON.stringify(ops)}::jsonb, ${JSON.stringify(touched)}::jsonb,
                    ${JSON.stringify(w.actor)}::jsonb, ${w.causationId ?? null}, ${now.toISOString()}))
       select * from c`);
-    return fromRow(after[0]!);
-  });
+  return fromRow(after[0]!);
 }
 
 /** A document's changes after `after`, oldest first. */

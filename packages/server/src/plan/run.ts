@@ -3,6 +3,7 @@ import { type Plan, Priority } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { type Counts, decide, none } from "./rules.ts";
 import { pick } from "./dispatch.ts";
+import { share } from "./shared.ts";
 import { type PlanRow, type TaskRow, json, taskFromRow } from "./store.ts";
 
 /**
@@ -79,6 +80,7 @@ export async function end(s: Step, ends: Ending[]): Promise<TaskRow[]> {
     where t.id = x.id and (x.session is null or (t.status = 'running' and t.session_id = x.session))
     returning t.*`);
   const tasks = ended.map(taskFromRow);
+  await share(s, tasks);
   await settle(
     s,
     tasks.map((t) => t.id),
