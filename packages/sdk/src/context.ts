@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 /**
- * Shared context (issue 16, being built: no route serves it yet): JSON documents that agents and people
- * share, owned by a scope, changed by JSON Patch with version preconditions, with their history.
+ * Shared context: JSON documents that agents and people share, owned by a scope, changed by JSON Patch
+ * with version preconditions, with their history, diffs and merges (docs/context.md).
  */
 
 /** Whose a document is: a session's, a plan's, a project's, an agent's, the tenant's, or temporary. */
@@ -84,6 +84,54 @@ export const Change = z
   })
   .meta({ id: "ContextChange" });
 export type Change = z.infer<typeof Change>;
+
+/** How a merge of one document into another settles what both have (docs/context.md). */
+export const Strategy = z
+  .enum(["last_write_wins", "deep_merge", "prefer_source", "prefer_target", "manual"])
+  .meta({ id: "ContextStrategy" });
+export type Strategy = z.infer<typeof Strategy>;
+
+/** Where two versions or two documents differ, leaf by leaf. */
+export const Difference = z
+  .object({
+    path: z.string().describe("a JSON pointer"),
+    kind: z.enum(["added", "removed", "changed"]),
+    before: z.unknown().optional(),
+    after: z.unknown().optional(),
+  })
+  .meta({ id: "ContextDifference" });
+export type Difference = z.infer<typeof Difference>;
+
+/** A merge of a source document into a target: applied at once, or open until a person settles its conflicts. */
+export const Merge = z
+  .object({
+    id: z.uuid(),
+    sourceId: z.uuid(),
+    targetId: z.uuid(),
+    strategy: Strategy,
+    status: z.enum(["applied", "open", "resolved", "abandoned"]),
+    conflicts: z.array(z.object({ path: z.string(), target: z.unknown(), source: z.unknown() })),
+    /** The versions merged: the source's, and the target's the merge was computed on. */
+    sourceVersion: z.number().int(),
+    targetVersion: z.number().int(),
+    /** The target's version the merge wrote (null while open). */
+    wrote: z.number().int().nullable(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    resolvedBy: z.string().nullable(),
+    resolvedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "ContextMerge" });
+export type Merge = z.infer<typeof Merge>;
+
+export const Choice = z
+  .discriminatedUnion("take", [
+    z.object({ path: z.string(), take: z.literal("target") }).strict(),
+    z.object({ path: z.string(), take: z.literal("source") }).strict(),
+    z.object({ path: z.string(), take: z.literal("value"), value: z.unknown() }).strict(),
+  ])
+  .meta({ id: "ContextChoice" });
+export type Choice = z.infer<typeof Choice>;
 
 /** Limits a write is checked against (a 413 names the path). */
 export const limits = { documentBytes: 1_048_576, valueBytes: 262_144 } as const;

@@ -6,6 +6,7 @@ import { authenticate } from "../auth/middleware.ts";
 import * as Sessions from "../session/routes.ts";
 import * as Plans from "../plan/routes.ts";
 import * as Contexts from "../context/routes.ts";
+import * as ContextMerges from "../context/merge-routes.ts";
 import * as Projects from "../project/routes.ts";
 import * as Approvals from "../approval/routes.ts";
 import * as Checkpoints from "../checkpoint/routes.ts";
@@ -89,6 +90,7 @@ export function create(deps: Deps): App {
   Projects.routes(app, deps);
   Plans.routes(app, deps, deps.plans);
   Contexts.routes(app, deps);
+  ContextMerges.routes(app, deps);
   Approvals.routes(app, deps);
   Checkpoints.routes(app, deps);
   OpencodeRoutes.routes(app, deps);

@@ -1,10 +1,10 @@
 import { Context } from "@orchestrator/sdk";
 
 /**
- * Shared context's writes, pure (issue 16; not served by any route yet): RFC 6902 JSON Patch over RFC 6901
+ * Shared context's writes, pure: RFC 6902 JSON Patch over RFC 6901
  * pointers, plus two merge operations (`increment`, `append`) that never conflict with each other, and
  * the decision a stale write needs: which paths it touches, and whether they overlap what changed since
- * the version it was written against. The store (to come) applies a patch only when that decision allows.
+ * the version it was written against. The store applies a patch only when that decision allows.
  */
 
 export type Op = Context.Op;

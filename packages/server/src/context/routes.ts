@@ -79,10 +79,11 @@ export const actorOf = (p: Principal): Context.Actor =>
       ? { key: p.keyId }
       : {};
 
-const by = (p: Principal) => (p.work ? `session:${p.work.sessionId}` : p.keyId ? `key:${p.keyId}` : "dev");
+export const by = (p: Principal) =>
+  p.work ? `session:${p.work.sessionId}` : p.keyId ? `key:${p.keyId}` : "dev";
 
 /** Whether a principal may see a document: people see their tenant's, agents their work's. */
-const visible = (p: Principal, doc: Context.Document) => !p.work || Access.may(p.work, doc);
+export const visible = (p: Principal, doc: Context.Document) => !p.work || Access.may(p.work, doc);
 
 export function routes(app: App, deps: Deps): void {
   const principal = (c: { get(k: "principal"): Principal }) => c.get("principal");
@@ -153,6 +154,7 @@ export function routes(app: App, deps: Deps): void {
         { scope: input.scope, ownerId: input.ownerId ?? null, name: input.name, data: input.data, expiresAt },
         by(p),
         now,
+        actorOf(p),
       );
       c.header("etag", etag(doc.version));
       return c.json(doc, 201);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { Context } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
@@ -35,15 +35,20 @@ export async function create(
   },
   by: string,
   now: Date,
+  actor: Context.Actor = {},
 ): Promise<Context.Document> {
   const data = doc.data ?? {};
   const bytes = size(data, "");
+  // The document and its version 0 in history (what later versions are replayed from) in one statement.
   const rows = await q.rows(sql`
-    insert into contexts (id, tenant_id, scope, owner_id, name, data, bytes, expires_at, created_by, created_at, updated_at)
-    values (${randomUUID()}, ${tenantId}, ${doc.scope}, ${doc.ownerId}, ${doc.name}, ${JSON.stringify(data)}::jsonb,
-      ${bytes}, ${doc.expiresAt?.toISOString() ?? null}, ${by}, ${now.toISOString()}, ${now.toISOString()})
-    on conflict do nothing
-    returning *`);
+    with made as (
+      insert into contexts (id, tenant_id, scope, owner_id, name, data, bytes, expires_at, created_by, created_at, updated_at)
+      values (${randomUUID()}, ${tenantId}, ${doc.scope}, ${doc.ownerId}, ${doc.name}, ${JSON.stringify(data)}::jsonb,
+        ${bytes}, ${doc.expiresAt?.toISOString() ?? null}, ${by}, ${now.toISOString()}, ${now.toISOString()})
+      on conflict do nothing
+      returning *),
+    first as (${first(sql`select id, data, at from (select id, data, ${now.toISOString()}::timestamptz as at from made) m`, actor)})
+    select * from made`);
   if (!rows[0])
     throw new AppError("conflict", `a ${doc.scope} document named ${doc.name} exists already`, {
       scope: doc.scope,
@@ -61,6 +66,12 @@ export async function get(q: Q, tenantId: string, id: string): Promise<Context.D
   return fromRow(rows[0]);
 }
 
+/** Version 0 of new documents (`rows`: id, data, at) in history: what every later version replays from. */
+const first = (rows: SQL, actor: Context.Actor) => sql`
+  insert into context_changes (context_id, version, ops, touched, actor, at)
+  select r.id, 0, jsonb_build_array(jsonb_build_object('op', 'replace', 'path', '', 'value', r.data)),
+    '[{"path":"","kind":"set"}]'::jsonb, ${JSON.stringify(actor)}::jsonb, r.at from (${rows}) r`;
+
 /** The id of the document of a scope, owner and name, made empty if it does not exist yet. */
 export async function ensure(
   q: Q,
@@ -75,7 +86,8 @@ export async function ensure(
     with made as (
       insert into contexts (id, tenant_id, scope, owner_id, name, created_by, created_at, updated_at)
       values (${randomUUID()}, ${tenantId}, ${doc.scope}, ${doc.ownerId}, ${doc.name}, ${by}, ${at}, ${at})
-      on conflict do nothing returning id)
+      on conflict do nothing returning id, data),
+    first as (${first(sql`select id, data, ${at}::timestamptz as at from made`, {})})
     select id from made union all
     select id from contexts where tenant_id = ${tenantId} and scope = ${doc.scope}
       and coalesce(owner_id, '') = coalesce(${doc.ownerId}, '') and name = ${doc.name}
@@ -156,12 +168,7 @@ export async function patchIn(
   now: Date,
   allowed: (doc: Context.Document) => boolean = () => true,
 ): Promise<Context.Document> {
-  const rows = await tx.rows(sql`
-      select * from contexts where id = ${id} and tenant_id = ${tenantId}
-        and (expires_at is null or expires_at > ${now.toISOString()}) for update`);
-  if (!rows[0]) throw notFound("context", id);
-  const doc = fromRow(rows[0]);
-  if (!allowed(doc)) throw notFound("context", id);
+  const doc = await lock(tx, tenantId, id, now, allowed);
   const ops = typeof w.ops === "function" ? w.ops(doc.data) : w.ops;
   for (const [i, op] of ops.entries())
     if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
@@ -214,6 +221,22 @@ export async function patchIn(
                    ${JSON.stringify(w.actor)}::jsonb, ${w.causationId ?? null}, ${now.toISOString()}))
       select * from c`);
   return fromRow(after[0]!);
+}
+
+/** A document read under its row lock, for a write; 404 if gone or not `allowed` to the writer. */
+export async function lock(
+  tx: Q,
+  tenantId: string,
+  id: string,
+  now: Date,
+  allowed: (doc: Context.Document) => boolean = () => true,
+): Promise<Context.Document> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("context", id);
+  const rows = await tx.rows(sql`
+    select * from contexts where id = ${id} and tenant_id = ${tenantId}
+      and (expires_at is null or expires_at > ${now.toISOString()}) for update`);
+  if (!rows[0] || !allowed(fromRow(rows[0]))) throw notFound("context", id);
+  return fromRow(rows[0]);
 }
 
 /** A document's changes after `after`, oldest first. */

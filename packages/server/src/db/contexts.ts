@@ -65,3 +65,37 @@ export const contextChanges = pgTable(
   },
   (t) => [primaryKey({ columns: [t.contextId, t.version] })],
 );
+
+/** Merges of one document into another (context/merges.ts): applied ones for the record, open ones to settle. */
+export const contextMerges = pgTable(
+  "context_merges",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: uuid("tenant_id").notNull(),
+    sourceId: uuid("source_id")
+      .notNull()
+      .references(() => contexts.id, { onDelete: "cascade" }),
+    targetId: uuid("target_id")
+      .notNull()
+      .references(() => contexts.id, { onDelete: "cascade" }),
+    strategy: text("strategy").notNull(),
+    status: text("status").notNull(),
+    /** [{path, target, source}]: what a person decides, for a manual merge. */
+    conflicts: jsonb("conflicts").notNull(),
+    /** The merge of all that does not conflict, computed on `target_version`. */
+    merged: jsonb("merged"),
+    sourceVersion: bigint("source_version", { mode: "number" }).notNull(),
+    targetVersion: bigint("target_version", { mode: "number" }).notNull(),
+    wrote: bigint("wrote", { mode: "number" }),
+    createdBy: text("created_by").notNull(),
+    createdAt: ts("created_at").notNull(),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: ts("resolved_at"),
+  },
+  (t) => [
+    check("context_merges_status", sql`status in ('applied','open','resolved','abandoned')`),
+    index("context_merges_open")
+      .on(t.tenantId, t.createdAt)
+      .where(sql`status = 'open'`),
+  ],
+);
