@@ -45,6 +45,8 @@ export const Config = z
     llmMaxRetries: z.coerce.number().int().min(0).max(100).default(3),
     /** Worktrees of ended sessions without a project are removed after this many hours. */
     worktreeRetentionHours: z.coerce.number().int().min(0).default(72),
+    /** A session's shared context documents are deleted this long after the session ends. */
+    contextSessionHours: z.coerce.number().int().min(0).default(24),
     opencode: z
       .object({
         /** Servers the pool may run; each takes about 0.6 GB. */
@@ -118,6 +120,7 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_REPO_ROOTS: ["repoRoots"],
   ORCHESTRATOR_LLM_MAX_RETRIES: ["llmMaxRetries"],
   ORCHESTRATOR_WORKTREE_RETENTION_HOURS: ["worktreeRetentionHours"],
+  ORCHESTRATOR_CONTEXT_SESSION_HOURS: ["contextSessionHours"],
   ORCHESTRATOR_OPENCODE_SERVERS: ["opencode", "maxServers"],
   ORCHESTRATOR_OPENCODE_SESSIONS_PER_SERVER: ["opencode", "sessionsPerServer"],
   ORCHESTRATOR_DEFAULT_PROFILE: ["opencode", "defaultProfile"],

@@ -19,6 +19,7 @@ import * as OpencodePool from "./agent/opencode/pool.ts";
 import * as OpencodeName from "./agent/opencode/name.ts";
 import * as Worktrees from "./workspace/worktree.ts";
 import * as Retention from "./workspace/retention.ts";
+import * as ContextSweep from "./context/sweep.ts";
 import * as Plans from "./plan/service.ts";
 import * as PlanTasks from "./plan/tasks.ts";
 import * as Planning from "./plan/planning.ts";
@@ -177,6 +178,15 @@ export async function start(opts: Options = {}): Promise<Server> {
       config.engine.reapMs,
     );
     sweep.unref();
+    // Expired context documents go every minute (context/sweep.ts).
+    const expire = setInterval(
+      () =>
+        void ContextSweep.sweep(db, clock.now(), config.contextSessionHours).catch((err) =>
+          log.warn({ err }, "context sweep failed"),
+        ),
+      60_000,
+    );
+    expire.unref();
     const deps: Deps = {
       config,
       db,
@@ -249,6 +259,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         // Order matters: stop taking requests and claims, let runs finish or hand them back, then close.
         clearInterval(retention);
         clearInterval(sweep);
+        clearInterval(expire);
         clearInterval(planNet);
         const closing = new Promise<void>((r) => http.close(() => r()));
         for (const client of wss.clients) client.close(1001, "server shutting down");

@@ -3,6 +3,9 @@ import { type Db, open } from "../src/db/db.ts";
 import { AppError } from "../src/error.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
 import * as Store from "../src/context/store.ts";
+import { sweep } from "../src/context/sweep.ts";
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { databaseUrl, freshDatabase } from "./harness.ts";
 
 // Shared context on a real database (PGlite, or PostgreSQL with DATABASE_URL): versions, rebasing stale
@@ -200,5 +203,75 @@ describe("context documents", () => {
     );
     const after = await Store.get(db, tenant, doc.id);
     expect(after).toMatchObject({ version: writers * each, data: { n: writers * each } });
+  });
+});
+
+describe("expiry", () => {
+  test("an expired document is gone for readers at once and deleted by the sweep, while writers go on", async () => {
+    const past = new Date(Date.now() - 1000);
+    const gone = await Store.create(
+      db,
+      tenant,
+      { scope: "temporary", ownerId: null, name: "t-old", expiresAt: past },
+      "k",
+      now(),
+    );
+    const live = await Store.create(
+      db,
+      tenant,
+      { scope: "temporary", ownerId: null, name: "t-new", expiresAt: new Date(Date.now() + 3_600_000) },
+      "k",
+      now(),
+    );
+    expect((await refusal(Store.get(db, tenant, gone.id))).code).toBe("not_found");
+    expect(
+      (
+        await refusal(
+          Store.patch(
+            db,
+            tenant,
+            gone.id,
+            { ops: [{ op: "increment", path: "/n", value: 1 }], actor },
+            now(),
+          ),
+        )
+      ).code,
+    ).toBe("not_found");
+    const counter = await Store.create(
+      db,
+      tenant,
+      { scope: "tenant", ownerId: null, name: "sweep-counter" },
+      "k",
+      now(),
+    );
+    const writes = Array.from({ length: 20 }, () =>
+      Store.patch(db, tenant, counter.id, { ops: [{ op: "increment", path: "/n", value: 1 }], actor }, now()),
+    );
+    const [deleted] = await Promise.all([sweep(db, now(), 24), ...writes]);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect((await Store.get(db, tenant, counter.id)).data).toEqual({ n: 20 });
+    expect((await Store.get(db, tenant, live.id)).name).toBe("t-new");
+    const left = await db.rows(
+      sql`select count(*)::int as n from context_changes where context_id = ${gone.id}`,
+    );
+    expect(left[0]!.n).toBe(0); // its history went with it
+  });
+
+  test("a session's documents expire the retention after the session ends", async () => {
+    const id = randomUUID();
+    await db.rows(sql`
+      insert into sessions (id, tenant_id, title, prompt, type, priority, status, max_duration_sec, max_attempts, created_at, updated_at, ended_at)
+      values (${id}, ${tenant}, 't', 'p', 'feature', 2, 'completed', 60, 1, now(), now(), now() - interval '25 hours')`);
+    const doc = await Store.create(db, tenant, { scope: "session", ownerId: id, name: "notes" }, "k", now());
+    const other = await Store.create(
+      db,
+      tenant,
+      { scope: "session", ownerId: randomUUID(), name: "notes" },
+      "k",
+      now(),
+    );
+    await sweep(db, now(), 24);
+    expect((await refusal(Store.get(db, tenant, doc.id))).code).toBe("not_found");
+    expect((await Store.get(db, tenant, other.id)).expiresAt).toBeNull(); // its session is not over
   });
 });
