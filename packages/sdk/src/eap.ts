@@ -110,6 +110,12 @@ export const Assignment = z
     }),
     timeout_seconds: z.number().int(),
     deadline: z.iso.datetime().nullable(),
+    credential: z
+      .string()
+      .optional()
+      .describe(
+        "this attempt's session credential: Bearer for /api/v1/contexts, the plan's tasks and /mcp, good while the attempt is the agent's",
+      ),
   })
   .meta({ id: "EapAssignment" });
 export type Assignment = z.infer<typeof Assignment>;

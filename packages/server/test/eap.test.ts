@@ -101,6 +101,17 @@ describe("EAP over REST", () => {
         ])
       ).status,
     ).toBe(202);
+    // The assignment's credential reaches the session's shared context, attributed to the session.
+    expect(task.credential).toMatch(/^ios_/);
+    const asAgent = { key: task.credential as string };
+    const doc = await s.api("/api/v1/contexts", {
+      method: "POST",
+      json: { scope: "session", ownerId: id, name: "notes", data: { found: 1 } },
+      ...asAgent,
+    });
+    expect(doc.status, JSON.stringify(doc.body)).toBe(201);
+    expect(doc.body.createdBy).toBe(`session:${id}`);
+    expect((await s.api("/api/v1/sessions", asAgent)).status).toBe(403);
     const r = await a.result(task, { tokens_used: 12, cost_usd: 0.01 });
     expect(r.body).toEqual({ status: "accepted", session_status: "completed" });
     const done = await settle(s, id, ["completed"]);
@@ -108,6 +119,7 @@ describe("EAP over REST", () => {
     expect(done.agentId).toBe(a.id);
     expect(done.usage.input).toBe(12);
     expect((await a.result(task)).body.status).toBe("duplicate");
+    expect((await s.api(`/api/v1/contexts/${doc.body.id}`, asAgent)).status).toBe(401); // its attempt ended
     const late = await a.events(task, [{ type: "message", text: "late" }]);
     expect(late.status).toBe(409);
     const evs = await events(s, id);

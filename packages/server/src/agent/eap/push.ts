@@ -5,7 +5,7 @@ import * as Guard from "../../net/guard.ts";
 import * as Registry from "../../registry/store.ts";
 import type { Row } from "../../session/row.ts";
 import * as Store from "../../session/store.ts";
-import { ack, assignment } from "./tasks.ts";
+import { ack, offer } from "./tasks.ts";
 
 /** `v1=` HMAC-SHA256 over "<unix seconds>.<body>" with the agent's signing secret (as Stripe-style webhooks do). */
 export const sign = (secret: string, ts: number, body: string) =>
@@ -21,7 +21,7 @@ export function pusher(ctx: Store.Ctx, config: Config, log: Log): (rows: Row[]) 
   const deliver = async (row: Row) => {
     const agent = await Registry.get(ctx.db, row.tenantId, row.agentId!).catch(() => null);
     if (!agent || agent.mode !== "push") return;
-    const body = JSON.stringify(assignment(row));
+    const body = JSON.stringify(await offer(ctx.db, row, ctx.now()));
     const ts = Math.floor(ctx.now().getTime() / 1000);
     try {
       const base = await Guard.check(agent.endpoint ?? "", allow, "endpoint_url");

@@ -106,7 +106,7 @@ export function routes(app: App, deps: Deps, waiters: Waiters): void {
       const a = await agent(c);
       const waitMs = Math.min(c.req.valid("query").wait * 1000, deps.config.agents.maxPollMs);
       const row = await waiters.next(a, waitMs, c.req.raw.signal);
-      return row ? c.json(Tasks.assignment(row), 200) : c.body(null, 204);
+      return row ? c.json(await Tasks.offer(deps.db, row, deps.clock.now()), 200) : c.body(null, 204);
     },
   );
 

@@ -9,6 +9,15 @@ import * as Store from "../../session/store.ts";
 import { work } from "../input.ts";
 import { type AgentRow, leaseOwner as owner } from "../../registry/store.ts";
 import * as States from "../../session/status.ts";
+import * as Credential from "../../work/credential.ts";
+
+/**
+ * The assignment of a session's attempt with a fresh credential for it (work/credential.ts), so the agent
+ * can share context and see its plan over REST or MCP. Each delivery mints anew; the last one counts.
+ */
+export async function offer(db: Db, row: Row, now: Date): Promise<Eap.Assignment> {
+  return { ...assignment(row), credential: await Credential.mint(db, row, now) };
+}
 
 /** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
 export function assignment(row: Row): Eap.Assignment {

@@ -67,7 +67,7 @@ export async function start(
       const ctrl = new AbortController();
       call.once("cancelled", () => ctrl.abort());
       const row = await waiters.next(a, Math.min(wait * 1000, deps.config.agents.maxPollMs), ctrl.signal);
-      return row ? { assignment: Pb.assignment(Tasks.assignment(row)) } : {};
+      return row ? { assignment: Pb.assignment(await Tasks.offer(deps.db, row, deps.clock.now())) } : {};
     }),
     ReportEvents: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);

@@ -74,7 +74,7 @@ export function connect(deps: Deps, waiters: Waiters, call: grpc.ServerDuplexStr
         const row = await waiters.next(agent, 30_000, ctrl.signal);
         if (!row || ctrl.signal.aborted) continue;
         delivered.set(row.id, row.attempt);
-        write({ assignment: Pb.assignment(Tasks.assignment(row)) });
+        write({ assignment: Pb.assignment(await Tasks.offer(deps.db, row, deps.clock.now())) });
       } catch (err) {
         deps.log.warn({ err, agent: agent.id }, "stream delivery failed");
         await new Promise((r) => setTimeout(r, 1000));
