@@ -54,3 +54,37 @@ test("create, patch by dot path, get a path, refuse a stale write naming the pat
   expect(usage.code).toBe(2);
   expect(usage.stderr).toContain("nothing to change");
 });
+
+test("diff between versions, a manual merge with a conflict settled from the CLI, and promotion", async () => {
+  const a = await client.contexts.create({
+    scope: "project",
+    ownerId: "pr",
+    name: "api",
+    data: { db: "pg", port: 1 },
+  });
+  await client.contexts.patch(a.id, [{ op: "replace", path: "/port", value: 2 }], { ifMatch: 0 });
+  const d = await run(["context", "diff", a.id], env);
+  expect(d.stdout.trim()).toBe("~ /port  1 → 2");
+  expect(d.stderr).toContain("version 0 → version 1");
+  expect((await run(["context", "version", a.id, "0"], env)).stdout).toContain('"port": 1');
+
+  const b = await client.contexts.create({
+    scope: "session",
+    ownerId: "s9",
+    name: "api",
+    data: { db: "sqlite", x: 1 },
+  });
+  const m = await run(["context", "merge", a.id, b.id, "--strategy", "manual"], env);
+  const id = /^([0-9a-f-]{36}) {2}open {2}manual/m.exec(m.stdout)![1]!;
+  expect(m.stdout).toContain('conflict /db: target "pg", source "sqlite"');
+  expect((await run(["context", "merges"], env)).stdout).toContain(id);
+  const r = await run(["context", "resolve", id, "--take", "db=source"], env);
+  expect(r.stdout).toMatch(/resolved {2}manual .* → version 2/);
+  expect((await client.contexts.get(a.id)).data).toEqual({ db: "sqlite", port: 2, x: 1 });
+
+  const p = await run(["context", "promote", b.id, "plan", "--owner", "pl"], env);
+  expect(p.stdout).toMatch(/applied {2}deep_merge/);
+  const list = await run(["context", "list", "--scope", "plan", "--owner", "pl"], env);
+  expect(list.stdout).toMatch(/plan:pl\/api +1 /);
+  expect((await run(["context", "merge", a.id, b.id, "--strategy", "nope"], env)).code).toBe(2);
+});

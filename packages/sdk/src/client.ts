@@ -28,9 +28,9 @@ import {
 import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
+import { contexts } from "./context-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
-import * as Context from "./context.ts";
 import { Diff } from "./diff.ts";
 
 export interface ClientOptions {
@@ -49,7 +49,6 @@ const CheckpointList = z.object({ items: z.array(CheckpointItem) });
 const Capabilities = z.object({ groups: z.record(z.string(), z.array(z.string())) });
 // A page of events, each checked by its shape (isEvent): a replay reads thousands.
 const EventItems = z.object({ items: z.array(z.custom<Event>(isEvent, "not an event")) });
-const ContextChanges = z.object({ items: z.array(Context.Change) });
 const Deregistered = z.object({ status: z.enum(["draining", "deregistered"]), tasks: z.number() });
 
 /** How to follow a log (a session's events, a plan's): replayed from `after`, then live. */
@@ -142,7 +141,6 @@ export function createClient(opts: ClientOptions) {
   const agent = (id: string) => `/api/v1/agents/${encodeURIComponent(id)}`;
   const project = (name: string) => `/api/v1/projects/${encodeURIComponent(name)}`;
   const plan = (id: string) => `/api/v1/plans/${encodeURIComponent(id)}`;
-  const ctx = (id: string) => `/api/v1/contexts/${encodeURIComponent(id)}`;
   const act =
     (action: Action) =>
     (id: string, opts: { reason?: string } = {}) =>
@@ -336,30 +334,7 @@ export function createClient(opts: ClientOptions) {
       follow: (id: string, o: Follow<Plan.PlanEvent>) => stream(`${plan(id)}/events`, parsePlanEvent, o),
     },
     /** Shared context documents (being built: docs/context.md). */
-    contexts: {
-      create: (input: { scope: Context.Scope; ownerId?: string; name: string; data?: unknown }) =>
-        call(Context.Document, "POST", "/api/v1/contexts", input),
-      get: (id: string) => call(Context.Document, "GET", ctx(id)),
-      /** Patch; `ifMatch` is the version the ops were written against (412 names what changed since). */
-      patch: (
-        id: string,
-        ops: Context.Op[],
-        o: { ifMatch?: number; lastWriterWins?: boolean; causationId?: string } = {},
-      ) =>
-        call(
-          Context.Document,
-          "PATCH",
-          ctx(id),
-          {
-            ops,
-            ...(o.lastWriterWins ? { lastWriterWins: true } : {}),
-            ...(o.causationId ? { causationId: o.causationId } : {}),
-          },
-          o.ifMatch === undefined ? undefined : { "if-match": `"${o.ifMatch}"` },
-        ),
-      history: async (id: string, q: { after?: number; limit?: number } = {}) =>
-        (await call(ContextChanges, "GET", `${ctx(id)}/history${search(q)}`)).items,
-    },
+    contexts: contexts(call),
     checkpoints: {
       list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,
       restore: (id: string, seq: number) => call(Session, "POST", `${at(id)}/checkpoints/${seq}/restore`),

@@ -5,10 +5,11 @@ import { collect, int } from "../args.ts";
 import { context as ctxOf } from "../context.ts";
 import { Usage } from "../exit.ts";
 import * as Out from "../output.ts";
+import * as Merges from "./context-merge.ts";
 
 /**
- * `orchestrator context`: shared context documents (being built: docs/context.md). Paths are dot paths
- * (`api.routes.0`) or JSON pointers (`/api/routes/0`).
+ * `orchestrator context`: shared context documents (docs/context.md). Paths are dot paths (`api.routes.0`)
+ * or JSON pointers (`/api/routes/0`).
  */
 export function register(program: Command): void {
   const context = program
@@ -99,12 +100,16 @@ export function register(program: Command): void {
           ? `session ${c.actor.session.slice(0, 8)}`
           : c.actor.key
             ? `key ${c.actor.key.slice(0, 8)}`
-            : "-",
+            : c.actor.plan
+              ? `plan ${c.actor.plan.slice(0, 8)}`
+              : "-",
         c.touched.map((t) => `${t.kind === "set" ? "" : `${t.kind} `}${t.path || "/"}`).join(", "),
       ]);
       for (const l of Out.table(["VERSION", "AT", "BY", "TOUCHED"], rows)) Out.print(l);
       if (!items.length) Out.print("no changes yet");
     });
+
+  Merges.register(context);
 }
 
 interface PatchFlags {
