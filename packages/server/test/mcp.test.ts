@@ -89,7 +89,10 @@ describe("MCP for people's tools", () => {
         "approval_answer",
         "approvals_list",
         "attention",
+        "context_diff",
         "context_history",
+        "context_merge_resolve",
+        "context_merges",
         "context_patch",
         "contexts_list",
         "plan_create",
@@ -173,7 +176,9 @@ describe("MCP for people's tools", () => {
     const c = await connect(s.key);
     const bad = (await c.callTool({ name: "session_get", arguments: { id: 42 } })) as { isError?: boolean };
     expect(bad.isError).toBe(true);
-    await expect(c.callTool({ name: "no_such_tool", arguments: {} })).resolves.toMatchObject({ isError: true });
+    await expect(c.callTool({ name: "no_such_tool", arguments: {} })).resolves.toMatchObject({
+      isError: true,
+    });
   });
 });
 

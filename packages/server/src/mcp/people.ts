@@ -205,4 +205,46 @@ export function register(mcp: McpServer, rest: Rest): void {
         ).body,
     ),
   );
+  mcp.registerTool(
+    "context_diff",
+    {
+      description: "What changed in a document between two versions (default: its last change)",
+      inputSchema: {
+        id: Id,
+        from: z.number().int().min(0).optional(),
+        to: z.number().int().min(0).optional(),
+      },
+      ...read,
+    },
+    tool(({ id, from, to }) => get(`/api/v1/contexts/${id}/diff${qs({ from, to })}`)),
+  );
+  mcp.registerTool(
+    "context_merges",
+    {
+      description: "Merges of shared context; open ones wait for a person to choose for each conflict",
+      inputSchema: { status: z.enum(["open", "applied", "resolved", "abandoned"]).default("open") },
+      ...read,
+    },
+    tool(({ status }) => get(`/api/v1/context-merges${qs({ status })}`)),
+  );
+  mcp.registerTool(
+    "context_merge_resolve",
+    {
+      description:
+        "Settle an open merge: for each conflicting path take 'target', 'source', or 'value' with a value of your own",
+      inputSchema: {
+        id: Id,
+        choices: z
+          .array(
+            z.object({
+              path: z.string(),
+              take: z.enum(["target", "source", "value"]),
+              value: z.unknown().optional(),
+            }),
+          )
+          .min(1),
+      },
+    },
+    tool(({ id, choices }) => post(`/api/v1/context-merges/${id}/resolve`, { choices })),
+  );
 }
