@@ -7,6 +7,7 @@ import * as Checkpoints from "./commands/checkpoints.ts";
 import * as Diff from "./commands/diff.ts";
 import * as Events from "./commands/events.ts";
 import * as Contexts from "./commands/context.ts";
+import * as Mcp from "./commands/mcp.ts";
 import * as Login from "./commands/login.ts";
 import * as Plans from "./commands/plan.ts";
 import * as Profiles from "./commands/profiles.ts";
@@ -42,6 +43,7 @@ Approvals.register(program);
 Checkpoints.register(program);
 Plans.register(program);
 Contexts.register(program);
+Mcp.register(program);
 
 try {
   await program.parseAsync(process.argv);

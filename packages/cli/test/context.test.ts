@@ -88,3 +88,26 @@ test("diff between versions, a manual merge with a conflict settled from the CLI
   expect(list.stdout).toMatch(/plan:pl\/api +1 /);
   expect((await run(["context", "merge", a.id, b.id, "--strategy", "nope"], env)).code).toBe(2);
 });
+
+test("`orchestrator mcp` says where the MCP endpoint is, and an MCP client connects there", async () => {
+  const r = await run(["mcp", "--json"], env);
+  const out = JSON.parse(r.stdout);
+  expect(out.url).toBe(`${server.url}/mcp`);
+  expect(out.opencode.mcp.orchestrator).toMatchObject({ type: "remote", url: out.url, oauth: false });
+  const init = await fetch(out.url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${env.ORCHESTRATOR_API_KEY}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    }),
+  });
+  expect(init.status).toBe(200);
+  expect(init.headers.get("mcp-session-id")).toBeTruthy();
+});
