@@ -214,7 +214,7 @@ export function routes(app: App, deps: Deps): void {
           causationId: w.causationId ?? null,
         },
         deps.clock.now(),
-        (doc) => visible(p, doc),
+        p.work ? (doc) => visible(p, doc) : undefined,
       );
       c.header("etag", etag(doc.version));
       return c.json(doc, 200);

@@ -5,6 +5,7 @@ import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
 import { apply, conflicts } from "./patch.ts";
+import * as Fast from "./fast.ts";
 
 /**
  * Shared context documents on the database. A patch
@@ -147,15 +148,31 @@ export async function reads(
   }));
 }
 
-/** Apply a patch; returns the document after it. `allowed` sees the document first (who may write it). */
+/**
+ * Apply a patch; returns the document after it. `allowed` sees the document first (who may write it);
+ * without it, counters and lists may take the one-statement path (fast.ts). Otherwise the document is
+ * read, the patch decided, and written in one statement if nobody wrote since; if someone did, again under
+ * the row lock. So a row is locked only while a statement runs, never across a round trip to us.
+ */
 export async function patch(
   db: Db,
   tenantId: string,
   id: string,
   w: Write,
   now: Date,
-  allowed: (doc: Context.Document) => boolean = () => true,
+  allowed?: (doc: Context.Document) => boolean,
 ): Promise<Context.Document> {
+  for (const [i, op] of w.ops.entries())
+    if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
+  if (!allowed) {
+    const done = await Fast.merge(db, tenantId, id, w, now);
+    if (done) return fromRow(done);
+  }
+  const doc = await get(db, tenantId, id);
+  if (allowed && !allowed(doc)) throw notFound("context", id);
+  const ready = await prepare(db, doc, w, w.ops);
+  const rows = await db.rows(write(doc, ready, w, w.ops, now, db.wake([["context", id]])));
+  if (rows[0]) return fromRow(rows[0]);
   return db.tx((tx) => patchIn(tx, tenantId, id, w, now, allowed));
 }
 
@@ -172,6 +189,25 @@ export async function patchIn(
   const ops = typeof w.ops === "function" ? w.ops(doc.data) : w.ops;
   for (const [i, op] of ops.entries())
     if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
+  const ready = await prepare(tx, doc, w, ops);
+  await tx.notify([["context", id]]); // MCP subscribers of the document hear of it (mcp/resources.ts)
+  const after = await tx.rows(write(doc, ready, w, ops, now));
+  return fromRow(after[0]!);
+}
+
+interface Ready {
+  data: unknown;
+  touched: Context.Touch[];
+  bytes: number;
+}
+
+/** What a patch makes of the document as read, or its refusal: 422, 412 with what changed, 428, 413. */
+async function prepare(
+  q: Q,
+  doc: Context.Document,
+  w: Omit<Write, "ops">,
+  ops: Context.Op[],
+): Promise<Ready> {
   const base = w.ifMatch ?? doc.version;
   if (base > doc.version)
     throw new AppError("precondition_failed", `version ${base} is newer than the document's ${doc.version}`, {
@@ -197,8 +233,8 @@ export async function patchIn(
       { version: doc.version },
     );
   if (base < doc.version) {
-    const since = await tx.rows<{ touched: Context.Touch[] }>(sql`
-        select touched from context_changes where context_id = ${id} and version > ${base} order by version`);
+    const since = await q.rows<{ touched: Context.Touch[] }>(sql`
+      select touched from context_changes where context_id = ${doc.id} and version > ${base} order by version`);
     const paths = conflicts(
       touched,
       since.flatMap((c) => c.touched),
@@ -209,18 +245,30 @@ export async function patchIn(
         conflicts: paths.map((path) => ({ path, current: Context.valueAt(doc.data, path) })),
       });
   }
-  const bytes = size(applied.doc, "");
+  return { data: applied.doc, touched, bytes: size(applied.doc, "") };
+}
+
+/**
+ * The statement that makes the next version (document and history) if the document is still at the
+ * version read: no row when someone wrote meanwhile. `wake` goes in its select list (autocommit).
+ */
+function write(
+  doc: Context.Document,
+  r: Ready,
+  w: Omit<Write, "ops">,
+  ops: Context.Op[],
+  now: Date,
+  wake?: SQL,
+): SQL {
   const version = doc.version + 1;
-  await tx.notify([["context", id]]); // MCP subscribers of the document hear of it (mcp/resources.ts)
-  const after = await tx.rows(sql`
-      with c as (update contexts set data = ${JSON.stringify(applied.doc)}::jsonb, version = ${version}, bytes = ${bytes},
-                   updated_at = ${now.toISOString()}
-                 where id = ${id} returning *),
-           h as (insert into context_changes (context_id, version, ops, touched, actor, causation_id, at)
-                 values (${id}, ${version}, ${JSON.stringify(ops)}::jsonb, ${JSON.stringify(touched)}::jsonb,
-                   ${JSON.stringify(w.actor)}::jsonb, ${w.causationId ?? null}, ${now.toISOString()}))
-      select * from c`);
-  return fromRow(after[0]!);
+  return sql`
+    with c as (update contexts set data = ${JSON.stringify(r.data)}::jsonb, version = ${version}, bytes = ${r.bytes},
+                 updated_at = ${now.toISOString()}
+               where id = ${doc.id} and version = ${doc.version} returning *),
+         h as (insert into context_changes (context_id, version, ops, touched, actor, causation_id, at)
+               select c.id, ${version}, ${JSON.stringify(ops)}::jsonb, ${JSON.stringify(r.touched)}::jsonb,
+                 ${JSON.stringify(w.actor)}::jsonb, ${w.causationId ?? null}, ${now.toISOString()} from c)
+    select c.*${wake ? sql`, ${wake}` : sql``} from c`;
 }
 
 /** A document read under its row lock, for a write; 404 if gone or not `allowed` to the writer. */
@@ -261,7 +309,7 @@ export async function history(
 }
 
 /** A JSON value's size, refused with a 413 naming `path` over `max`. */
-function size(v: unknown, path: string, max: number = Context.limits.documentBytes): number {
+export function size(v: unknown, path: string, max: number = Context.limits.documentBytes): number {
   const n = Buffer.byteLength(JSON.stringify(v) ?? "null");
   if (n > max)
     throw new AppError(
@@ -276,7 +324,7 @@ function size(v: unknown, path: string, max: number = Context.limits.documentByt
   return n;
 }
 
-function fromRow(r: Record<string, unknown>): Context.Document {
+export function fromRow(r: Record<string, unknown>): Context.Document {
   return {
     id: String(r.id),
     scope: r.scope as Context.Scope,
