@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type TestServer, serve } from "./harness.ts";
+import { type TestServer, serve, until } from "./harness.ts";
 
 // Versions, diffs, merges and promotion of shared context over REST.
 let s: TestServer;
@@ -178,5 +178,29 @@ describe("merges", () => {
       json: { source: src.id },
     });
     expect(self.status).toBe(422);
+  });
+});
+
+describe("a plan's document", () => {
+  test("a plan whose document is full still runs: its tasks' ends do not depend on the write", async () => {
+    const p = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: { title: "full", tasks: [{ key: "a", title: "A", prompt: "succeed a", agent: "scripted" }] },
+    });
+    expect(p.status).toBe(201);
+    // Filled to a few hundred bytes under its 1 MB, in values of at most 256 KB each.
+    const doc0 = await make({ scope: "plan", ownerId: p.body.id, name: "main" });
+    for (let i = 0; i < 4; i++)
+      await patch(doc0.id, [{ op: "add", path: `/p${i}`, value: "x".repeat(262_000) }], i);
+    await patch(doc0.id, [{ op: "add", path: "/p4", value: "x".repeat(480) }], 4);
+    await s.api(`/api/v1/plans/${p.body.id}/start`, { method: "POST", json: {} });
+    const done = await until(async () => {
+      const v = (await s.api(`/api/v1/plans/${p.body.id}`)).body;
+      return v.status === "running" || v.status === "draft" ? null : v;
+    });
+    expect(done.status).toBe("succeeded");
+    const doc = (await s.api(`/api/v1/contexts?scope=plan&ownerId=${p.body.id}`)).body.items[0];
+    expect(doc.version).toBe(5); // the tasks' write did not fit, and was undone alone
+    expect(doc.data.tasks).toBeUndefined();
   });
 });

@@ -11,12 +11,13 @@ export const docName = "main";
 /** What the plan's document says of an ended task: how it ended, and what it handed on. */
 function entry(t: TaskRow): unknown {
   const r = (t.result ?? {}) as { summary?: string; files?: string[] };
-  const summary = r.summary ? (r.summary.length > 4000 ? `${r.summary.slice(0, 3999)}…` : r.summary) : null;
+  // Short, so a plan of a thousand tasks stays under a document's 1 MB; the full result is the task's.
+  const summary = r.summary ? (r.summary.length > 600 ? `${r.summary.slice(0, 599)}…` : r.summary) : null;
   return {
     title: t.title,
     status: t.status,
     summary,
-    files: r.files ?? [],
+    files: (r.files ?? []).slice(0, 20),
     sessionId: t.sessionId,
     endedAt: t.endedAt,
   };
@@ -37,22 +38,28 @@ export async function share(s: Step, ended: TaskRow[]): Promise<void> {
     s.now,
   );
   const ops = (data: unknown): Context.Op[] => {
-    const has =
-      data !== null && typeof data === "object" && typeof (data as { tasks?: unknown }).tasks === "object";
     const set = ended.map((t) => ({
       op: "add" as const,
       path: `/tasks/${t.key.replace(/~/g, "~0")}`,
       value: entry(t),
     }));
-    return has ? set : [{ op: "add", path: "/tasks", value: {} }, ...set];
+    if (!isObject(data)) return [{ op: "replace", path: "", value: { tasks: {} } }, ...set];
+    return isObject(data.tasks) ? set : [{ op: "add", path: "/tasks", value: {} }, ...set];
   };
-  await Contexts.patchIn(
-    s.tx,
-    tenantId,
-    id,
-    { ops, lastWriterWins: true, actor: { plan: s.plan.id }, causationId: `plan-step:${s.n}` },
-    s.now,
-  );
+  // The tasks' ends must not depend on the document: a write it refuses (over its limit) is undone alone.
+  await s.tx.rows(sql`savepoint share`);
+  try {
+    await Contexts.patchIn(
+      s.tx,
+      tenantId,
+      id,
+      { ops, lastWriterWins: true, actor: { plan: s.plan.id }, causationId: `plan-step:${s.n}` },
+      s.now,
+    );
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    await s.tx.rows(sql`rollback to savepoint share`);
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
