@@ -23,20 +23,25 @@ async function patch(s: Server, id: string, version: number, ops: unknown[]) {
 const shotOf = (l: Locator, name: string) =>
   l.screenshot({ path: path.join("test-results", "screenshots", `${name}.png`) });
 
-/** Nothing is wider than the screen: not the page, not a table cell of the context panel. */
+/** Nothing is wider than the screen: not the page, no part of a context panel, and nothing in it scrolls sideways. */
 async function fits(page: Page, where: string) {
   const wide = await page.evaluate(() => {
     const out: string[] = [];
     if (document.documentElement.scrollWidth > innerWidth)
       out.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    for (const el of Array.from(document.querySelectorAll("[data-context] *")))
-      if (el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest(".scroll-x, .ctx-tree"))
-        out.push(`${el.tagName.toLowerCase()}.${el.className} ends past the screen's edge`);
+    for (const el of Array.from(document.querySelectorAll("[data-context] *"))) {
+      const what = `${el.tagName.toLowerCase()}.${el.className}`;
+      if (el.getBoundingClientRect().right > innerWidth + 0.5)
+        out.push(`${what} ends past the screen's edge`);
+      if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.push(`${what} scrolls sideways`);
+    }
     return out.slice(0, 5);
   });
   expect(wide, where).toEqual([]);
 }
 
+// A digest has no place to break a line: on a phone it must wrap anyway.
+const ref = `sha256:${"0123456789abcdef".repeat(8)}`;
 const long = `${"A finding that runs on. ".repeat(30)}The end of it.`;
 
 test("a session's document: its tree, history, a diff, live changes, and a merge conflict settled by choosing", async ({
@@ -57,7 +62,7 @@ test("a session's document: its tree, history, a diff, live changes, and a merge
       scope: "session",
       ownerId: run.body.id,
       name: "notes",
-      data: { decisions: { db: "postgres" }, todo: ["schema"], finding: long },
+      data: { decisions: { db: "postgres" }, todo: ["schema"], finding: long, ref },
     },
   });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
@@ -109,10 +114,7 @@ test("a session's document: its tree, history, a diff, live changes, and a merge
   await panel.getByRole("tab", { name: /^History/ }).click();
   const rows = panel.locator("[data-history] li");
   await expect(rows).toHaveCount(3);
-  await expect(rows.nth(0)).toContainText("v2");
-  await expect(rows.nth(0)).toContainText("you (key");
-  await expect(rows.nth(0)).toContainText("/decisions/db");
-  await expect(rows.nth(0)).toContainText("/count (combined)");
+  await expect(rows.nth(0)).toContainText(/^v2you \(key.*\/decisions\/db.*\/count \(combined\)/);
   await expect(rows.nth(2)).toContainText("created by you");
 
   // A diff: the last change by default, then between two versions picked.
@@ -138,10 +140,9 @@ test("a session's document: its tree, history, a diff, live changes, and a merge
   // The open merge was computed on v2: resolving it now is refused, in words, with a way out.
   const open = panel.locator("[data-merge]");
   await expect(open).toHaveCount(1);
-  await expect(open.locator('[data-conflict="/decisions/db"] [data-side=target]')).toContainText(
-    "postgres 16",
-  );
-  await expect(open.locator('[data-conflict="/decisions/db"] [data-side=source]')).toContainText("mysql");
+  const conflict = open.locator('[data-conflict="/decisions/db"]');
+  await expect(conflict.locator("[data-side=target]")).toContainText("postgres 16");
+  await expect(conflict.locator("[data-side=source]")).toContainText("mysql");
   await expect(open.getByRole("button", { name: "Resolve" })).toBeDisabled();
   await open.getByRole("button", { name: "Take the source's everywhere" }).click();
   await open.getByRole("button", { name: "Resolve" }).click();
@@ -156,8 +157,7 @@ test("a session's document: its tree, history, a diff, live changes, and a merge
   await expect(again).toContainText("computed on v3");
 
   // Settle it: the source's database, a cache of one's own.
-  const dbChoice = again.locator('[data-conflict="/decisions/db"]');
-  await dbChoice.getByLabel("Take the source's").check();
+  await again.locator('[data-conflict="/decisions/db"]').getByLabel("Take the source's").check();
   const cache = again.locator('[data-conflict="/decisions/cache"]');
   await cache.getByLabel("My own JSON value").check();
   const value = cache.getByLabel("Value for /decisions/cache (JSON)");
@@ -244,14 +244,10 @@ test("a plan's document: tasks' results written by the plan, an agent's decision
     },
   });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
-  const end = Date.now() + 240_000;
-  let plan: any;
-  for (;;) {
-    plan = (await server.api(`/api/v1/plans/${r.body.id}`)).body;
-    if (["succeeded", "failed", "partially_succeeded", "cancelled"].includes(plan.status)) break;
-    if (Date.now() > end) throw new Error(`the plan is still ${plan.status}`);
-    await new Promise((ok) => setTimeout(ok, 500));
-  }
+  const ended = ["succeeded", "failed", "partially_succeeded", "cancelled"];
+  const get = async () => (await server.api(`/api/v1/plans/${r.body.id}`)).body;
+  await expect.poll(async () => ended.includes((await get()).status), { timeout: 240_000 }).toBe(true);
+  const plan = await get();
   expect(plan.status, JSON.stringify(plan.tasks)).toBe("succeeded");
   const design = plan.tasks.find((t: any) => t.key === "design");
 
