@@ -50,6 +50,7 @@ test("every page passes an axe-core scan, at desktop and phone widths", async ({
     ["projects", "/projects", "Projects"],
     ["plans", "/plans", "Plans"],
     ["plan", `/plans/${plan.id}`, "Accessible plan"],
+    ["contexts", "/contexts", "Context"],
   ];
   for (const [name, path, heading] of pages) {
     await page.goto(server.url + path);

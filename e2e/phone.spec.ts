@@ -97,6 +97,7 @@ test("every page and dialog fits a 390 px phone, with text that reads as lines",
     ["failed-session", `/sessions/${failing.body.id}`, "Investigate the flaky"],
     ["agents", "/agents", "Agent marketplace"],
     ["agent", `/agents/${scripted.id}`, "scripted"],
+    ["contexts", "/contexts", "Context"],
     ["projects", "/projects", "Projects"],
   ];
   for (const [name, path, heading] of pages) {

@@ -31,6 +31,8 @@ const routes: RouteObject[] = [
       { path: "plans", lazy: page(() => import("./features/plans/page.tsx")) },
       { path: "plans/:id", lazy: page(() => import("./features/plans/plan.tsx")) },
       { path: "projects", lazy: page(() => import("./features/projects/page.tsx")) },
+      { path: "contexts", lazy: page(() => import("./features/context/list.tsx")) },
+      { path: "contexts/:id", lazy: page(() => import("./features/context/page.tsx")) },
       { path: "*", element: <NotFound /> },
     ],
   },

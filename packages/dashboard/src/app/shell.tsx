@@ -12,6 +12,7 @@ const pages = [
   { to: "/plans", label: "Plans" },
   { to: "/agents", label: "Agents" },
   { to: "/projects", label: "Projects" },
+  { to: "/contexts", label: "Context" },
 ];
 
 /** How many things wait for a person: approvals, stalled and failed sessions, finished work to review. */

@@ -15,6 +15,7 @@ import { Integration } from "./integration.tsx";
 import { usePlanEvents } from "./live.ts";
 import { minutes } from "./status.ts";
 import { Detail, Tasks } from "./tasks.tsx";
+import { PlanContext } from "../context/plan.tsx";
 
 const words: Record<PlanAction, string> = {
   start: "Start",
@@ -146,6 +147,7 @@ export function Page() {
           {task && <Detail plan={p} t={task} />}
         </div>
         <Tasks plan={p} onPick={setPicked} />
+        <PlanContext planId={p.id} />
         <Integration p={p} />
       </div>
       <Dialog

@@ -13,6 +13,7 @@ import { Metrics } from "./metrics.tsx";
 import { Result } from "./result.tsx";
 import { Timeline } from "./timeline.tsx";
 import { serverNow } from "../../ui/time.tsx";
+import { Reads, SessionContext } from "../context/session.tsx";
 
 /** The Glass Box: one session, its header and actions, the live timeline, metrics, checkpoints and diff. */
 export function Page() {
@@ -59,6 +60,7 @@ export function Page() {
         <div className="stack">
           {timeline}
           <DiffView s={s} />
+          <SessionContext s={s} />
         </div>
         <div className="stack">
           <Metrics s={s} events={log.model.lastSeq} />
@@ -85,6 +87,7 @@ export function Page() {
             )}
           </Card>
           <Checkpoints s={s} />
+          <Reads s={s} />
         </div>
       </div>
     </>
