@@ -333,7 +333,7 @@ describe("against a reference model", () => {
     // one when one path is the other or lies under it, unless both add to the same counter or list.
     type W = { path: string[]; kind: "set" | "merge"; op: Context.Op };
     const start = { a: { x: 0, y: 0 }, b: { x: 0 }, n: 0, l: [] as number[] };
-    let model: any = structuredClone(start);
+    const model: any = structuredClone(start);
     const log: W[][] = []; // log[v - 1]: the writes of version v
     let seed = 5;
     const rnd = (k: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % k;

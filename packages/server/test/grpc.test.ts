@@ -119,7 +119,9 @@ describe("EAP over gRPC", () => {
     const next = await call("Next", { wait_seconds: 5 }, a.meta);
     const t = next.assignment;
     expect(t.credential).toMatch(/^ios_/); // the session credential, over gRPC too
-    expect((await s.api(`/api/v1/contexts?scope=session&ownerId=${m.id}`, { key: t.credential })).status).toBe(200);
+    expect(
+      (await s.api(`/api/v1/contexts?scope=session&ownerId=${m.id}`, { key: t.credential })).status,
+    ).toBe(200);
     expect(t).toMatchObject({
       task_id: m.id,
       attempt: 1,

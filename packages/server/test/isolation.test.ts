@@ -34,7 +34,9 @@ const a = {} as {
   key: string;
   plan: string; // a draft: start and cancel would move it
   context: string; // a plan's shared context document
+  merge: string; // an open merge into it, with a conflict
 };
+let bDoc: string; // tenant B's own document, the source of its merge attempts
 
 beforeAll(async () => {
   mkdirSync(path.join(root, "a"), { recursive: true });
@@ -98,6 +100,31 @@ beforeAll(async () => {
       json: { scope: "plan", ownerId: a.plan, name: "notes" },
     })
   ).body.id;
+  const from = (
+    await s.api("/api/v1/contexts", {
+      method: "POST",
+      json: { scope: "plan", ownerId: a.plan, name: "other", data: { x: 1 } },
+    })
+  ).body.id;
+  await s.api(`/api/v1/contexts/${a.context}`, {
+    method: "PATCH",
+    json: { ops: [{ op: "add", path: "/x", value: 2 }] },
+    headers: { "if-match": '"0"' },
+  });
+  a.merge = (
+    await s.api(`/api/v1/contexts/${a.context}/merge`, {
+      method: "POST",
+      json: { source: from, strategy: "manual" },
+    })
+  ).body.id;
+  bDoc = (
+    await s.api("/api/v1/contexts", {
+      method: "POST",
+      key: b,
+      json: { scope: "plan", ownerId: "b-plan", name: "n" },
+    })
+  ).body.id;
+  bodies["post /api/v1/contexts/{id}/merge"] = { source: bDoc };
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
@@ -133,6 +160,8 @@ const bodies: Record<string, unknown> = {
   "put /api/v1/plans/{id}": { title: "b", tasks: [{ key: "a", title: "A", prompt: "p", agent: "scripted" }] },
   "post /api/v1/plans/{id}/tasks": { key: "z", title: "Z", prompt: "p", agent: "scripted" },
   "patch /api/v1/plans/{id}/tasks/{key}": { title: "Z" },
+  "post /api/v1/contexts/{id}/promote": { scope: "plan", ownerId: "iso-b-plan" },
+  "post /api/v1/context-merges/{id}/resolve": { choices: [{ path: "/x", take: "source" }] },
   "patch /api/v1/contexts/{id}": { ops: [{ op: "increment", path: "/n", value: 1 }] },
   "patch /api/v1/agents/{id}": { status: "draining" },
   "post /api/v1/agents/external/{id}/heartbeat": { status: "healthy" },
@@ -176,7 +205,9 @@ async function ask(method: string, url: string, ids: Ids, init: RequestInit = {}
 /** Which of A's ids a parameter takes, by its name and the path segment before it. */
 function kind(route: string, param: string): keyof typeof a | "token-agent" | "taskKey" {
   const before = route.split("/").at(route.split("/").indexOf(`{${param}}`) - 1);
-  if (param === "seq") return "seq";
+  if (param === "seq" || param === "version") return "seq";
+  if (param === "against" || param === "contextId") return "context";
+  if (before === "context-merges") return "merge";
   if (param === "key" && before === "tasks") return "taskKey";
   if (before === "plans") return "plan";
   if (before === "contexts") return "context";

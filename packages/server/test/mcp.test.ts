@@ -126,6 +126,46 @@ describe("MCP for people's tools", () => {
       session: { title: "x", prompt: "y", agent: "scripted" },
     });
     expect(refused.refused).toMatchObject({ status: 403, code: "forbidden" });
+
+    // A conflict a person settles from their editor.
+    const mk = async (ownerId: string, data: unknown) =>
+      (
+        await s.api("/api/v1/contexts", {
+          method: "POST",
+          json: { scope: "project", ownerId, name: "mcp-m", data },
+        })
+      ).body;
+    const t = await mk("p-t", { db: "pg" });
+    const src = await mk("p-s", { db: "sqlite" });
+    await s.api(`/api/v1/contexts/${t.id}/merge`, {
+      method: "POST",
+      json: { source: src.id, strategy: "manual" },
+    });
+    const open = (await call(c, "context_merges", {})).items.find((m: any) => m.targetId === t.id);
+    expect(open.conflicts).toEqual([{ path: "/db", target: "pg", source: "sqlite" }]);
+    const settled = await call(c, "context_merge_resolve", {
+      id: open.id,
+      choices: [{ path: "/db", take: "source" }],
+    });
+    expect(settled.status).toBe("resolved");
+    expect((await call(c, "context_diff", { id: t.id })).changes).toEqual([
+      { path: "/db", kind: "changed", before: "pg", after: "sqlite" },
+    ]);
+    expect(
+      (
+        await call(viewer, "context_merge_resolve", {
+          id: open.id,
+          choices: [{ path: "/db", take: "target" }],
+        })
+      ).refused,
+    ).toMatchObject({ status: 403 });
+
+    // Another tenant's admin sees none of it: the same answer as an id that does not exist.
+    const other = (await Keys.create(s.deps.db, await Tenant.ensure(s.deps.db, "mcp-b"), "b", "admin")).key;
+    const b = await connect(other);
+    expect((await call(b, "session_get", { id: made.id })).refused).toMatchObject({ status: 404 });
+    expect((await call(b, "sessions_list", {})).items).toEqual([]);
+    expect((await call(b, "context_history", { id: t.id })).refused).toMatchObject({ status: 404 });
   });
 
   test("a bad key is refused; another MCP session's id is not the caller's to use", async () => {

@@ -24,7 +24,10 @@ export function work(row: Row) {
 }
 
 /** The input of a run on this node: the session's work, plus what only a run here has. */
-export function run(row: Row, here: Pick<RunInput, "project" | "profile" | "target" | "ask" | "credential">): RunInput {
+export function run(
+  row: Row,
+  here: Pick<RunInput, "project" | "profile" | "target" | "ask" | "credential">,
+): RunInput {
   const w = work(row);
   return {
     sessionId: w.sessionId,
