@@ -165,7 +165,7 @@ export async function patch(
   for (const [i, op] of w.ops.entries())
     if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
   if (!allowed) {
-    const done = await Fast.merge(db, tenantId, id, w, now);
+    const done = await Fast.write(db, tenantId, id, w, now);
     if (done) return fromRow(done);
   }
   const doc = await get(db, tenantId, id);
