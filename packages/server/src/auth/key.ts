@@ -50,6 +50,7 @@ export async function count(q: Q): Promise<number> {
  */
 const cacheMs = 5_000;
 const cache = new Map<string, { principal: Principal; until: number }>();
+const inflight = new Map<string, Promise<Principal | null>>();
 
 /** The principal for a presented key, or null. The comparison takes the same time wherever it differs. */
 export async function verify(q: Q, presented: string, now: Date): Promise<Principal | null> {
@@ -58,7 +59,12 @@ export async function verify(q: Q, presented: string, now: Date): Promise<Princi
   const id = hash(presented);
   const hit = cache.get(id);
   if (hit && hit.until > now.getTime()) return hit.principal;
-  const principal = await lookup(q, m[1]!, m[2]!, now);
+  // Requests that arrive together when the entry expires share one lookup, not one each.
+  const pending = inflight.get(id);
+  if (pending) return pending;
+  const looking = lookup(q, m[1]!, m[2]!, now).finally(() => inflight.delete(id));
+  inflight.set(id, looking);
+  const principal = await looking;
   if (principal) {
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { principal, until: now.getTime() + cacheMs });
