@@ -53,7 +53,7 @@ test("create, patch by dot path, get a path, refuse a stale write naming the pat
   const usage = await run(["context", "patch", id], env);
   expect(usage.code).toBe(2);
   expect(usage.stderr).toContain("nothing to change");
-});
+}, 60_000);
 
 test("diff between versions, a manual merge with a conflict settled from the CLI, and promotion", async () => {
   const a = await client.contexts.create({
@@ -65,6 +65,7 @@ test("diff between versions, a manual merge with a conflict settled from the CLI
   await client.contexts.patch(a.id, [{ op: "replace", path: "/port", value: 2 }], { ifMatch: 0 });
   const d = await run(["context", "diff", a.id], env);
   expect(d.stdout.trim()).toBe("~ /port  1 → 2");
+  expect((await run(["context", "history", a.id, "--values"], env)).stdout).toContain("v1  /port  1 → 2");
   expect(d.stderr).toContain("version 0 → version 1");
   expect((await run(["context", "version", a.id, "0"], env)).stdout).toContain('"port": 1');
 
@@ -87,7 +88,7 @@ test("diff between versions, a manual merge with a conflict settled from the CLI
   const list = await run(["context", "list", "--scope", "plan", "--owner", "pl"], env);
   expect(list.stdout).toMatch(/plan:pl\/api +1 /);
   expect((await run(["context", "merge", a.id, b.id, "--strategy", "nope"], env)).code).toBe(2);
-});
+}, 60_000);
 
 test("`orchestrator mcp` says where the MCP endpoint is, and an MCP client connects there", async () => {
   const r = await run(["mcp", "--json"], env);

@@ -54,8 +54,10 @@ export function contexts(call: Call) {
         },
         o.ifMatch === undefined ? undefined : { "if-match": `"${o.ifMatch}"` },
       ),
-    history: async (id: string, q: { after?: number; limit?: number } = {}) =>
-      (await call(Changes, "GET", `${at(id)}/history${qs(q)}`)).items,
+    /** With `values`, each touched path's value before and after (pages of at most 100). */
+    history: async (id: string, q: { after?: number; limit?: number; values?: boolean } = {}) =>
+      (await call(Changes, "GET", `${at(id)}/history${qs({ ...q, values: q.values ? "true" : undefined })}`))
+        .items,
     version: (id: string, version: number) => call(Version, "GET", `${at(id)}/versions/${version}`),
     /** Between two versions (default: the last change), or against another document. */
     diff: (id: string, q: { from?: number; to?: number; against?: string } = {}) =>

@@ -81,6 +81,10 @@ export const Change = z
     actor: Actor,
     causationId: z.string().nullable(),
     at: z.iso.datetime(),
+    values: z
+      .array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() }))
+      .optional()
+      .describe("with ?values=true: each touched path's value before and after the change (absent: none)"),
   })
   .meta({ id: "ContextChange" });
 export type Change = z.infer<typeof Change>;

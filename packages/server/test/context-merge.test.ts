@@ -56,6 +56,16 @@ describe("versions and diffs", () => {
     expect(against).toEqual([{ path: "/b", kind: "added", after: [1, 2] }]);
     const both = await s.api(`/api/v1/contexts/${d.id}/diff?against=${other.id}&from=0`);
     expect(both.status).toBe(422);
+    // The history with each touched path's value before and after.
+    const h = (await s.api(`/api/v1/contexts/${d.id}/history?values=true`)).body.items;
+    expect(h.map((c: any) => c.values)).toEqual([
+      [{ path: "/b", after: [1] }],
+      [
+        { path: "/a", before: 1, after: 2 },
+        { path: "/b", before: [1], after: [1, 2] },
+      ],
+    ]);
+    expect((await s.api(`/api/v1/contexts/${d.id}/history?values=true&limit=101`)).status).toBe(422);
   });
 });
 

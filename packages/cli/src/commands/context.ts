@@ -86,11 +86,13 @@ export function register(program: Command): void {
     .argument("<id>", "document id")
     .description("a document's changes: version, when, who, where it touched")
     .option("--after <version>", "only changes after this version", int)
-    .action(async (id: string, o: { after?: number }, cmd: Command) => {
+    .option("--values", "also each touched path's value before and after (100 changes a page)")
+    .action(async (id: string, o: { after?: number; values?: boolean }, cmd: Command) => {
       const { client, json } = ctxOf(cmd);
       const items = await client.contexts.history(id, {
         ...(o.after !== undefined ? { after: o.after } : {}),
-        limit: 500,
+        limit: o.values ? 100 : 500,
+        ...(o.values ? { values: true } : {}),
       });
       if (json) return Out.json({ items });
       const rows = items.map((c) => [
@@ -106,6 +108,11 @@ export function register(program: Command): void {
         c.touched.map((t) => `${t.kind === "set" ? "" : `${t.kind} `}${t.path || "/"}`).join(", "),
       ]);
       for (const l of Out.table(["VERSION", "AT", "BY", "TOUCHED"], rows)) Out.print(l);
+      for (const c of o.values ? items : [])
+        for (const v of c.values ?? [])
+          Out.print(
+            `v${c.version}  ${v.path || "/"}  ${JSON.stringify(v.before) ?? "(none)"} → ${JSON.stringify(v.after) ?? "(none)"}`,
+          );
       if (!items.length) Out.print("no changes yet");
     });
 

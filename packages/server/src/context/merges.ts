@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { Context } from "@orchestrator/sdk";
+import { Context } from "@orchestrator/sdk";
 import type { Db, Q } from "../db/db.ts";
 import { AppError, notFound } from "../error.ts";
 import { toIso } from "../time.ts";
@@ -42,6 +42,37 @@ export async function at(q: Q, tenantId: string, id: string, version: number): P
     data = out.doc;
   }
   return data;
+}
+
+/**
+ * Changes with each touched path's value before and after, replayed from version 0 up to the last of
+ * them (the cost grows with the document's history: the route allows it on small pages).
+ */
+export async function valued(q: Q, id: string, changes: Context.Change[]): Promise<Context.Change[]> {
+  const last = changes.at(-1)?.version;
+  if (last === undefined) return changes;
+  const rows = await q.rows<{ version: number; ops: Context.Op[] }>(sql`
+    select version, ops from context_changes where context_id = ${id} and version <= ${last} order by version`);
+  if (Number(rows[0]?.version) !== 0) return changes; // made before versions were kept
+  const wanted = new Map(changes.map((c) => [c.version, c]));
+  const out = new Map<number, Context.Change>();
+  let data: unknown = null;
+  for (const r of rows) {
+    const next = apply(data, r.ops);
+    if (!next.ok) break;
+    const c = wanted.get(Number(r.version));
+    if (c)
+      out.set(c.version, {
+        ...c,
+        values: c.touched.map((t) => ({
+          path: t.path,
+          before: Context.valueAt(data, t.path),
+          after: Context.valueAt(next.doc, t.path),
+        })),
+      });
+    data = next.doc;
+  }
+  return changes.map((c) => out.get(c.version) ?? c);
 }
 
 /** Who merges, and may they see each document (an agent: only its work's). */

@@ -6,6 +6,7 @@ import { AppError, notFound } from "../error.ts";
 import type { Principal } from "../auth/key.ts";
 import * as Access from "../work/access.ts";
 import * as Store from "./store.ts";
+import * as Merges from "./merges.ts";
 import * as Sessions from "../session/store.ts";
 
 /**
@@ -57,6 +58,12 @@ const HistoryQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0).describe("changes after this version"),
     limit: z.coerce.number().int().min(1).max(500).default(100),
+    values: z
+      .enum(["true", "false"])
+      .optional()
+      .describe(
+        "true: each change also gives the touched paths' values before and after (at most 100 changes)",
+      ),
   })
   .strict();
 const IfMatch = z.object({
@@ -231,8 +238,12 @@ export function routes(app: App, deps: Deps): void {
       responses: { 200: json(z.object({ items: z.array(Context.Change) }), "changes"), ...errors },
     }),
     async (c) => {
-      const { after, limit } = c.req.valid("query");
+      const { after, limit, values } = c.req.valid("query");
       await read(principal(c), c.req.valid("param").id);
+      if (values === "true" && limit > 100)
+        throw new AppError("validation_failed", "query.limit: at most 100 with values=true", {
+          issues: [{ path: "query.limit", message: "at most 100 with values" }],
+        });
       const items = await Store.history(
         deps.db,
         principal(c).tenantId,
@@ -240,7 +251,8 @@ export function routes(app: App, deps: Deps): void {
         after,
         limit,
       );
-      return c.json({ items }, 200);
+      const id = c.req.valid("param").id;
+      return c.json({ items: values === "true" ? await Merges.valued(deps.db, id, items) : items }, 200);
     },
   );
 
