@@ -65,7 +65,11 @@ async function runningTask(prompt = "hang") {
     const t = r.body.tasks.find((x: any) => x.key === "a");
     return t.status === "running" ? t : null;
   });
-  const row = (await s.api(`/api/v1/sessions/${a.sessionId}`)).body;
+  // The task is running once its session is launched; its session once the engine holds its lease.
+  const row = await until(async () => {
+    const r = (await s.api(`/api/v1/sessions/${a.sessionId}`)).body;
+    return r.lease ? r : null;
+  });
   const tenantId = (
     await s.deps.db.rows<{ tenant_id: string }>(
       // The engine mints it the same way when its agent asks (RunInput.credential).

@@ -76,9 +76,14 @@ export async function write(
       (m) => sql`((t->>'path' = ${m.path} and not (t->>'kind' = 'merge' and ${m.kind} = 'merge'))
         or starts_with(t->>'path', ${`${m.path}/`}) or starts_with(${m.path}, (t->>'path') || '/'))`,
     );
-    checks.push(sql`version >= ${w.ifMatch} and not exists (
-      select 1 from context_changes h, jsonb_array_elements(h.touched) t
-      where h.context_id = contexts.id and h.version > ${w.ifMatch} and (${sql.join(clash, sql` or `)}))`);
+    // The history read here is the statement's snapshot; a writer that commits while this one waits for
+    // the row is not in it. So the row must still be at the snapshot's version: PostgreSQL checks the row
+    // again once it has the lock (the subquery's value stays the snapshot's), and a row that moved answers
+    // nothing here, and the general path decides.
+    checks.push(sql`version >= ${w.ifMatch} and version = (select version from contexts where id = ${id})
+      and not exists (
+        select 1 from context_changes h, jsonb_array_elements(h.touched) t
+        where h.context_id = contexts.id and h.version > ${w.ifMatch} and (${sql.join(clash, sql` or `)}))`);
   }
   const at = now.toISOString();
   // `bytes` here is the size of PostgreSQL's text of the JSON, a little over JSON.stringify's: a
