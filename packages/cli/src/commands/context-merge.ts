@@ -4,6 +4,7 @@ import { collect, int } from "../args.ts";
 import { context as ctxOf } from "../context.ts";
 import { Usage } from "../exit.ts";
 import * as Out from "../output.ts";
+import { split, value } from "./context.ts";
 
 /** `orchestrator context list|diff|version|merge|promote|merges|resolve|abandon`. */
 export function register(context: Command): void {
@@ -146,11 +147,6 @@ export function register(context: Command): void {
     .option("--value <path=json>", "a value of your own (repeat)", collect)
     .action(async (id: string, o: { take?: string[]; value?: string[] }, cmd: Command) => {
       const { client, json } = ctxOf(cmd);
-      const split = (s: string, flag: string) => {
-        const i = s.indexOf("=");
-        if (i <= 0) throw new Usage(`${flag} takes path=…, got ${JSON.stringify(s)}`);
-        return [Context.pointer(s.slice(0, i)), s.slice(i + 1)] as const;
-      };
       const choices: Context.Choice[] = [];
       for (const t of o.take ?? []) {
         const [path, side] = split(t, "--take");
@@ -159,13 +155,7 @@ export function register(context: Command): void {
       }
       for (const v of o.value ?? []) {
         const [path, text] = split(v, "--value");
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          value = text;
-        }
-        choices.push({ path, take: "value", value });
+        choices.push({ path, take: "value", value: value(text, "--value") });
       }
       if (!choices.length) throw new Usage("give --take or --value for each conflicting path");
       const m = await client.contexts.resolve(id, choices);

@@ -131,11 +131,6 @@ interface PatchFlags {
 
 /** The operations the flags ask for, in flag order by kind (sets, removals, increments, appends). */
 function build(o: PatchFlags): Context.Op[] {
-  const split = (s: string, flag: string) => {
-    const i = s.indexOf("=");
-    if (i <= 0) throw new Usage(`${flag} takes path=value, got ${JSON.stringify(s)}`);
-    return [Context.pointer(s.slice(0, i)), s.slice(i + 1)] as const;
-  };
   const ops: Context.Op[] = [];
   if (o.ops) {
     const text = readFileSync(o.ops === "-" ? 0 : o.ops, "utf8");
@@ -163,8 +158,15 @@ function build(o: PatchFlags): Context.Op[] {
   return ops;
 }
 
+/** `path=value` as a JSON pointer and the value's text; a usage error (exit 2) otherwise. */
+export function split(s: string, flag: string): readonly [string, string] {
+  const i = s.indexOf("=");
+  if (i <= 0) throw new Usage(`${flag} takes path=value, got ${JSON.stringify(s)}`);
+  return [Context.pointer(s.slice(0, i)), s.slice(i + 1)] as const;
+}
+
 /** JSON, or the text itself when it is not JSON (`--set name=alice`). */
-function value(text: string, flag: string): unknown {
+export function value(text: string, flag: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
