@@ -4,10 +4,9 @@ import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import type { Principal } from "../auth/key.ts";
 import { AppError, notFound } from "../error.ts";
-import * as Access from "../work/access.ts";
 import { diff } from "./merge.ts";
 import * as Merges from "./merges.ts";
-import { actorOf, by, visible } from "./routes.ts";
+import { actorOf, by, mayWrite, visible } from "./routes.ts";
 import * as Store from "./store.ts";
 
 /**
@@ -179,22 +178,8 @@ export function routes(app: App, deps: Deps): void {
       const { id } = c.req.valid("param");
       const to = c.req.valid("json");
       const doc = await seen(p, id);
-      const owned = to.scope !== "tenant" && to.scope !== "temporary";
-      if (owned !== (to.ownerId !== undefined))
-        throw new AppError(
-          "validation_failed",
-          `body.ownerId: ${owned ? "required" : "not allowed"} for a ${to.scope} document`,
-          {
-            issues: [{ path: "body.ownerId", message: owned ? "required" : "not allowed" }],
-          },
-        );
-      if (to.scope === "tenant" && p.role !== "admin")
-        throw new AppError("forbidden", "a tenant-wide document needs an admin key");
       const target = { scope: to.scope, ownerId: to.ownerId ?? null, name: to.name ?? doc.name };
-      if (p.work && !Access.may(p.work, target))
-        throw new AppError("forbidden", "body.ownerId: a session's agent promotes only within its own work", {
-          issues: [{ path: "body.ownerId", message: "not this session's work" }],
-        });
+      mayWrite(p, target);
       const now = deps.clock.now();
       const targetId = await Store.ensure(deps.db, p.tenantId, target, by(p), now);
       return c.json(await Merges.create(deps.db, p.tenantId, targetId, id, to.strategy, who(p), now), 201);

@@ -92,6 +92,30 @@ export const by = (p: Principal) =>
 /** Whether a principal may see a document: people see their tenant's, agents their work's. */
 export const visible = (p: Principal, doc: Context.Document) => !p.work || Access.may(p.work, doc);
 
+/**
+ * Whether a principal may make (or merge into) a document of this scope and owner: the owner is named
+ * exactly when the scope has one; a tenant-wide one needs an admin; an agent stays within its work.
+ */
+export function mayWrite(p: Principal, doc: { scope: Context.Scope; ownerId: string | null }): void {
+  const owned = doc.scope !== "tenant" && doc.scope !== "temporary";
+  if (owned !== (doc.ownerId !== null))
+    throw new AppError(
+      "validation_failed",
+      `body.ownerId: ${owned ? `a ${doc.scope} document names its owner` : `a ${doc.scope} document has no owner`}`,
+      { issues: [{ path: "body.ownerId", message: owned ? "required" : "not allowed" }] },
+    );
+  if (doc.scope === "tenant" && p.role !== "admin")
+    throw new AppError("forbidden", "a tenant-wide document needs an admin key");
+  if (p.work && !Access.may(p.work, doc))
+    throw new AppError(
+      "forbidden",
+      "body.ownerId: a session's agent writes only its own session's, plan's and project's documents",
+      {
+        issues: [{ path: "body.ownerId", message: "not this session's work" }],
+      },
+    );
+}
+
 export function routes(app: App, deps: Deps): void {
   const principal = (c: { get(k: "principal"): Principal }) => c.get("principal");
   /** A document the caller may see, or 404; an agent's read is noted as what its session saw. */
@@ -137,21 +161,7 @@ export function routes(app: App, deps: Deps): void {
     async (c) => {
       const p = principal(c);
       const input = c.req.valid("json");
-      const owned = input.scope !== "tenant" && input.scope !== "temporary";
-      if (owned !== (input.ownerId !== undefined))
-        throw new AppError(
-          "validation_failed",
-          `body.ownerId: ${owned ? `a ${input.scope} document names its owner` : `a ${input.scope} document has no owner`}`,
-          { issues: [{ path: "body.ownerId", message: owned ? "required" : "not allowed" }] },
-        );
-      if (input.scope === "tenant" && p.role !== "admin")
-        throw new AppError("forbidden", "a tenant-wide document needs an admin key");
-      if (p.work && !Access.may(p.work, { scope: input.scope, ownerId: input.ownerId ?? null }))
-        throw new AppError(
-          "forbidden",
-          `body.ownerId: a session's agent creates documents only for its own session, plan and project`,
-          { issues: [{ path: "body.ownerId", message: "not this session's work" }] },
-        );
+      mayWrite(p, { scope: input.scope, ownerId: input.ownerId ?? null });
       const now = deps.clock.now();
       // Temporary documents live an hour (the reference's TTL); the others until their owner's end.
       const expiresAt = input.scope === "temporary" ? new Date(now.getTime() + 3_600_000) : null;
