@@ -18,6 +18,13 @@ import * as Sessions from "./commands/sessions.ts";
 import * as Exit from "./exit.ts";
 import * as Out from "./output.ts";
 
+// A reader that stops early (`orchestrator … | head`) is not an error: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+
 const program = new Command("orchestrator")
   .description("Industrial Orchestrator: run coding agents as durable sessions")
   .version(pkg.version)

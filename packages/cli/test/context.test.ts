@@ -1,7 +1,8 @@
 import type { Client } from "@orchestrator/sdk";
 import type { Server } from "@orchestrator/server";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { run, serve } from "./harness.ts";
+import { spawn } from "node:child_process";
+import { bin, run, serve } from "./harness.ts";
 
 // `orchestrator context`: create, get, patch with dot paths and --if-match, a refusal that names what
 // changed, and the history.
@@ -111,4 +112,14 @@ test("`orchestrator mcp` says where the MCP endpoint is, and an MCP client conne
   });
   expect(init.status).toBe(200);
   expect(init.headers.get("mcp-session-id")).toBeTruthy();
+});
+
+test("a reader that stops early (`orchestrator mcp | head -1`) ends the CLI quietly, not with a stack trace", async () => {
+  const child = spawn(process.execPath, [bin, "mcp"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy(); // the reader is gone before the first line is written
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  expect(stderr).not.toContain("EPIPE");
+  expect(code).toBe(0);
 });

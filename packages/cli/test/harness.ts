@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@orchestrator/sdk";
 import { type Options, type Server, start as startServer } from "@orchestrator/server";
 
-const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
+export const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
 
 export interface Result {
   code: number | null;
