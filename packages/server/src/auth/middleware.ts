@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { wsKeyPrefix } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
 import type { Deps, Env } from "../api/deps.ts";
-import { verify } from "./key.ts";
+import { type Principal, verify } from "./key.ts";
 import * as Credential from "../work/credential.ts";
 import { reaches } from "../work/access.ts";
 
@@ -19,34 +19,37 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
     if (/^\/api\/v1\/agents\/external\/[^/]+\//.test(c.req.path)) return next();
     // A2A push notifications carry the token we gave the agent; the run that waits checks it.
     if (/^\/api\/v1\/a2a\/push\/[^/]+$/.test(c.req.path)) return next();
-    const presented = presentedKey(c)?.trim();
-    // An agent's credential is held to its work even where people need no key (dev mode).
-    if (presented && Credential.isCredential(presented)) {
-      const work = await Credential.verify(deps.db, presented);
-      if (!work)
-        throw new AppError("unauthorized", "the session credential is not valid: its attempt has ended");
-      if (!reaches(work, c.req.method, c.req.path))
-        throw new AppError(
-          "forbidden",
-          "a session credential reaches only its work: shared context, its plan's tasks, its session, and /mcp",
-        );
-      c.set("principal", { tenantId: work.tenantId, keyId: null, role: "member", work });
-      return next();
-    }
-    if (deps.config.devNoAuth) {
-      c.set("principal", { tenantId: deps.defaultTenant, keyId: null, role: "admin" });
-      return next();
-    }
-    if (!presented)
-      throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
-    const principal = await verify(deps.db, presented, deps.clock.now());
-    if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
+    const principal = await principalOf(deps, presentedKey(c)?.trim());
+    if (principal.work && !reaches(principal.work, c.req.method, c.req.path))
+      throw new AppError(
+        "forbidden",
+        "a session credential reaches only its work: shared context, its plan's tasks, its session, and /mcp",
+      );
     if (principal.role === "viewer" && !["GET", "HEAD"].includes(c.req.method)) {
       throw new AppError("forbidden", "this key is read-only (role viewer)");
     }
     c.set("principal", principal);
     return next();
   };
+}
+
+/**
+ * Who a presented credential is: an agent's session credential (held to its work even where people need
+ * no key, in dev mode), else an API key. REST and MCP both ask here.
+ */
+export async function principalOf(deps: Deps, presented: string | undefined): Promise<Principal> {
+  if (presented && Credential.isCredential(presented)) {
+    const work = await Credential.verify(deps.db, presented);
+    if (!work)
+      throw new AppError("unauthorized", "the session credential is not valid: its attempt has ended");
+    return { tenantId: work.tenantId, keyId: null, role: "member", work };
+  }
+  if (deps.config.devNoAuth) return { tenantId: deps.defaultTenant, keyId: null, role: "admin" };
+  if (!presented)
+    throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
+  const principal = await verify(deps.db, presented, deps.clock.now());
+  if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
+  return principal;
 }
 
 function presentedKey(c: Context<Env>): string | undefined {

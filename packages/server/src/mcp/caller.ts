@@ -1,7 +1,7 @@
 import type { Deps } from "../api/deps.ts";
-import { type Principal, verify } from "../auth/key.ts";
-import { AppError } from "../error.ts";
-import * as Credential from "../work/credential.ts";
+import type { Principal } from "../auth/key.ts";
+import { principalOf } from "../auth/middleware.ts";
+import type * as Credential from "../work/credential.ts";
 
 /**
  * Who is on the other end of an MCP connection: a person's tool with an API key, or an agent the
@@ -14,26 +14,10 @@ export type Caller =
 
 export async function callerOf(deps: Deps, authorization: string | undefined): Promise<Caller> {
   const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? "")?.[1]?.trim();
-  if (bearer && Credential.isCredential(bearer)) {
-    const work = await Credential.verify(deps.db, bearer);
-    if (!work)
-      throw new AppError("unauthorized", "the session credential is not valid: its attempt has ended");
-    return {
-      kind: "agent",
-      principal: { tenantId: work.tenantId, keyId: null, role: "member", work },
-      bearer,
-    };
-  }
-  if (deps.config.devNoAuth)
-    return {
-      kind: "person",
-      principal: { tenantId: deps.defaultTenant, keyId: null, role: "admin" },
-      bearer: null,
-    };
-  if (!bearer) throw new AppError("unauthorized", "an API key is required: send Authorization: Bearer <key>");
-  const principal = await verify(deps.db, bearer, deps.clock.now());
-  if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
-  return { kind: "person", principal, bearer };
+  const principal = await principalOf(deps, bearer);
+  if (principal.work)
+    return { kind: "agent", principal: { ...principal, work: principal.work }, bearer: bearer! };
+  return { kind: "person", principal, bearer: principal.keyId ? bearer! : null };
 }
 
 /** The same caller again: a connection stays with the credential that opened it. */
