@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import path from "node:path";
 import { childEnv } from "../config.ts";
 
 export class GitError extends Error {
@@ -24,6 +25,25 @@ export class GitError extends Error {
  * interpreted. Prompts are disabled: a git that wants credentials fails instead of hanging.
  */
 export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  if (args[0] !== "worktree") return run(cwd, args, timeoutMs);
+  // Two `git worktree` commands at once on one repository race over .git/worktrees: one reads the other's
+  // half-made entry ("failed to read .git/worktrees/a/commondir"). They take turns per repository.
+  const key = path.resolve(cwd);
+  const turn = (queues.get(key) ?? Promise.resolve()).then(() => run(cwd, args, timeoutMs));
+  const tail = turn.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return turn;
+}
+
+const queues = new Map<string, Promise<void>>();
+
+function run(cwd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
