@@ -1,3 +1,4 @@
+import http from "node:http";
 import { terminal } from "@orchestrator/sdk";
 
 /** A minimal client for the REST API: the benchmarks measure the server, not an SDK. */
@@ -44,4 +45,32 @@ export async function settle(a: Api, id: string, timeoutMs = 120_000): Promise<{
     if (Date.now() > until) throw new Error(`session ${id} still ${s.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A request over node:http with kept-alive connections, for load generators: fetch (undici) spends
+ * several times the CPU per request, and on 2 cores the client's CPU is taken from the server it measures.
+ */
+export function light(
+  url: string,
+): (
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+) => Promise<{ status: number; text: string }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const { hostname, port } = new URL(url);
+  return (method, path, headers, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ agent, hostname, port, method, path, headers }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
 }

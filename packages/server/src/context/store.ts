@@ -165,8 +165,12 @@ export async function patch(
   for (const [i, op] of w.ops.entries())
     if ("value" in op) size(op.value, `ops.${i}.value`, Context.limits.valueBytes);
   if (!allowed) {
-    const done = await Fast.write(db, tenantId, id, w, now);
-    if (done) return fromRow(done);
+    // With If-Match, the statement also answers nothing when another write moved the row while it waited
+    // for the lock (fast.ts): a new statement, with a newer snapshot, usually gets through.
+    for (let i = 0; i < (w.ifMatch === undefined ? 1 : 3); i++) {
+      const done = await Fast.write(db, tenantId, id, w, now);
+      if (done) return fromRow(done);
+    }
   }
   const doc = await get(db, tenantId, id);
   if (allowed && !allowed(doc)) throw notFound("context", id);
