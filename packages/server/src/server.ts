@@ -219,7 +219,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     const retention = setInterval(retain, 10 * 60_000);
     retention.unref();
     const grpcPort = config.grpcPort ?? (config.port ? config.port + 1 : 0);
-    const rpc = grpcPort < 0 ? null : await Grpc.start(deps, waiters, registrar(deps), grpcPort);
+    const rpc = grpcPort < 0 ? null : await Grpc.start(deps, app, waiters, registrar(deps), grpcPort);
     // A browser names its key as a second subprotocol (decision 10): the answer is always ours, never that
     // one, so the key is not echoed back; a client offering no protocol of ours gets none.
     const wss = new WebSocketServer({

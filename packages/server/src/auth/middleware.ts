@@ -4,6 +4,7 @@ import { AppError } from "../error.ts";
 import type { Deps, Env } from "../api/deps.ts";
 import { type Principal, verify } from "./key.ts";
 import * as Credential from "../work/credential.ts";
+import * as Registry from "../registry/store.ts";
 import { reaches } from "../work/access.ts";
 
 /**
@@ -19,7 +20,13 @@ export function authenticate(deps: Deps): MiddlewareHandler<Env> {
     if (/^\/api\/v1\/agents\/external\/[^/]+\//.test(c.req.path)) return next();
     // A2A push notifications carry the token we gave the agent; the run that waits checks it.
     if (/^\/api\/v1\/a2a\/push\/[^/]+$/.test(c.req.path)) return next();
-    const principal = await principalOf(deps, presentedKey(c)?.trim());
+    const principal = c.req.header("x-agent-task")
+      ? await agentPrincipal(deps, {
+          id: c.req.header("x-agent-id"),
+          token: c.req.header("x-agent-token"),
+          task: c.req.header("x-agent-task"),
+        })
+      : await principalOf(deps, presentedKey(c)?.trim());
     if (principal.work && !reaches(principal.work, c.req.method, c.req.path))
       throw new AppError(
         "forbidden",
@@ -50,6 +57,25 @@ export async function principalOf(deps: Deps, presented: string | undefined): Pr
   const principal = await verify(deps.db, presented, deps.clock.now());
   if (!principal) throw new AppError("unauthorized", "the API key is not valid or has been revoked");
   return principal;
+}
+
+/**
+ * An EAP agent acting for one of its tasks with its own token (`x-agent-id`, `x-agent-token`,
+ * `x-agent-task`): the work of that task, as the assignment's credential would be, while the agent holds
+ * the task. gRPC's context and task calls come through here too (agent/eap/grpc/work.ts).
+ */
+export async function agentPrincipal(
+  deps: Deps,
+  a: { id: string | undefined; token: string | undefined; task: string | undefined },
+): Promise<Principal> {
+  const agent = await Registry.authenticate(deps.db, a.id ?? "", a.token);
+  const work = await Credential.held(deps.db, agent.id, a.task ?? "");
+  if (!work)
+    throw new AppError(
+      "lease_lost",
+      `x-agent-task: ${a.task} is not a task this agent holds now (ended, cancelled or reassigned)`,
+    );
+  return { tenantId: work.tenantId, keyId: null, role: "member", work };
 }
 
 function presentedKey(c: Context<Env>): string | undefined {

@@ -32,11 +32,16 @@ export class Refused extends Error {
  * thin adapters over it, so validation, roles, tenant and ownership are checked in one place.
  */
 export function rest(app: App, bearer: string | null, requestId: string): Rest {
+  return as(app, bearer ? { authorization: `Bearer ${bearer}` } : {}, requestId);
+}
+
+/** `rest` with the caller's own auth headers: an EAP agent's token and task (agent/eap/grpc/work.ts). */
+export function as(app: App, auth: Record<string, string>, requestId: string): Rest {
   return async (method, path, body, headers = {}) => {
     const res = await app.request(path, {
       method,
       headers: {
-        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...auth,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
         "x-request-id": requestId,
         ...headers,

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { leased } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { list } from "../db/columns.ts";
+import { leaseOwner } from "../registry/store.ts";
 
 /** The work an agent's credential stands for: one session's current attempt, and what it belongs to. */
 export interface Work {
@@ -54,12 +55,26 @@ export async function verify(q: Q, presented: string): Promise<Work | null> {
   const row = rows[0];
   const expected = Buffer.from(row?.hash ?? "0".repeat(64), "hex");
   if (!timingSafeEqual(expected, Buffer.from(hash(m[2]!), "hex")) || !row) return null;
-  return {
-    tenantId: String(row.tenant_id),
-    sessionId: id,
-    planId: row.plan_id ?? null,
-    taskId: row.task_id ?? null,
-    projectId: row.project_id ?? null,
-    agentId: row.agent_id ?? null,
-  };
+  return workOf(id, row);
 }
+
+/**
+ * The work of a session whose attempt an EAP agent holds now (its lease names the agent), or null: what
+ * an agent token stands for when it names one of its tasks (`x-agent-task`), over REST and gRPC.
+ */
+export async function held(q: Q, agentId: string, sessionId: string): Promise<Work | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
+  const rows = await q.rows<Record<string, string | null>>(sql`
+    select tenant_id, plan_id, task_id, project_id, agent_id from sessions
+    where id = ${sessionId} and lease_owner = ${leaseOwner(agentId)} and status in (${sql.raw(list(leased))})`);
+  return rows[0] ? workOf(sessionId, rows[0]) : null;
+}
+
+const workOf = (sessionId: string, row: Record<string, string | null>): Work => ({
+  tenantId: String(row.tenant_id),
+  sessionId,
+  planId: row.plan_id ?? null,
+  taskId: row.task_id ?? null,
+  projectId: row.project_id ?? null,
+  agentId: row.agent_id ?? null,
+});

@@ -34,6 +34,10 @@ export function toStatus(err: unknown, deps: Deps): Partial<grpc.StatusObject> {
   const e = known ?? new AppError("internal", "internal error");
   const metadata = new grpc.Metadata();
   metadata.set("x-error-code", e.code);
+  // What REST puts in error.details (a 412's conflicting paths and their values, a 422's fields), as
+  // UTF-8 JSON when small. Binary (-bin) because a text value may carry only printable ASCII.
+  const details = e.details === undefined ? "" : JSON.stringify(e.details);
+  if (details && details.length <= 4096) metadata.set("x-error-details-bin", Buffer.from(details));
   return { code: codes[e.code], details: e.message, metadata };
 }
 

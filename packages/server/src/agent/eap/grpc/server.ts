@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { Eap, Pb } from "@orchestrator/sdk";
-import type { Deps } from "../../../api/deps.ts";
+import type { App, Deps } from "../../../api/deps.ts";
 import { verify } from "../../../auth/key.ts";
 import { AppError } from "../../../error.ts";
 import * as Registry from "../../../registry/store.ts";
@@ -11,6 +11,7 @@ import * as Tasks from "../tasks.ts";
 import type { Waiters } from "../waiters.ts";
 import { connect } from "./stream.ts";
 import * as Wire from "./wire.ts";
+import * as Work from "./work.ts";
 
 type Msg = Record<string, unknown>;
 type Handler = (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<unknown>;
@@ -21,6 +22,7 @@ type Handler = (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<unkno
  */
 export async function start(
   deps: Deps,
+  app: App,
   waiters: Waiters,
   register: Register,
   port: number,
@@ -81,6 +83,12 @@ export async function start(
       return { status: out.status, session_status: out.row.status };
     }),
     Connect: (call: grpc.ServerDuplexStream<Msg, Msg>) => connect(deps, waiters, call),
+    ...Object.fromEntries(
+      Object.entries(Work.handlers(deps, app)).map(([name, fn]) => [
+        name,
+        unary((req, call) => fn(req, call.metadata)),
+      ]),
+    ),
   });
 
   const host = deps.config.host.includes(":") ? `[${deps.config.host}]` : deps.config.host;
