@@ -3,6 +3,7 @@ import { ApiError, type Eap } from "@orchestrator/sdk";
 import { backoff, sleep } from "./backoff.ts";
 import { type Listen, listen } from "./push.ts";
 import { type Credentials, Rest, retryable } from "./rest.ts";
+import { Shared } from "./shared.ts";
 import { type Link, type Outcome, type Task, Context, toResult, toTask } from "./task.ts";
 
 export interface Options {
@@ -202,7 +203,10 @@ export class Agent {
   private async run(a: Eap.Assignment, ctrl: AbortController): Promise<void> {
     const task = toTask(a, ctrl.signal);
     const timer = setTimeout(() => ctrl.abort("timeout"), a.timeout_seconds * 1000);
-    const ctx = new Context(this.link, task, (why) => ctrl.abort(why));
+    const shared = a.credential
+      ? new Shared(this.opts.url, a.credential, a.session_id, this.opts.fetch)
+      : null;
+    const ctx = new Context(this.link, task, (why) => ctrl.abort(why), shared);
     const t0 = Date.now();
     let out: Outcome | Error;
     try {

@@ -1,6 +1,7 @@
 import { ApiError, type Eap } from "@orchestrator/sdk";
 import { backoff, sleep } from "./backoff.ts";
 import { retryable } from "./rest.ts";
+import type { Shared } from "./shared.ts";
 
 /** What an agent reports through, whatever carries it (REST or gRPC). */
 export interface Link {
@@ -26,6 +27,8 @@ export interface Task {
   checkpoint: unknown;
   timeoutSeconds: number;
   deadline: string | null;
+  /** This attempt's session credential (Bearer for shared context, the plan's tasks and /mcp); `ctx.shared` uses it. */
+  credential: string | null;
   /** Aborts when the task is no longer this agent's (cancelled, timed out, reassigned) or the agent stops now. */
   signal: AbortSignal;
 }
@@ -43,6 +46,7 @@ export const toTask = (a: Eap.Assignment, signal: AbortSignal): Task => ({
   checkpoint: a.context.checkpoint,
   timeoutSeconds: a.timeout_seconds,
   deadline: a.deadline,
+  credential: a.credential ?? null,
   signal,
 });
 
@@ -79,10 +83,16 @@ export class Context {
   private readonly link: Link;
   private readonly task: Task;
   private readonly lost: (why: string) => void;
-  constructor(link: Link, task: Task, lost: (why: string) => void) {
+  /**
+   * The task's shared context and its plan's tasks on the orchestrator (shared.ts); null when the
+   * assignment carries no credential (an orchestrator older than shared context).
+   */
+  readonly shared: Shared | null;
+  constructor(link: Link, task: Task, lost: (why: string) => void, shared: Shared | null = null) {
     this.link = link;
     this.task = task;
     this.lost = lost;
+    this.shared = shared;
   }
 
   message = (text: string) => this.send({ type: "message", text });

@@ -194,6 +194,68 @@ describe("agent SDK", () => {
     expect(failed.attempt).toBe(1);
   });
 
+  test("ctx.shared: a plan's agent counts in the plan's context and adds a task, which another attempt runs", async () => {
+    const agent = new Agent({
+      url: s.url,
+      apiKey: s.key,
+      name: "sdk-shared",
+      capabilities: ["x-sdk-shared"],
+      mode: "stream",
+      grpc: s.grpc!,
+      log: () => {},
+    }).handle(async (task, ctx) => {
+      const shared = ctx.shared!;
+      await shared.patch([{ op: "increment", path: "runs", value: 1 }]);
+      if (task.title === "First")
+        await shared.addTask({
+          key: "follow",
+          title: "Follow up",
+          prompt: "second",
+          capabilities: ["x-sdk-shared"],
+          blockedBy: ["first"],
+        });
+      const { value, version } = await shared.get("runs");
+      await shared.patch([{ op: "add", path: `seen ${task.title}`, value }], { version });
+      return { output: { runs: value } };
+    });
+    stops.push(() => agent.stop({ drain: false }));
+    await agent.start();
+    const p = await s.api("/api/v1/plans", {
+      method: "POST",
+      json: {
+        title: "shared",
+        start: true,
+        tasks: [{ key: "first", title: "First", prompt: "first", capabilities: ["x-sdk-shared"] }],
+      },
+    });
+    expect(p.status, JSON.stringify(p.body)).toBe(201);
+    const done = await until(
+      async () => {
+        const v = (await s.api(`/api/v1/plans/${p.body.id}`)).body;
+        return ["succeeded", "failed", "partially_succeeded"].includes(v.status) ? v : null;
+      },
+      20_000,
+      "plan ends",
+    );
+    const why = await Promise.all(
+      done.tasks.map(async (t: any) =>
+        t.sessionId ? (await s.api(`/api/v1/sessions/${t.sessionId}`)).body.error : null,
+      ),
+    );
+    expect(done.status, JSON.stringify(why)).toBe("succeeded");
+    expect(done.tasks.map((t: any) => [t.key, t.status])).toEqual([
+      ["first", "succeeded"],
+      ["follow", "succeeded"],
+    ]);
+    const [doc] = (await s.api(`/api/v1/contexts?scope=plan&ownerId=${p.body.id}&name=main`)).body.items;
+    expect(doc.data).toMatchObject({ runs: 2, "seen First": 1, "seen Follow up": 2 });
+    const history = (await s.api(`/api/v1/contexts/${doc.id}/history`)).body.items;
+    const sessions = new Set(done.tasks.map((t: any) => t.sessionId));
+    const mine = history.filter((h: any) => h.causationId?.startsWith("eap:"));
+    expect(mine).toHaveLength(4);
+    for (const h of mine) expect(sessions.has(h.actor.session)).toBe(true);
+  });
+
   test("an agent started before the orchestrator is reachable registers once it is", async () => {
     // A port nothing listens on yet: the SDK backs off and retries until a proxy to the server appears.
     const probe = createServer();

@@ -323,6 +323,11 @@ export function createClient(opts: ClientOptions) {
       replace: (id: string, input: Plan.CreatePlan) => call(Plan.View, "PUT", plan(id), input),
       act: (id: string, action: "start" | "cancel" | "pause" | "resume") =>
         call(Plan.View, "POST", `${plan(id)}/${action}`),
+      /** Add a task to a draft or running plan; it starts once the tasks in `blockedBy` have finished. */
+      add: (id: string, task: Plan.TaskAdd) => call(Plan.Task, "POST", `${plan(id)}/tasks`, task),
+      /** Change a task that has not started. */
+      change: (id: string, key: string, change: Plan.TaskUpdate) =>
+        call(Plan.Task, "PATCH", `${plan(id)}/tasks/${encodeURIComponent(key)}`, change),
       task: (id: string, key: string, action: "retry" | "skip") =>
         call(Plan.View, "POST", `${plan(id)}/tasks/${encodeURIComponent(key)}/${action}`),
       /** The integration branch against its base (404 while there is none). */
@@ -333,7 +338,7 @@ export function createClient(opts: ClientOptions) {
       /** Follow the plan's log live (replayed from `after`); `until: endsPlan` stops when it ends. */
       follow: (id: string, o: Follow<Plan.PlanEvent>) => stream(`${plan(id)}/events`, parsePlanEvent, o),
     },
-    /** Shared context documents (being built: docs/context.md). */
+    /** Shared context documents (docs/context.md). */
     contexts: contexts(call),
     checkpoints: {
       list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,

@@ -15,7 +15,7 @@ export type Scope = z.infer<typeof Scope>;
 const Pointer = z
   .string()
   .max(1024)
-  .regex(/^(\/.*)?$/, "a JSON pointer: empty, or starting with /");
+  .regex(/^(\/[\s\S]*)?$/, "a JSON pointer: empty, or starting with /"); // keys may hold newlines
 
 /** RFC 6902 JSON Patch operations, plus `increment` and `append`, which never conflict with each other. */
 export const Op = z

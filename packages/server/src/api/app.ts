@@ -104,7 +104,25 @@ export function create(deps: Deps): App {
   A2a.routes(app, deps);
   Mcp.routes(app, deps);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "An API key, or a session credential (ios_…) from an EAP assignment: that one reaches only its work's shared context, its plan's tasks, its session and /mcp",
+  });
+  // An EAP agent's own token standing for one task it holds: the three headers together (middleware.ts).
+  for (const [name, header] of [
+    ["agentId", "x-agent-id"],
+    ["agentToken", "x-agent-token"],
+    ["agentTask", "x-agent-task"],
+  ])
+    app.openAPIRegistry.registerComponent("securitySchemes", name!, {
+      type: "apiKey",
+      in: "header",
+      name: header!,
+      description:
+        "With agentId and agentToken, agentTask (a task the EAP agent holds) stands for that task's work, as its session credential would; 409 lease_lost once the agent no longer holds it",
+    });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -112,7 +130,7 @@ export function create(deps: Deps): App {
       version: "0.1.0",
       description: "Durable, observable sessions for coding agents.",
     },
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { agentId: [], agentToken: [], agentTask: [] }],
   });
   Dashboard.routes(app, deps);
 
