@@ -86,7 +86,17 @@ test("a session's document: its tree, history, a diff, live changes, and a merge
   expect(merge.body.status, JSON.stringify(merge.body)).toBe("open");
   expect(merge.body.conflicts.map((c: any) => c.path).sort()).toEqual(["/decisions/cache", "/decisions/db"]);
 
-  await page.reload();
+  // The open merge waits in the overview's attention queue, and leads to the document it merges into.
+  await page.goto(server.url);
+  const queue = page.getByRole("list", { name: "Needs attention, most urgent first" });
+  const waiting = queue.locator("li[data-kind=merge]");
+  await expect(waiting).toContainText("context conflict");
+  await expect(waiting).toContainText("merge temporary “proposal” into session “notes”");
+  await expect(waiting).toContainText("2 conflicting paths to settle");
+  await shotOf(page.locator("section[aria-labelledby=attention-t]"), "attention-context-merge");
+  await waiting.getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/contexts/${id}$`));
+  await page.goto(`${server.url}/sessions/${run.body.id}`);
   const panel = page.locator("[data-context][data-name=notes]");
   await expect(page.getByRole("heading", { name: "Session context · notes" })).toBeVisible();
   // The tree: keys and values, the last change's paths marked, a long string clipped until asked.

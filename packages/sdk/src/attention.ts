@@ -3,29 +3,43 @@ import { Status } from "./session.ts";
 
 /**
  * Why something needs a person: an approval waits, a plan task's work conflicts with its plan's
- * integration branch, a session stalled, it ended badly, or it finished and nobody has looked at it yet.
- * The queue is ranked in this order.
+ * integration branch, a manual merge of shared context waits for its conflicts to be settled, a session
+ * stalled, it ended badly, or it finished and nobody has looked at it yet. The queue is ranked in this order.
  */
 export const AttentionKind = z
-  .enum(["approval", "conflict", "stalled", "failed", "review"])
+  .enum(["approval", "conflict", "merge", "stalled", "failed", "review"])
   .meta({ id: "AttentionKind" });
 export type AttentionKind = z.infer<typeof AttentionKind>;
 
 export const AttentionItem = z
   .object({
     kind: AttentionKind,
-    sessionId: z.uuid().describe("conflict: the task's session whose branch did not merge"),
-    title: z.string().describe("the session's title (a plan task's: the task's)"),
-    status: Status,
+    sessionId: z
+      .uuid()
+      .nullable()
+      .describe("conflict: the task's session whose branch did not merge; merge: null (no session)"),
+    title: z.string().describe("the session's title (a plan task's: the task's); merge: the documents'"),
+    status: Status.nullable().describe("the session's status; merge: null"),
     at: z.iso
       .datetime()
-      .describe("approval: asked at; stalled: last sign of life; conflict, failed and review: ended at"),
+      .describe(
+        "approval: asked at; merge: opened at; stalled: last sign of life; conflict, failed and review: ended at",
+      ),
     detail: z
       .string()
       .nullable()
       .describe("what the approval asks, the conflict, the error, or why it waits"),
     link: z.string().describe("where the Control Room shows it: the session's page, or a conflict's plan"),
     approvalId: z.uuid().optional(),
+    merge: z
+      .object({
+        id: z.uuid(),
+        sourceId: z.uuid(),
+        targetId: z.uuid(),
+        conflicts: z.number().int().describe("paths to choose a side for"),
+      })
+      .optional()
+      .describe("merge: the open merge; settle it at /api/v1/context-merges/{id}/resolve or abandon it"),
     plan: z
       .object({
         id: z.uuid(),

@@ -37,7 +37,7 @@ async function age(id: string, ms: number): Promise<void> {
 test("nothing needs a person on a fresh server", async () => {
   expect(await client.attention()).toEqual({
     items: [],
-    counts: { approval: 0, conflict: 0, stalled: 0, failed: 0, review: 0 },
+    counts: { approval: 0, conflict: 0, merge: 0, stalled: 0, failed: 0, review: 0 },
   });
 });
 
@@ -67,7 +67,7 @@ test("ranked: approvals, then stalled, failed and finished sessions; reviewing t
   );
 
   const q = await client.attention();
-  expect(q.counts).toEqual({ approval: 1, conflict: 0, stalled: 2, failed: 2, review: 1 });
+  expect(q.counts).toEqual({ approval: 1, conflict: 0, merge: 0, stalled: 2, failed: 2, review: 1 });
   expect(q.items.map((i) => [i.kind, i.sessionId])).toEqual([
     ["approval", asking],
     ["stalled", stuck], // in the queue for 11 minutes: the longest
@@ -108,7 +108,7 @@ test("ranked: approvals, then stalled, failed and finished sessions; reviewing t
   const { key } = await Keys.create(s.deps.db, other, "other", "viewer");
   expect((await s.api("/api/v1/attention", { key })).body).toEqual({
     items: [],
-    counts: { approval: 0, conflict: 0, stalled: 0, failed: 0, review: 0 },
+    counts: { approval: 0, conflict: 0, merge: 0, stalled: 0, failed: 0, review: 0 },
   });
   for (const id of [quiet, fresh, asking, stuck])
     await s.api(`/api/v1/sessions/${id}/cancel`, { method: "POST" });

@@ -111,6 +111,17 @@ describe("merges", () => {
     expect((await s.api("/api/v1/context-merges?status=open")).body.items.map((x: any) => x.id)).toContain(
       m.id,
     );
+    // It waits in the attention queue, pointing at the document it merges into, until it is settled.
+    const waiting = async () =>
+      (await s.api("/api/v1/attention")).body.items.find((i: any) => i.merge?.id === m.id);
+    expect(await waiting()).toMatchObject({
+      kind: "merge",
+      sessionId: null,
+      title: "merge session “m2” into project “m2”",
+      detail: "2 conflicting paths to settle",
+      link: `/contexts/${t.id}`,
+      merge: { sourceId: src.id, targetId: t.id, conflicts: 2 },
+    });
     const partial = await s.api(`/api/v1/context-merges/${m.id}/resolve`, {
       method: "POST",
       json: { choices: [{ path: "/db", take: "source" }] },
@@ -128,6 +139,7 @@ describe("merges", () => {
     });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toMatchObject({ status: "resolved", wrote: 1 });
+    expect(await waiting()).toBeUndefined();
     expect((await s.api(`/api/v1/contexts/${t.id}`)).body.data).toEqual({ db: "sqlite", port: 3, x: 1 });
     const again = await s.api(`/api/v1/context-merges/${m.id}/resolve`, {
       method: "POST",

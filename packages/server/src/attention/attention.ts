@@ -26,12 +26,14 @@ interface Found {
 
 /**
  * The tenant's attention queue, ranked: approvals, then plan tasks whose work conflicts with their plan's
- * integration branch, then stalled, failed, and ready-to-review sessions.
+ * integration branch, manual context merges waiting to be settled, then stalled, failed, and
+ * ready-to-review sessions.
  */
 export async function queue(q: Q, tenantId: string, now: Date): Promise<Attention> {
-  const [approvals, conflicts, stalled, bad, done] = await Promise.all([
+  const [approvals, conflicts, merges, stalled, bad, done] = await Promise.all([
     waiting(q, tenantId),
     conflicted(q, tenantId),
+    unsettled(q, tenantId),
     quiet(q, tenantId, now),
     ended(q, tenantId, failed),
     ended(q, tenantId, ["completed"]),
@@ -40,6 +42,7 @@ export async function queue(q: Q, tenantId: string, now: Date): Promise<Attentio
     {
       approval: { items: approvals.rows.map(approvalItem), total: approvals.total },
       conflict: { items: conflicts.rows.map(conflictItem), total: conflicts.total },
+      merge: { items: merges.rows.map(mergeItem), total: merges.total },
       stalled: { items: stalled.rows.map((r) => stalledItem(r, now)), total: stalled.total },
       failed: { items: bad.rows.map(failedItem), total: bad.total },
       review: { items: done.rows.map(reviewItem), total: done.total },
@@ -91,6 +94,19 @@ async function conflicted(q: Q, tenantId: string): Promise<Found> {
   );
 }
 
+/** Manual merges of shared context with conflicts a person has not settled, oldest first. */
+async function unsettled(q: Q, tenantId: string): Promise<Found> {
+  return found(
+    await q.rows(sql`
+      select m.id, m.source_id, m.target_id, jsonb_array_length(m.conflicts) as conflicts, m.created_at as at,
+             s.scope as source_scope, s.name as source_name, t.scope as target_scope, t.name as target_name,
+             count(*) over () as total
+      from context_merges m join contexts s on s.id = m.source_id join contexts t on t.id = m.target_id
+      where m.tenant_id = ${tenantId} and m.status = 'open'
+      order by m.created_at, m.id limit ${limit}`),
+  );
+}
+
 /**
  * Running or degraded sessions whose newest event (the one at last_seq) is older than `quietMs`, and
  * queued sessions that entered the queue more than `queuedMs` ago, longest first. "Entered" is the newest
@@ -136,6 +152,21 @@ async function ended(q: Q, tenantId: string, statuses: Status[]): Promise<Found>
                         where t.id = s.task_id and t.session_id = s.id and t.status = 'conflicted')
       order by s.ended_at desc, s.id desc limit ${limit}`),
   );
+}
+
+function mergeItem(r: Row): AttentionItem {
+  const n = Number(r.conflicts);
+  const doc = (scope: unknown, name: unknown) => `${String(scope)} “${String(name)}”`;
+  return {
+    kind: "merge",
+    sessionId: null,
+    title: `merge ${doc(r.source_scope, r.source_name)} into ${doc(r.target_scope, r.target_name)}`,
+    status: null,
+    at: toIso(r.at)!,
+    detail: `${n} conflicting ${n === 1 ? "path" : "paths"} to settle`,
+    link: `/contexts/${String(r.target_id)}`,
+    merge: { id: String(r.id), sourceId: String(r.source_id), targetId: String(r.target_id), conflicts: n },
+  };
 }
 
 const base = (kind: AttentionKind, r: Row, detail: string | null): AttentionItem => ({

@@ -10,6 +10,7 @@ type Data = Awaited<ReturnType<Client["attention"]>>;
 const kinds = {
   approval: { label: "approval waiting", tone: "ask" },
   conflict: { label: "merge conflict", tone: "bad" },
+  merge: { label: "context conflict", tone: "ask" },
   stalled: { label: "stalled", tone: "hold" },
   failed: { label: "failed", tone: "bad" },
   review: { label: "ready to review", tone: "done" },
@@ -17,7 +18,7 @@ const kinds = {
 
 /**
  * What waits for a person, ranked by the server: approvals first, then plan tasks whose merge conflicted,
- * stalled, failed, and finished work. Each item links where the server says it is shown.
+ * context merges to settle, stalled, failed, and finished work. Each item links where the server says it is shown.
  */
 export function Attention({ data, error }: { data: Data | undefined; error: unknown }) {
   return (
@@ -45,7 +46,7 @@ export function Attention({ data, error }: { data: Data | undefined; error: unkn
       )}
       <ol className="feed" aria-label="Needs attention, most urgent first">
         {data?.items.map((it) => (
-          <li key={`${it.kind}-${it.approvalId ?? it.sessionId}`} data-kind={it.kind}>
+          <li key={`${it.kind}-${it.approvalId ?? it.merge?.id ?? it.sessionId}`} data-kind={it.kind}>
             <span className={`badge tone-${kinds[it.kind].tone}`}>{kinds[it.kind].label}</span>
             <Link to={it.link} className="attn">
               {it.title}
@@ -56,7 +57,7 @@ export function Attention({ data, error }: { data: Data | undefined; error: unkn
                 </span>
               )}
             </Link>
-            <StatusBadge status={it.status} />
+            {it.status ? <StatusBadge status={it.status} /> : <span />}
             <span className="muted">
               <Ago at={it.at} />
             </span>
