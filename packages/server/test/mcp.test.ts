@@ -366,6 +366,9 @@ describe("MCP for an agent the orchestrator runs", () => {
       options: [{ label: "postgres" }, { label: "sqlite" }],
     });
     expect((await s.api(`/api/v1/sessions/${sessionId}`)).body.status).toBe("waiting");
+    // It expires as the profile's approvals do (the default profile here), not after a fixed hour.
+    const ttl = Date.parse(approval.expiresAt) - Date.parse(approval.createdAt);
+    expect(Math.abs(ttl - s.deps.profiles.get(null).approvalTimeoutSec * 1000)).toBeLessThan(5000);
     const r = await s.api(`/api/v1/approvals/${approval.id}`, {
       method: "POST",
       json: { answers: [["postgres"]] },

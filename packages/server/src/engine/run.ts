@@ -30,10 +30,14 @@ export interface Run {
   waiting: number;
   /** This attempt's credential, once its agent asked for one. */
   credential?: Promise<string>;
+  /** The OpenCode profile it runs with (null: the default, or not OpenCode), once known. */
+  profile?: string | null;
 }
 
 /** What an agent asks of its own run from outside its adapter: through MCP, while it runs here. */
 export interface Local {
+  /** The OpenCode profile the run uses (null: the default): its approval timeout holds for MCP's questions. */
+  profile: string | null;
   ask(q: Ask): Promise<Answer>;
   record(ev: Exclude<AgentEvent, { type: "result" | "alive" }>): Promise<void>;
 }
@@ -41,6 +45,7 @@ export interface Local {
 export function local(ctx: Ctx, run: Run): Local {
   const { deps, store } = ctx;
   return {
+    profile: run.profile ?? null,
     ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
     record: async (ev) => {
       run.lastEvent = deps.clock.now().getTime();
@@ -124,6 +129,7 @@ async function drive(
 ): Promise<void> {
   const { deps, store } = ctx;
   const { row } = run;
+  run.profile = profile;
   const registered = row.projectId
     ? await Projects.get(deps.db, row.tenantId, row.projectId).catch(() => null)
     : null;

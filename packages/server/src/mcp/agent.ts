@@ -137,14 +137,23 @@ export function register(mcp: McpServer, deps: Deps, work: Work, rest: Rest): vo
       },
     },
     tool(async ({ question, options }) => {
-      const promise = local().ask({
+      const run = local();
+      // The profile's policy, as for OpenCode's own permission asks: answered by onTimeout after its time.
+      const policy = (() => {
+        try {
+          return deps.profiles.get(run.profile);
+        } catch {
+          return { approvalTimeoutSec: 1800, onTimeout: "reject" as const }; // the profile's defaults
+        }
+      })();
+      const promise = run.ask({
         kind: "question",
         request: {
           title: question.split("\n")[0]!.slice(0, 200),
           questions: [{ question, options: options.map((label) => ({ label })) }],
         },
-        timeoutMs: 3_600_000,
-        onTimeout: "reject",
+        timeoutMs: policy.approvalTimeoutSec * 1000,
+        onTimeout: policy.onTimeout,
       });
       return wait(promise, work.sessionId);
     }),
