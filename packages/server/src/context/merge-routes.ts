@@ -69,7 +69,7 @@ export function routes(app: App, deps: Deps): void {
   const principal = (c: { get(k: "principal"): Principal }) => c.get("principal");
   const who = (p: Principal): Merges.By => ({ name: by(p), actor: actorOf(p), may: (d) => visible(p, d) });
   const seen = async (p: Principal, id: string) => {
-    const doc = await Store.get(deps.db, p.tenantId, id);
+    const doc = await Store.get(deps.db, p.tenantId, id, deps.clock.now());
     if (!visible(p, doc)) throw notFound("context", id);
     return doc;
   };

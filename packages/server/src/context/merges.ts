@@ -97,7 +97,7 @@ export async function create(
       issues: [{ path: "body.source", message: "the same document" }],
     });
   return db.tx(async (tx) => {
-    const source = await get(tx, tenantId, sourceId);
+    const source = await get(tx, tenantId, sourceId, now);
     if (!by.may(source)) throw notFound("context", sourceId);
     const target = await lock(tx, tenantId, targetId, now, by.may);
     const newer = Date.parse(source.updatedAt) > Date.parse(target.updatedAt);

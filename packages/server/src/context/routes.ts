@@ -120,7 +120,7 @@ export function routes(app: App, deps: Deps): void {
   const principal = (c: { get(k: "principal"): Principal }) => c.get("principal");
   /** A document the caller may see, or 404; an agent's read is noted as what its session saw. */
   const read = async (p: Principal, id: string) => {
-    const doc = await Store.get(deps.db, p.tenantId, id);
+    const doc = await Store.get(deps.db, p.tenantId, id, deps.clock.now());
     if (!visible(p, doc)) throw notFound("context", id);
     if (p.work) await Store.noteRead(deps.db, p.work.sessionId, doc, deps.clock.now());
     return doc;
@@ -142,8 +142,8 @@ export function routes(app: App, deps: Deps): void {
       const owners = p.work
         ? Access.scopes.map((s) => Access.ownerOf(p.work!, s)).filter((o): o is string => o !== null)
         : undefined;
-      const items = (await Store.list(deps.db, p.tenantId, { ...f, owners }, limit)).filter((d) =>
-        visible(p, d),
+      const items = (await Store.list(deps.db, p.tenantId, { ...f, owners }, deps.clock.now(), limit)).filter(
+        (d) => visible(p, d),
       );
       return c.json({ items }, 200);
     },

@@ -58,11 +58,12 @@ export async function create(
   return fromRow(rows[0]);
 }
 
-export async function get(q: Q, tenantId: string, id: string): Promise<Context.Document> {
+/** A document, unless it expired by `now` (the server's clock, which writes and the sweep go by too). */
+export async function get(q: Q, tenantId: string, id: string, now = new Date()): Promise<Context.Document> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("context", id);
   const rows = await q.rows(sql`
     select * from contexts where id = ${id} and tenant_id = ${tenantId}
-      and (expires_at is null or expires_at > now())`);
+      and (expires_at is null or expires_at > ${now.toISOString()})`);
   if (!rows[0]) throw notFound("context", id);
   return fromRow(rows[0]);
 }
@@ -101,10 +102,12 @@ export async function list(
   q: Q,
   tenantId: string,
   f: { scope?: Context.Scope; ownerId?: string; name?: string; owners?: string[] },
+  now = new Date(),
   limit = 100,
 ): Promise<Context.Document[]> {
   const rows = await q.rows(sql`
-    select * from contexts where tenant_id = ${tenantId} and (expires_at is null or expires_at > now())
+    select * from contexts where tenant_id = ${tenantId}
+      and (expires_at is null or expires_at > ${now.toISOString()})
       ${f.scope ? sql`and scope = ${f.scope}` : sql``}
       ${f.ownerId ? sql`and owner_id = ${f.ownerId}` : sql``}
       ${f.name ? sql`and name = ${f.name}` : sql``}
@@ -172,7 +175,7 @@ export async function patch(
       if (done) return fromRow(done);
     }
   }
-  const doc = await get(db, tenantId, id);
+  const doc = await get(db, tenantId, id, now);
   if (allowed && !allowed(doc)) throw notFound("context", id);
   const ready = await prepare(db, doc, w, w.ops);
   const rows = await db.rows(write(doc, ready, w, w.ops, now, db.wake([["context", id]])));
