@@ -13,6 +13,7 @@ export type Call = <T extends z.ZodType>(
 const Documents = z.object({ items: z.array(Context.Document) });
 const Changes = z.object({ items: z.array(Context.Change) });
 const Merges = z.object({ items: z.array(Context.Merge) });
+const Reads = z.object({ items: z.array(Context.Read) });
 const Version = z.object({ id: z.uuid(), version: z.number().int(), data: z.unknown() });
 const Diffed = z.object({
   from: z.object({ id: z.uuid(), version: z.number().int() }),
@@ -74,5 +75,8 @@ export function contexts(call: Call) {
     resolve: (mergeId: string, choices: Context.Choice[]) =>
       call(Context.Merge, "POST", `${merge(mergeId)}/resolve`, { choices }),
     abandon: (mergeId: string) => call(Context.Merge, "POST", `${merge(mergeId)}/abandon`),
+    /** The document versions a session read, oldest first. */
+    reads: async (sessionId: string) =>
+      (await call(Reads, "GET", `/api/v1/sessions/${encodeURIComponent(sessionId)}/context-reads`)).items,
   };
 }

@@ -137,6 +137,18 @@ export const Choice = z
   .meta({ id: "ContextChoice" });
 export type Choice = z.infer<typeof Choice>;
 
+/** A document version a session read: what its result can be traced to. */
+export const Read = z
+  .object({
+    contextId: z.uuid(),
+    scope: Scope,
+    name: z.string(),
+    version: z.number().int(),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: "ContextRead" });
+export type Read = z.infer<typeof Read>;
+
 /** Limits a write is checked against (a 413 names the path). */
 export const limits = { documentBytes: 1_048_576, valueBytes: 262_144 } as const;
 

@@ -45,15 +45,6 @@ const ListQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-const Read = z
-  .object({
-    contextId: z.uuid(),
-    scope: Context.Scope,
-    name: z.string(),
-    version: z.number().int(),
-    at: z.iso.datetime(),
-  })
-  .meta({ id: "ContextRead" });
 const HistoryQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0).describe("changes after this version"),
@@ -273,7 +264,7 @@ export function routes(app: App, deps: Deps): void {
       tags,
       summary: "The context document versions a session's agent read: what its result was based on",
       request: { params: Id },
-      responses: { 200: json(z.object({ items: z.array(Read) }), "reads, first first"), ...errors },
+      responses: { 200: json(z.object({ items: z.array(Context.Read) }), "reads, first first"), ...errors },
     }),
     async (c) => {
       const p = principal(c);

@@ -1,98 +1,33 @@
-import { ApiError, type Client, Context, ErrorBody } from "@orchestrator/sdk";
+import type { Client, Context } from "@orchestrator/sdk";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { z } from "zod";
 import { useAuth } from "../../app/auth.tsx";
 
-/**
- * Shared context over the API (docs/context.md). The SDK client reads documents and their history; the
- * rest (lists, versions, diffs, merges, a session's reads) it does not have yet, so they are asked here
- * the way it asks: Bearer key, JSON, the server's error body as an ApiError, answers checked with the
- * SDK's schemas. They belong in the SDK's `contexts` once it grows them.
- */
-const Docs = z.object({ items: z.array(Context.Document) });
-const Ref = z.object({ id: z.string(), version: z.number() });
-const At = z.object({ id: z.string(), version: z.number(), data: z.unknown() });
-const Diffed = z.object({ from: Ref, to: Ref, changes: z.array(Context.Difference) });
-const Merges = z.object({ items: z.array(Context.Merge) });
-const Read = z.object({
-  contextId: z.string(),
-  scope: Context.Scope,
-  name: z.string(),
-  version: z.number(),
-  at: z.string(),
-});
-const Reads = z.object({ items: z.array(Read) });
-export type Read = z.infer<typeof Read>;
-export type Diffed = z.infer<typeof Diffed>;
+/** Shared context over the API (docs/context.md), through the SDK client's `contexts`. */
+export type Read = Context.Read;
+export type Diffed = Awaited<ReturnType<Client["contexts"]["diff"]>>;
 
-const enc = encodeURIComponent;
-const doc = (id: string) => `/api/v1/contexts/${enc(id)}`;
-const query = (q: Record<string, string | number | undefined>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : "";
-};
-
-function make(client: Client, key: string | undefined) {
-  async function call<T extends z.ZodType>(schema: T, method: string, path: string, body?: unknown) {
-    let res: Response;
-    try {
-      res = await fetch(client.url + path, {
-        method,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new ApiError(0, "unreachable", `cannot reach ${client.url}: ${(err as Error).message}`);
-    }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const e = ErrorBody.safeParse(json);
-      if (e.success)
-        throw new ApiError(res.status, e.data.error.code, e.data.error.message, e.data.error.details);
-      throw new ApiError(res.status, "http_error", `HTTP ${res.status} ${res.statusText}`.trim());
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success)
-      throw new ApiError(res.status, "bad_response", `unexpected response from ${method} ${path}`, json);
-    return parsed.data as z.output<T>;
-  }
+function make(client: Client) {
+  const c = client.contexts;
   return {
-    list: async (q: { scope?: Context.Scope; ownerId?: string; name?: string; limit?: number }) =>
-      (await call(Docs, "GET", `/api/v1/contexts${query(q)}`)).items,
-    get: (id: string) => client.contexts.get(id),
-    history: (id: string, q: { after?: number; limit?: number }) => client.contexts.history(id, q),
-    version: (id: string, v: number) => call(At, "GET", `${doc(id)}/versions/${v}`),
-    diff: (id: string, from: number, to: number) =>
-      call(Diffed, "GET", `${doc(id)}/diff${query({ from, to })}`),
+    list: (q: { scope?: Context.Scope; ownerId?: string; name?: string; limit?: number }) => c.list(q),
+    get: (id: string) => c.get(id),
+    history: (id: string, q: { after?: number; limit?: number }) => c.history(id, q),
+    version: (id: string, v: number) => c.version(id, v),
+    diff: (id: string, from: number, to: number) => c.diff(id, { from, to }),
     /** Open merges: the tenant's, or those whose target or source is the document. */
-    open: async (id?: string) =>
-      (await call(Merges, "GET", `/api/v1/context-merges${query({ status: "open", contextId: id })}`)).items,
-    merge: (target: string, source: string, strategy: Context.Strategy) =>
-      call(Context.Merge, "POST", `${doc(target)}/merge`, { source, strategy }),
-    resolve: (merge: string, choices: Context.Choice[]) =>
-      call(Context.Merge, "POST", `/api/v1/context-merges/${enc(merge)}/resolve`, { choices }),
-    abandon: (merge: string) => call(Context.Merge, "POST", `/api/v1/context-merges/${enc(merge)}/abandon`),
-    reads: async (session: string) =>
-      (await call(Reads, "GET", `/api/v1/sessions/${enc(session)}/context-reads`)).items,
+    open: (id?: string) => c.merges({ status: "open", ...(id ? { contextId: id } : {}) }),
+    merge: (target: string, source: string, strategy: Context.Strategy) => c.merge(target, source, strategy),
+    resolve: (merge: string, choices: Context.Choice[]) => c.resolve(merge, choices),
+    abandon: (merge: string) => c.abandon(merge),
+    reads: (session: string) => c.reads(session),
   };
 }
 export type ContextApi = ReturnType<typeof make>;
 
 export function useContextApi(): ContextApi {
-  const { client, key } = useAuth();
-  return useMemo(() => make(client, key), [client, key]);
+  const { client } = useAuth();
+  return useMemo(() => make(client), [client]);
 }
 
 /** How often an open document asks whether it moved, and how often lists and merges are read again. */
