@@ -1,19 +1,17 @@
 import * as grpc from "@grpc/grpc-js";
-import * as loader from "@grpc/proto-loader";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type TestServer, serve, until } from "./harness.ts";
-import { loadOptions, protoPath } from "../src/agent/eap/grpc/wire.ts";
+import { type Client, connect, fails, md, unary } from "./grpc-client.ts";
 
 // EAP over gRPC on shared context and the plan's tasks: a real gRPC client from the repository's .proto,
 // pulling a plan's task and acting on its work with its agent token, as an agent on another machine would.
-const pkg = grpc.loadPackageDefinition(loader.loadSync(protoPath, loadOptions)) as any;
 
 let s: TestServer;
-let client: grpc.Client & Record<string, any>;
+let client: Client;
 let beat: ReturnType<typeof setInterval> | undefined;
 beforeAll(async () => {
   s = await serve({ config: { agents: { heartbeatIntervalMs: 200, heartbeatTtlMs: 3000, ackMs: 3000 } } });
-  client = new pkg.eap.v1.ExternalAgent(s.grpc, grpc.credentials.createInsecure());
+  client = connect(s.grpc!);
 });
 afterAll(async () => {
   clearInterval(beat);
@@ -21,29 +19,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const md = (pairs: Record<string, string>) => {
-  const m = new grpc.Metadata();
-  for (const [k, v] of Object.entries(pairs)) m.set(k, v);
-  return m;
-};
-const call = <T = any>(method: string, req: unknown, meta: grpc.Metadata): Promise<T> =>
-  new Promise((resolve, reject) =>
-    client[method](req, meta, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
-  );
-const fails = async (p: Promise<unknown>) => {
-  const err = (await p.then(
-    () => null,
-    (e) => e,
-  )) as grpc.ServiceError | null;
-  if (!err) throw new Error("expected the call to fail");
-  const get = (k: string) => err.metadata?.get(k)[0]?.toString();
-  return {
-    code: err.code,
-    details: err.details,
-    errorCode: get("x-error-code"),
-    more: get("x-error-details-bin"),
-  };
-};
+const call = unary(() => client);
 const num = (n: number) => ({ numberValue: n });
 const str = (v: string) => ({ stringValue: v });
 const op = (fields: Record<string, unknown>) => ({ fields });

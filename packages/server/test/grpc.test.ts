@@ -1,12 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
-import * as loader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type TestServer, create, events, serve, settle, until } from "./harness.ts";
-import { loadOptions, protoPath } from "../src/agent/eap/grpc/wire.ts";
-
-// A real gRPC client from the repository's .proto, as any agent would build one.
-const pkg = grpc.loadPackageDefinition(loader.loadSync(protoPath, loadOptions)) as any;
-type Client = grpc.Client & Record<string, any>;
+import { type Client, connect, fails, md, unary } from "./grpc-client.ts";
 
 let s: TestServer;
 let client: Client;
@@ -15,7 +10,7 @@ beforeAll(async () => {
   s = await serve({
     config: { agents: { heartbeatIntervalMs: 200, heartbeatTtlMs: 1500, ackMs: 1500 } },
   });
-  client = new pkg.eap.v1.ExternalAgent(s.grpc, grpc.credentials.createInsecure());
+  client = connect(s.grpc!);
 });
 afterAll(async () => {
   for (const c of closers) c();
@@ -23,24 +18,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const md = (pairs: Record<string, string>) => {
-  const m = new grpc.Metadata();
-  for (const [k, v] of Object.entries(pairs)) m.set(k, v);
-  return m;
-};
-/** A unary call as a promise; a failure rejects with the gRPC status error. */
-const call = <T = any>(method: string, req: unknown, meta: grpc.Metadata): Promise<T> =>
-  new Promise((resolve, reject) =>
-    client[method](req, meta, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
-  );
-const fails = async (p: Promise<unknown>) => {
-  const err = (await p.then(
-    () => null,
-    (e) => e,
-  )) as grpc.ServiceError | null;
-  if (!err) throw new Error("expected the call to fail");
-  return { code: err.code, details: err.details, errorCode: err.metadata?.get("x-error-code")[0] };
-};
+const call = unary(() => client);
 
 async function register(name: string, extra: Record<string, unknown> = {}) {
   const r = await call(
