@@ -125,6 +125,8 @@ export function describe(e: Event): string {
       return str(d.data);
     case "session.deleted":
       return "";
+    case "session.message":
+      return `${str(d.author)}: ${str(d.text)}`;
     case "agent.message":
     case "agent.delta":
       return str(d.text);

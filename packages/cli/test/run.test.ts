@@ -112,6 +112,34 @@ describe("run", { timeout: 150_000 }, () => {
     });
   });
 
+  test("send continues a finished session on its branch: --follow streams the new round to its end", async () => {
+    const more = task("Also write bye.txt.", [
+      { tool: "write", args: { filePath: "bye.txt", content: "bye\n" } },
+      { text: "Done: wrote bye.txt." },
+    ]);
+    const r = await run(["send", id, more, "--follow"], env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0], r.stdout).toBe(`sent to ${id}: queued for round 2`);
+    expect(lines.some((l) => / session\.status {2}queued → running/.test(l))).toBe(true);
+    const log = (await run(["events", id], env)).stdout;
+    expect(log).toMatch(/ session\.status {2}completed → queued/);
+    expect(log).toMatch(/ session\.message {2}key:[0-9a-f-]+: Also write bye\.txt\./);
+    expect(lines.some((l) => l.includes("Done: wrote bye.txt."))).toBe(true);
+    expect(lines.filter(Boolean).at(-1)).toMatch(/session\.status {2}running → completed/);
+    const stat = await run(["diff", id], env);
+    expect(stat.stdout).toContain("  bye.txt    +1  −0\n");
+    expect(stat.stdout).toContain("3 files changed");
+    // Only an ended session takes a message: a scripted or running one is refused in words, exit 4.
+    const running = await run(["run", "hang", "--agent", "scripted", "--detach"], env);
+    const hung = /[0-9a-f-]{36}/.exec(running.stdout)![0];
+    const busy = await run(["send", hung, "hello"], env);
+    expect(busy.code).not.toBe(0);
+    expect(busy.stderr).toContain("delivery while it runs is not built yet");
+    await client.sessions.cancel(hung);
+  });
+
   test("--json prints every event as a JSON line, then the final session", async () => {
     const r = await run(["--json", "run", writeAndEdit, "--repo", repo, "--title", "As JSON"], env);
     expect(r.code).toBe(0);

@@ -28,6 +28,7 @@ import {
 import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
+import { Messages, Sent } from "./message.ts";
 import { contexts } from "./context-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
@@ -242,6 +243,10 @@ export function createClient(opts: ClientOptions) {
       pause: act("pause"),
       resume: act("resume"),
       retry: act("retry"),
+      /** A follow-up to an ended session: it is queued for a new round on the same branch and conversation. */
+      send: (id: string, text: string) => call(Sent, "POST", `${at(id)}/messages`, { text }),
+      /** A session's follow-up messages, oldest first. */
+      messages: async (id: string) => (await call(Messages, "GET", `${at(id)}/messages`)).items,
       /** Mark an ended session reviewed (it leaves the attention queue); doing it again changes nothing. */
       review: (id: string) => call(Session, "POST", `${at(id)}/review`),
       /** Cancel up to 200 sessions; each gets its own result instead of one failure failing all. */

@@ -82,6 +82,13 @@ export const Payloads = {
   "session.updated": Update,
   "session.deleted": z.object({}),
   "session.reviewed": z.object({ by: z.string() }),
+  "session.message": z
+    .object({
+      id: z.uuid(),
+      author: z.string().describe("who wrote it: key:<id>, or dev"),
+      text: z.string(),
+    })
+    .describe("a person's follow-up message to the agent; sent to an ended session, it opens a new round"),
   "session.waiting": z.object({ reason: z.string() }).describe("why a queued session is not claimed yet"),
   "session.checkpoint": z.object({ data: z.unknown().describe("the agent's own checkpoint") }),
   "session.restored": z.object({

@@ -19,3 +19,4 @@ export * from "./attention.ts";
 export * from "./text.ts";
 export * as Plan from "./plan.ts";
 export * as Context from "./context.ts";
+export * from "./message.ts";

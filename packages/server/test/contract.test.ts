@@ -27,6 +27,8 @@ const base = (id: string, prompt: string): RunInput => ({
   credential: async () => {
     throw new Fatal("no orchestrator here");
   },
+  followUps: [],
+  delivered: async () => {},
 });
 
 describe("scripted agent", () => {

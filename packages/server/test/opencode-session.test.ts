@@ -174,3 +174,61 @@ test("a tool's output that PostgreSQL cannot store (a NUL) is kept with U+FFFD, 
   const bash = (await events(s, id)).find((e) => e.type === "agent.tool" && e.data.status === "completed");
   expect(bash?.data.output).toContain("head\ufffdtail");
 }, 150_000);
+
+test("a follow-up to a completed session continues the same conversation on the same branch", async () => {
+  const first = [
+    { tool: "write", args: { filePath: "one.txt", content: "one\n" } },
+    { text: "Done: wrote one.txt." },
+  ];
+  const { id } = await create(s, {
+    title: "Two rounds",
+    prompt: `Write one.txt.\nFAKE_SCRIPT: ${JSON.stringify(first)}`,
+    workspace: { repo },
+  });
+  const round1 = await settle(s, id, ["completed", "failed"], 120_000);
+  expect(round1.status, JSON.stringify(round1.error)).toBe("completed");
+
+  // Refused in words: an empty message, an unknown session.
+  const empty = await s.api(`/api/v1/sessions/${id}/messages`, { method: "POST", json: { text: " " } });
+  expect(empty.status).toBe(422);
+  expect(empty.body.error.message).toContain("body.text");
+  const nobody = await s.api(`/api/v1/sessions/${crypto.randomUUID()}/messages`, {
+    method: "POST",
+    json: { text: "hi" },
+  });
+  expect(nobody.status).toBe(404);
+
+  const second = [
+    { tool: "write", args: { filePath: "two.txt", content: "two\n" } },
+    { text: "Done: wrote two.txt too." },
+  ];
+  const text = `Now write two.txt as well.\nFAKE_SCRIPT: ${JSON.stringify(second)}`;
+  const sent = await s.api(`/api/v1/sessions/${id}/messages`, { method: "POST", json: { text } });
+  expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+  expect(sent.body.session.status).toBe("queued");
+  expect(sent.body.message).toMatchObject({ text, deliveredAt: null });
+  expect(sent.body.message.author).toMatch(/^key:/);
+  // Until the new round ends, another message is refused in words: delivery to a live session is not built.
+  const busy = await s.api(`/api/v1/sessions/${id}/messages`, { method: "POST", json: { text: "and more" } });
+  expect(busy.status).toBe(409);
+  expect(busy.body.error.message).toContain("delivery while it runs is not built yet");
+
+  const round2 = await settle(s, id, ["completed", "failed"], 120_000);
+  expect(round2.status, JSON.stringify(round2.error)).toBe("completed");
+  expect(round2.result).toMatchObject({
+    text: "Done: wrote two.txt too.",
+    branch: round1.result.branch,
+    opencodeSession: round1.result.opencodeSession,
+  });
+  // Both rounds' work is on the one branch.
+  expect((await git(repo, ["show", `orchestrator/${id}:one.txt`])).trim()).toBe("one");
+  expect((await git(repo, ["show", `orchestrator/${id}:two.txt`])).trim()).toBe("two");
+  const log = await events(s, id);
+  const said = log.find((e) => e.type === "session.message");
+  expect(said.data).toMatchObject({ text, author: sent.body.message.author });
+  const follow = log.find((e) => e.type === "session.status" && e.data.event === "follow");
+  expect(follow.data).toMatchObject({ from: "completed", to: "queued" });
+  const messages = (await s.api(`/api/v1/sessions/${id}/messages`)).body.items;
+  expect(messages[0]).toMatchObject({ id: sent.body.message.id, round: 1 });
+  expect(messages[0].deliveredAt).not.toBeNull();
+}, 300_000);

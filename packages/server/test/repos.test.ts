@@ -200,6 +200,8 @@ test("a run refuses a workspace whose path no longer leads to the repository it 
         credential: async () => {
           throw new Fatal("no orchestrator here");
         },
+        followUps: [],
+        delivered: async () => {},
       },
       new AbortController().signal,
     );

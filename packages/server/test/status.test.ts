@@ -39,7 +39,7 @@ test("every status is in exactly one of terminal, leased and parked", () => {
   expect(sorted(States.live)).toEqual(sorted([...States.leased, ...States.parked]));
 });
 
-test("the machine agrees: exactly the leased states can lose their lease, and terminal ones end", () => {
+test("the machine agrees: exactly the leased states can lose their lease, and terminal ones end (or start a new round)", () => {
   for (const s of Status.options) {
     expect(allowed(s).includes("expire"), s).toBe(States.isLeased(s));
     expect(
@@ -48,7 +48,7 @@ test("the machine agrees: exactly the leased states can lose their lease, and te
     ).toBe(States.parked.includes(s));
     if (States.terminal.includes(s))
       expect(
-        allowed(s).every((e) => e === "retry"),
+        allowed(s).every((e) => e === "retry" || e === "follow"), // a new round, from the queue
         s,
       ).toBe(true);
   }

@@ -33,7 +33,12 @@ async function printLog(client: Client, id: string, after: number, show: (e: Eve
 
 const outcome = (status: string) => (status === "completed" ? code.ok : code.unsuccessful);
 
-async function follow(client: Client, id: string, after: number, show: (e: Event) => void): Promise<number> {
+export async function follow(
+  client: Client,
+  id: string,
+  after: number,
+  show: (e: Event) => void,
+): Promise<number> {
   const session: Session = await client.sessions.get(id);
   // An ended session's terminal event may lie before --after, so the stream would never show it: print
   // what is left of the log and answer from the session itself.

@@ -47,6 +47,13 @@ export interface RunInput {
    * API, reaching only this session's work, and good only while this attempt holds the lease.
    */
   credential(): Promise<string>;
+  /**
+   * People's follow-up messages not yet handed to the agent, oldest first: the prompt of a round a
+   * follow-up opened (conversation/store.ts). Empty for a session's first round.
+   */
+  followUps: { id: string; author: string; text: string }[];
+  /** Mark follow-ups handed to the agent (once its prompt was accepted), so a retry does not send them again. */
+  delivered(ids: string[]): Promise<void>;
 }
 
 /**

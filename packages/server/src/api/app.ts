@@ -1,3 +1,4 @@
+import * as Conversation from "../conversation/routes.ts";
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
@@ -93,6 +94,7 @@ export function create(deps: Deps): App {
   ContextMerges.routes(app, deps);
   Approvals.routes(app, deps);
   Checkpoints.routes(app, deps);
+  Conversation.routes(app, deps);
   OpencodeRoutes.routes(app, deps);
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);

@@ -352,3 +352,4 @@ export const a2aPush = pgTable(
 export * from "./plans.ts";
 export * from "./contexts.ts";
 export * from "./work.ts";
+export * from "./talk.ts";

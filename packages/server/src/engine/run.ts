@@ -14,6 +14,7 @@ import { type Why, ending } from "./end.ts";
 import * as Queue from "./queue.ts";
 import { type Waiters, ask } from "./wait.ts";
 import * as Credential from "../work/credential.ts";
+import * as Talk from "../conversation/store.ts";
 import type { Answer } from "@orchestrator/sdk";
 import type { Ask } from "../agent/agent.ts";
 
@@ -144,6 +145,8 @@ async function drive(
     ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
     credential: () =>
       (run.credential ??= Credential.mint(deps.db, { ...row, fence: run.fence }, deps.clock.now())),
+    followUps: (await Talk.pending(deps.db, row.id)).map(({ id, author, text }) => ({ id, author, text })),
+    delivered: (ids) => Talk.delivered(deps.db, row.id, run.fence, ids, deps.clock.now()),
   });
   for await (const said of agent.run(input, run.abort.signal)) {
     // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.

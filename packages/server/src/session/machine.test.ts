@@ -41,6 +41,7 @@ const samples: Record<EventType, Event> = {
   stop: { type: "stop" },
   release: { type: "release" },
   retry: { type: "retry" },
+  follow: { type: "follow" },
 };
 
 describe("session state machine", () => {
@@ -153,8 +154,23 @@ describe("session state machine", () => {
     }
   });
 
-  test("completed is final", () => {
-    expect(allowed("completed")).toEqual([]);
+  test("completed takes only a follow-up, which queues a new round from a clean end, like a retry", () => {
+    expect(allowed("completed")).toEqual(["follow"]);
+    for (const status of ["completed", "failed", "cancelled"] as const)
+      expect(at({ status, attempt: 3 }, samples.follow)).toEqual({
+        status: "queued",
+        attempt: 0,
+        retries: "increment",
+        runAfter: null,
+        startedAt: null,
+        deadline: null,
+        endedAt: null,
+        reviewedAt: null,
+        result: null,
+        error: null,
+      });
+    for (const status of ["pending", "queued", "running", "waiting", "paused"] as const)
+      expect(() => at({ status }, samples.follow)).toThrow(Invalid);
   });
 
   test("handing a lease back at shutdown does not spend an attempt", () => {

@@ -12,14 +12,16 @@ import { isLeased } from "./status.ts";
  * | degraded          |        |         |          | running | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
  * | waiting⁴          |        |         |          |         | completed¹      | queued² / failed³    | timeout | paused |        | cancelled | stopped | queued  |        |
  * | paused            |        |         |          |         |                 |                      |         |        | queued | cancelled | stopped |         |        |
- * | completed         |        |         |          |         |                 |                      |         |        |        |           |         |         |        |
- * | partially_completed, failed, timeout, stopped, cancelled, orphaned | | | | |  |                      |         |        |        |           |         |         | queued |
+ * | completed⁵        |        |         |          |         |                 |                      |         |        |        |           |         |         |        |
+ * | partially_completed, failed, timeout, stopped, cancelled, orphaned⁵ | | | | | |                      |         |        |        |           |         |         | queued |
  *
  * ¹ `partially_completed` when the agent reports a partial result.
  * ² while attempts remain (and, for `fail`, the error is retryable), after an exponential backoff.
  * ³ `fail` ends in `failed`; `expire` (the lease ran out: the runner died or hung) ends in `orphaned`.
  * ⁴ `ask` (the agent needs a person: a permission or a question) moves running, degraded and waiting to
  *   `waiting`; `answer` (nothing is pending any more) moves it back to running. The runner keeps its lease.
+ * ⁵ `follow` (a person's follow-up message to an ended session) queues it again as a new round, like
+ *   `retry`: the same conversation continues on the same worktree and branch, with the message as its prompt.
  *
  * Fixes over the reference: stopped (and every other unsuccessful end) can be retried; `timeout` is entered
  * when the deadline passes; `partially_completed` is reached from a partial result.
@@ -40,7 +42,8 @@ export type Event =
   | { type: "cancel"; reason?: string }
   | { type: "stop"; reason?: string }
   | { type: "release" }
-  | { type: "retry" };
+  | { type: "retry" }
+  | { type: "follow" };
 export type EventType = Event["type"];
 
 /** The fields of a session that decisions read. */
@@ -84,13 +87,13 @@ const table: Record<Status, EventType[]> = {
   degraded: ["recover", "ask", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
   waiting: ["ask", "answer", "complete", "fail", "expire", "timeout", "pause", "cancel", "stop", "release"],
   paused: ["resume", "cancel", "stop"],
-  completed: [],
-  partially_completed: ["retry"],
-  failed: ["retry"],
-  timeout: ["retry"],
-  stopped: ["retry"],
-  cancelled: ["retry"],
-  orphaned: ["retry"],
+  completed: ["follow"],
+  partially_completed: ["retry", "follow"],
+  failed: ["retry", "follow"],
+  timeout: ["retry", "follow"],
+  stopped: ["retry", "follow"],
+  cancelled: ["retry", "follow"],
+  orphaned: ["retry", "follow"],
 };
 
 /** Events accepted in a status: what a 409 lists. */
@@ -209,6 +212,7 @@ export function next(s: State, e: Event, now: Date, policy: Policy): Patch {
       // Handing a lease back at shutdown is not a failed attempt, so it does not count against the budget.
       return { status: "queued", ...unlease, attempt: Math.max(0, s.attempt - 1), runAfter: null };
     case "retry":
+    case "follow":
       return {
         status: "queued",
         attempt: 0,

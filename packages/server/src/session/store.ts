@@ -253,7 +253,7 @@ export async function review(ctx: Ctx, tenantId: string, id: string, by: string)
   });
 }
 
-async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
+export async function lock(tx: Q, id: string, tenantId?: string): Promise<Row> {
   const tenant = tenantId ? sql` and tenant_id = ${tenantId}` : sql``;
   const rows = await tx.rows(
     sql`select * from sessions where id = ${id}${tenant} and deleted_at is null for update`,

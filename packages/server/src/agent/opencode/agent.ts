@@ -166,10 +166,7 @@ async function* drive(
 ): AsyncGenerator<AgentEvent> {
   yield* connectMcp(deps, input, client);
   const [providerID, ...rest] = profile.model.split("/");
-  const text = resumed
-    ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
-      `conversation above. Continue the original task from where it stopped; do not redo finished steps.`
-    : input.prompt;
+  const text = promptOf(input, resumed);
   const sent = await whenFree(client, sessionID, () =>
     client.session.promptAsync({
       sessionID,
@@ -180,6 +177,7 @@ async function* drive(
     }),
   );
   if (sent.error) throw new Error(`opencode refused the prompt: ${JSON.stringify(sent.error)}`);
+  await input.delivered(input.followUps.map((m) => m.id));
 
   // Raced with the server's exit: a session must not sit waiting for a person on a dead server.
   const ask = (kind: "permission" | "question", request: Parameters<RunInput["ask"]>[0]["request"]) =>
@@ -249,6 +247,20 @@ async function* drive(
       opencodeSession: sessionID,
     },
   };
+}
+
+/**
+ * What the run says to the agent: a round a follow-up opened says the follow-up (with the task first when
+ * the conversation is gone); a resumed attempt says to continue; a first one says the task.
+ */
+export function promptOf(input: Pick<RunInput, "prompt" | "followUps">, resumed: boolean): string {
+  const said = input.followUps.map((m) => m.text).join("\n\n");
+  if (said && resumed) return said;
+  if (said) return `${input.prompt}\n\nThen, a follow-up from the person who asked:\n\n${said}`;
+  return resumed
+    ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
+        `conversation above. Continue the original task from where it stopped; do not redo finished steps.`
+    : input.prompt;
 }
 
 /**

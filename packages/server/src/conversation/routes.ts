@@ -1,0 +1,49 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Messages, SendMessage, Sent } from "@orchestrator/sdk";
+import type { App, Deps } from "../api/deps.ts";
+import { body, errors, json } from "../api/doc.ts";
+import { toPublic } from "../session/row.ts";
+import * as Sessions from "../session/store.ts";
+import * as Talk from "./store.ts";
+
+const tags = ["Sessions"];
+const Id = z.object({ id: z.uuid() });
+
+export function routes(app: App, deps: Deps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/v1/sessions/{id}/messages",
+      tags,
+      summary:
+        "Send the agent a follow-up: to an ended OpenCode session it opens a new round on the same branch and conversation, with the message as its prompt (409 while the session runs: not built yet)",
+      request: { params: Id, ...body(SendMessage) },
+      responses: { 202: json(Sent, "sent: the session is queued for its new round"), ...errors },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const { message, session } = await Talk.send(deps.store, p.tenantId, c.req.valid("param").id, {
+        text: c.req.valid("json").text,
+        author: p.keyId ? `key:${p.keyId}` : "dev",
+      });
+      return c.json({ message, session: toPublic(session) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/sessions/{id}/messages",
+      tags,
+      summary: "A session's follow-up messages, oldest first, with when each reached the agent",
+      request: { params: Id },
+      responses: { 200: json(Messages, "the messages"), ...errors },
+    }),
+    async (c) => {
+      const tenantId = c.get("principal").tenantId;
+      const id = c.req.valid("param").id;
+      await Sessions.get(deps.db, tenantId, id);
+      return c.json({ items: await Talk.list(deps.db, tenantId, id) }, 200);
+    },
+  );
+}
