@@ -58,3 +58,48 @@ test("approve a permission request from the timeline, then open the finished ses
   await expect(page.getByRole("heading", { name: "supervised edit (fork)" })).toBeVisible();
   expect(page.url()).not.toContain(body.id);
 });
+
+test("a follow-up from the session page continues the finished session on its branch", async ({
+  signedIn: page,
+  server,
+}) => {
+  const { body } = await server.api("/api/v1/sessions", {
+    json: {
+      title: "two rounds",
+      workspace: { repo: gitRepo(server, "rounds", { "README.md": "# rounds\n" }) },
+      prompt: prompt([
+        { tool: "write", args: { filePath: "one.txt", content: "one\n" } },
+        { text: "wrote one.txt" },
+      ]),
+    },
+  });
+  await page.goto(`${server.url}/sessions/${body.id}`);
+  const box = page.locator("[data-follow-up]");
+  await settle(server, body.id, ["completed", "failed"], 90_000);
+  await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+  const message = box.getByLabel("Message to the agent");
+  await expect(message).toBeEnabled();
+  await expect(box.getByRole("button", { name: "Send" })).toBeDisabled(); // nothing written yet
+  await message.fill(
+    prompt([
+      { tool: "write", args: { filePath: "two.txt", content: "two\n" } },
+      { text: "wrote two.txt too" },
+    ]),
+  );
+  await shot(page, "follow-up");
+  await box.getByRole("button", { name: "Send" }).click();
+  // The message is in the timeline with who sent it; the session runs again and completes.
+  const said = page.getByTestId("timeline").locator("[data-type='session.message']");
+  await expect(said).toContainText("follow-up: Do it.");
+  await expect(said).toContainText("by you");
+  await expect(message).toHaveValue("");
+  await expect
+    .poll(async () => (await server.api(`/api/v1/sessions/${body.id}`)).body.result?.text, {
+      timeout: 90_000,
+    })
+    .toBe("wrote two.txt too");
+  await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+  await expect(page.locator("#diff-t")).toContainText("2 files");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "follow-up-phone");
+});

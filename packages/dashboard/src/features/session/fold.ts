@@ -265,6 +265,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "session.reviewed":
       case "session.restored":
       case "session.deleted":
+      case "session.message":
         m.items.push(note(e, key));
         break;
       default:
@@ -290,7 +291,9 @@ const pick = (d: Record<string, unknown>, keys: string[]) =>
 /** The session events that are not state changes, in words. */
 function note(e: Notable, key: string): Item {
   const { type, data: d, at } = e;
-  const by = "by" in d && d.by ? { by: str(d.by) } : {};
+  // Who: a person's action names them in `by`; a follow-up message in `author`.
+  const who = "by" in d ? d.by : "author" in d ? d.author : undefined;
+  const by = who ? { by: str(who) } : {};
   const n = (tone: string, text: string): Item => ({ kind: "note", key, at, type, tone, text, ...by });
   switch (type) {
     case "session.waiting":
@@ -305,6 +308,8 @@ function note(e: Notable, key: string): Item {
     }
     case "session.reviewed":
       return n("done", "marked reviewed");
+    case "session.message":
+      return n("ask", `follow-up: ${str(d.text)}`);
     case "session.restored": {
       const commit = typeof d.commit === "string" ? ` (commit ${d.commit.slice(0, 10)})` : "";
       return n("hold", `restored to checkpoint #${num(d.seq)}${commit}: the next run starts from there`);
@@ -326,6 +331,7 @@ type Notable = Event<
   | "session.waiting"
   | "session.updated"
   | "session.reviewed"
+  | "session.message"
   | "session.restored"
   | "session.deleted"
   | `approval.${"answered" | "expired" | "withdrawn"}`

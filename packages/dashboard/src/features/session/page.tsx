@@ -9,6 +9,7 @@ import { DiffView } from "./diff.tsx";
 import { Header } from "./header.tsx";
 import type { Item } from "./fold.ts";
 import { useLog } from "./log.ts";
+import { FollowUp } from "./message.tsx";
 import { Metrics } from "./metrics.tsx";
 import { Result } from "./result.tsx";
 import { Timeline } from "./timeline.tsx";
@@ -59,6 +60,7 @@ export function Page() {
       <div className="grid-2">
         <div className="stack">
           {timeline}
+          {!s.planId && <FollowUp s={s} />}
           <DiffView s={s} />
           <SessionContext s={s} />
         </div>
