@@ -154,6 +154,7 @@ async function snapshot(): Promise<string> {
 /** Bodies that pass validation, so a refusal can only come from the lookup. */
 const bodies: Record<string, unknown> = {
   "patch /api/v1/sessions/{id}": { priority: "high" },
+  "post /api/v1/sessions/{id}/messages": { text: "hi" },
   "post /api/v1/approvals/{id}": { reply: "once" },
   "post /api/v1/sessions/{id}/checkpoints/{seq}/fork": {},
   "patch /api/v1/projects/{name}": { retentionHours: 5 },

@@ -79,7 +79,8 @@ export function Header({ s, route }: { s: Session; route: Route | null }) {
           </span>
           <span>
             attempt {s.attempt}/{s.maxAttempts}
-            {s.retries > 0 && ` · ${s.retries} retries`}
+            {/* A retry or a follow-up starts a new round: its attempts count afresh. */}
+            {s.retries > 0 && ` · round ${s.retries + 1}`}
           </span>
           <span data-lease>
             lease {s.lease ? <Ago at={s.lease.expiresAt} prefix="expires " future /> : "none"}
