@@ -59,7 +59,13 @@ export async function send(
         `session ${id} is ${row.status}: messages reach a session once it has ended; delivery while it runs is not built yet`,
         { status: row.status },
       );
-    const agent = row.agentId ? await Agents.get(tx, tenantId, row.agentId).catch(() => null) : null;
+    // An agent deleted since is "no agent"; any other failure is the database's, not the caller's.
+    const agent = row.agentId
+      ? await Agents.get(tx, tenantId, row.agentId).catch((err) => {
+          if (err instanceof AppError && err.code === "not_found") return null;
+          throw err;
+        })
+      : null;
     if (agent?.kind !== Opencode.kind)
       throw new AppError(
         "not_implemented",
