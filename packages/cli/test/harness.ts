@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@orchestrator/sdk";
+import { inject } from "vitest";
 import { type Options, type Server, start as startServer } from "@orchestrator/server";
 
 export const bin = fileURLToPath(new URL("../bin/orchestrator.js", import.meta.url));
@@ -100,6 +101,9 @@ function watch(child: ChildProcess): Running {
 export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
   start(args, env).done;
 
+// The migrated empty database made once per run (server/test/setup.ts): no initdb per server.
+let loaded: Blob | undefined;
+
 /**
  * A real server on in-memory PGlite, a client for it, and the environment that points the CLI at it.
  * `config` adds to the test settings (e.g. `dataDir` and `repoRoots` for workspace sessions).
@@ -109,6 +113,7 @@ export async function serve(
 ): Promise<{ server: Server; client: Client; env: Record<string, string> }> {
   const server = await startServer({
     memory: true,
+    template: (loaded ??= new Blob([readFileSync(inject("pgTemplate"))])),
     env: {},
     config: {
       port: 0,

@@ -56,6 +56,8 @@ export interface Options {
   agents?: Agent[];
   /** In-memory PGlite (tests and benchmarks). */
   memory?: boolean;
+  /** With `memory`: a migrated database to start from (db.template()), which skips initdb. */
+  template?: Blob;
   /** Where log lines go instead of standard output (tests read them). */
   logTo?: Log.Destination;
 }
@@ -99,6 +101,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     memory: opts.memory,
+    template: opts.template,
     onError: (err, channel) => log.error({ err, channel }, "a notification handler failed"),
   });
   try {

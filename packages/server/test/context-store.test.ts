@@ -6,7 +6,7 @@ import * as Store from "../src/context/store.ts";
 import { sweep } from "../src/context/sweep.ts";
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { databaseUrl, freshDatabase } from "./harness.ts";
+import { databaseUrl, freshDatabase, template } from "./harness.ts";
 import type { Context } from "@orchestrator/sdk";
 
 // Shared context on a real database (PGlite, or PostgreSQL with DATABASE_URL): versions, rebasing stale
@@ -17,7 +17,12 @@ let drop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const fresh = databaseUrl ? await freshDatabase() : null;
   drop = fresh?.drop;
-  db = await open({ dataDir: "", memory: !fresh, databaseUrl: fresh?.url });
+  db = await open({
+    dataDir: "",
+    memory: !fresh,
+    template: fresh ? undefined : template(),
+    databaseUrl: fresh?.url,
+  });
   tenant = await Tenant.ensure(db, "context");
 });
 afterAll(async () => {

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { inject } from "vitest";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -11,6 +12,12 @@ import type { Config } from "../src/config.ts";
 
 /** Set by .ci/run for the second pass: every database-facing suite then runs on real PostgreSQL. */
 export const databaseUrl = process.env.DATABASE_URL || undefined;
+
+let loaded: Blob | undefined;
+/** The migrated empty database an in-memory PGlite starts from (made once per run by setup.ts). */
+export function template(): Blob {
+  return (loaded ??= new Blob([readFileSync(inject("pgTemplate"))]));
+}
 
 /** A fresh database on the PostgreSQL server of DATABASE_URL; dropped by the returned function. */
 export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -60,6 +67,7 @@ export async function serve(
     ...opts,
     env: {},
     memory: !fresh,
+    ...(fresh ? {} : { template: template() }),
     config: {
       port: 0,
       logLevel: "silent",

@@ -8,7 +8,7 @@ import { decode, encode, maxBytes } from "../src/db/notify.ts";
 import * as Log from "../src/event/log.ts";
 import * as Store from "../src/session/store.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
-import { databaseUrl, freshDatabase } from "./harness.ts";
+import { databaseUrl, freshDatabase, template } from "./harness.ts";
 
 // At most one NOTIFY per transaction (db/notify.ts), on PGlite and, with DATABASE_URL, on PostgreSQL.
 
@@ -23,7 +23,12 @@ let ctx: Store.Ctx;
 beforeAll(async () => {
   const fresh = databaseUrl ? await freshDatabase() : null;
   if (fresh) drop = fresh.drop;
-  db = await open({ dataDir: "", databaseUrl: fresh?.url, memory: !fresh });
+  db = await open({
+    dataDir: "",
+    databaseUrl: fresh?.url,
+    memory: !fresh,
+    template: fresh ? undefined : template(),
+  });
   if (fresh) {
     const c = new pg.Client({ connectionString: fresh.url });
     await c.connect();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type TestServer, create, serve, settle } from "./harness.ts";
+import { type TestServer, create, serve, settle, template } from "./harness.ts";
 import { start } from "../src/server.ts";
 
 let s: TestServer;
@@ -137,6 +137,7 @@ test("unauthenticated dev mode refuses to listen beyond loopback", async () => {
   await expect(
     start({
       memory: true,
+      template: template(),
       env: {},
       config: { devNoAuth: true, host: "0.0.0.0", port: 0, logLevel: "silent" },
     }),
@@ -146,6 +147,7 @@ test("unauthenticated dev mode refuses to listen beyond loopback", async () => {
 test("liveness tells a client without a key whether this server asks for keys at all", async () => {
   const dev = await start({
     memory: true,
+    template: template(),
     env: {},
     config: { devNoAuth: true, port: 0, logLevel: "silent" },
   });

@@ -9,6 +9,7 @@ import { type Deps, create, start, step } from "../src/plan/service.ts";
 import { taskFromRow } from "../src/plan/store.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
 import { type End, oracle, prng, rules } from "./plan-oracle.ts";
+import { template } from "./harness.ts";
 
 /**
  * The SQL scheduler (plan/run.ts under service.ts's plan lock) against the oracle: random DAGs, a random
@@ -22,7 +23,7 @@ let db: Db;
 let tenant: string;
 let d: Deps;
 beforeAll(async () => {
-  db = await open({ dataDir: "", memory: true });
+  db = await open({ dataDir: "", memory: true, template: template() });
   tenant = await Tenant.ensure(db, "oracle");
   d = {
     db,

@@ -6,14 +6,19 @@ import * as Tenant from "../src/tenant/tenant.ts";
 import * as Registry from "../src/registry/store.ts";
 import * as Sessions from "../src/session/store.ts";
 import * as Routing from "../src/routing/route.ts";
-import { databaseUrl, freshDatabase } from "./harness.ts";
+import { databaseUrl, freshDatabase, template } from "./harness.ts";
 
 let db: Db;
 let drop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const fresh = databaseUrl ? await freshDatabase() : null;
   drop = fresh?.drop;
-  db = await open({ dataDir: "", databaseUrl: fresh?.url, memory: !fresh });
+  db = await open({
+    dataDir: "",
+    databaseUrl: fresh?.url,
+    memory: !fresh,
+    template: fresh ? undefined : template(),
+  });
 });
 afterAll(async () => {
   await db?.close();

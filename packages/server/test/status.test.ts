@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Db, open } from "../src/db/db.ts";
 import { allowed } from "../src/session/machine.ts";
 import * as States from "../src/session/status.ts";
-import { databaseUrl, freshDatabase } from "./harness.ts";
+import { databaseUrl, freshDatabase, template } from "./harness.ts";
 
 // A status added to the SDK's enum must land in exactly one set, and the machine, the schema's generated
 // DDL, the migrations and the live database must all follow it.
@@ -67,7 +67,12 @@ describe("the database", () => {
   beforeAll(async () => {
     const fresh = databaseUrl ? await freshDatabase() : null;
     if (fresh) drop = fresh.drop;
-    db = await open({ dataDir: "", databaseUrl: fresh?.url, memory: !fresh });
+    db = await open({
+      dataDir: "",
+      databaseUrl: fresh?.url,
+      memory: !fresh,
+      template: fresh ? undefined : template(),
+    });
   });
   afterAll(async () => {
     await db?.close();
