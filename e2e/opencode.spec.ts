@@ -90,7 +90,7 @@ test("a follow-up from the session page continues the finished session on its br
   await box.getByRole("button", { name: "Send" }).click();
   // The message is in the timeline with who sent it; the session runs again and completes.
   const said = page.getByTestId("timeline").locator("[data-type='session.message']");
-  await expect(said).toContainText("follow-up: Do it.");
+  await expect(said).toContainText("message: Do it.");
   await expect(said).toContainText("by you");
   await expect(message).toHaveValue("");
   await expect
@@ -102,4 +102,36 @@ test("a follow-up from the session page continues the finished session on its br
   await expect(page.locator("#diff-t")).toContainText("2 files");
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "follow-up-phone");
+});
+
+test("steering a running session from its page: the current turn stops and the message is the next prompt", async ({
+  signedIn: page,
+  server,
+}) => {
+  const { body } = await server.api("/api/v1/sessions", {
+    json: {
+      title: "stuck thinking",
+      workspace: { repo: gitRepo(server, "steer", { "README.md": "# steer\n" }) },
+      prompt: prompt([{ delayMs: 60_000, text: "too late" }]),
+    },
+  });
+  await page.goto(`${server.url}/sessions/${body.id}`);
+  await expect(page.locator(".page-head [data-status=running]")).toBeVisible({ timeout: 60_000 });
+  const box = page.locator("[data-follow-up]");
+  await expect(box).toContainText("reads it at its next turn");
+  await box.getByLabel("Message to the agent").fill(prompt([{ text: "Steered: answering now." }]));
+  await box.getByLabel(/Steer: stop the current turn/).check();
+  await shot(page, "steer");
+  await box.getByRole("button", { name: "Steer" }).click();
+  const said = page.getByTestId("timeline").locator("[data-type='session.message']");
+  await expect(said).toContainText("steering: Do it.");
+  await expect
+    .poll(async () => (await server.api(`/api/v1/sessions/${body.id}`)).body.result?.text, {
+      timeout: 50_000,
+    })
+    .toBe("Steered: answering now.");
+  await expect(page.getByTestId("timeline")).toContainText("stopped the agent's turn");
+  await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "steer-phone");
 });

@@ -126,7 +126,7 @@ export function describe(e: Event): string {
     case "session.deleted":
       return "";
     case "session.message":
-      return `${str(d.author)}: ${str(d.text)}`;
+      return `${str(d.author)}${d.steer ? " (steering)" : ""}: ${str(d.text)}`;
     case "agent.message":
     case "agent.delta":
       return str(d.text);

@@ -244,7 +244,9 @@ export function createClient(opts: ClientOptions) {
       resume: act("resume"),
       retry: act("retry"),
       /** A follow-up to an ended session: it is queued for a new round on the same branch and conversation. */
-      send: (id: string, text: string) => call(Sent, "POST", `${at(id)}/messages`, { text }),
+      /** Tell the agent more: read at its next turn, at once with `steer`, or as a new round once ended. */
+      send: (id: string, text: string, opts: { steer?: boolean } = {}) =>
+        call(Sent, "POST", `${at(id)}/messages`, { text, ...(opts.steer ? { steer: true } : {}) }),
       /** A session's follow-up messages, oldest first. */
       messages: async (id: string) => (await call(Messages, "GET", `${at(id)}/messages`)).items,
       /** Mark an ended session reviewed (it leaves the attention queue); doing it again changes nothing. */

@@ -87,8 +87,11 @@ export const Payloads = {
       id: z.uuid(),
       author: z.string().describe("who wrote it: key:<id>, or dev"),
       text: z.string(),
+      steer: z.boolean().optional().describe("sent to stop the agent's current turn"),
     })
-    .describe("a person's follow-up message to the agent; sent to an ended session, it opens a new round"),
+    .describe(
+      "a person's message to the agent: to a running session, read at its next turn (or steering it now); to an ended one, it opens a new round",
+    ),
   "session.waiting": z.object({ reason: z.string() }).describe("why a queued session is not claimed yet"),
   "session.checkpoint": z.object({ data: z.unknown().describe("the agent's own checkpoint") }),
   "session.restored": z.object({

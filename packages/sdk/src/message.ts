@@ -1,14 +1,23 @@
 import { z } from "zod";
 import { Session } from "./session.ts";
 
-/** A person's follow-up message to a session's agent. */
+/**
+ * A person's message to a session's agent. To a running session it reaches the agent at its next turn (or,
+ * with `steer`, stops the current turn and becomes the next prompt); to an ended one it opens a new round.
+ */
 export const Message = z
   .object({
     id: z.uuid(),
     sessionId: z.uuid(),
     author: z.string().describe("key:<id>, or dev"),
     text: z.string(),
-    round: z.number().int().describe("the round it opened: the session's retries when it was sent"),
+    round: z
+      .number()
+      .int()
+      .describe(
+        "the session's round when it was sent (its retries then); to an ended session, the round it opened",
+      ),
+    steer: z.boolean().describe("sent to stop the agent's current turn and become its next prompt"),
     createdAt: z.iso.datetime(),
     deliveredAt: z.iso.datetime().nullable().describe("when its run handed it to the agent"),
   })
@@ -18,10 +27,22 @@ export type Message = z.infer<typeof Message>;
 export const SendMessage = z
   .object({
     text: z.string().trim().min(1).max(100_000).describe("what to tell the agent"),
+    steer: z
+      .boolean()
+      .default(false)
+      .describe(
+        "to a running session: stop the agent's current turn and make this its next prompt; without it, the agent reads it at its next turn",
+      ),
   })
   .strict()
   .meta({ id: "SendMessage" });
 export type SendMessage = z.input<typeof SendMessage>;
 
-export const Sent = z.object({ message: Message, session: Session }).meta({ id: "MessageSent" });
+export const Sent = z
+  .object({
+    message: Message,
+    session: Session,
+    newRound: z.boolean().describe("the session had ended: the message opened a new round, queued now"),
+  })
+  .meta({ id: "MessageSent" });
 export const Messages = z.object({ items: z.array(Message) }).meta({ id: "SessionMessages" });

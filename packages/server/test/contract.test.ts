@@ -27,8 +27,13 @@ const base = (id: string, prompt: string): RunInput => ({
   credential: async () => {
     throw new Fatal("no orchestrator here");
   },
-  followUps: [],
-  delivered: async () => {},
+  talk: {
+    waiting: [],
+    last: null,
+    pending: async () => [],
+    arrived: () => new Promise(() => {}),
+    delivered: async () => {},
+  },
 });
 
 describe("scripted agent", () => {

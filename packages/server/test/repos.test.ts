@@ -200,8 +200,13 @@ test("a run refuses a workspace whose path no longer leads to the repository it 
         credential: async () => {
           throw new Fatal("no orchestrator here");
         },
-        followUps: [],
-        delivered: async () => {},
+        talk: {
+          waiting: [],
+          last: null,
+          pending: async () => [],
+          arrived: () => new Promise(() => {}),
+          delivered: async () => {},
+        },
       },
       new AbortController().signal,
     );

@@ -47,12 +47,36 @@ export interface RunInput {
    * API, reaching only this session's work, and good only while this attempt holds the lease.
    */
   credential(): Promise<string>;
+  /** People's messages to the agent (conversation/store.ts). */
+  talk: Talk;
+}
+
+/** A person's message, as a run hands it to the agent. */
+export interface Said {
+  id: string;
+  author: string;
+  text: string;
+  /** Stop the agent's current turn and make this the next prompt. */
+  steer: boolean;
+}
+
+/** What a run knows of the conversation with people, and how it hands messages over. */
+export interface Talk {
   /**
-   * People's follow-up messages not yet handed to the agent, oldest first: the prompt of a round a
-   * follow-up opened (conversation/store.ts). Empty for a session's first round.
+   * Messages not yet handed to the agent when the run began, oldest first: the prompt of a round a message
+   * to the ended session opened, or messages sent while it was queued.
    */
-  followUps: { id: string; author: string; text: string }[];
-  /** Mark follow-ups handed to the agent (once its prompt was accepted), so a retry does not send them again. */
+  waiting: Said[];
+  /** The last message handed over before this run: what a resumed round was last asked. */
+  last: Said | null;
+  /** Messages not yet handed over, now, oldest first. */
+  pending(): Promise<Said[]>;
+  /**
+   * Resolves when a message arrives for this session while it runs (then read `pending`), or at once if
+   * one came since the last call resolved. Only news: a message can also be found by `pending` unannounced.
+   */
+  arrived(): Promise<void>;
+  /** Mark messages handed to the agent (once it accepted them), so a retry does not send them again. */
   delivered(ids: string[]): Promise<void>;
 }
 

@@ -26,7 +26,7 @@ export function work(row: Row) {
 /** The input of a run on this node: the session's work, plus what only a run here has. */
 export function run(
   row: Row,
-  here: Pick<RunInput, "project" | "profile" | "target" | "ask" | "credential" | "followUps" | "delivered">,
+  here: Pick<RunInput, "project" | "profile" | "target" | "ask" | "credential" | "talk">,
 ): RunInput {
   const w = work(row);
   return {

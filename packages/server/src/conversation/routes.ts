@@ -16,17 +16,29 @@ export function routes(app: App, deps: Deps): void {
       path: "/api/v1/sessions/{id}/messages",
       tags,
       summary:
-        "Send the agent a follow-up: to an ended OpenCode session it opens a new round on the same branch and conversation, with the message as its prompt (409 while the session runs: not built yet)",
+        "Send the agent a message. A running OpenCode session's agent reads it at its next turn, or at once with `steer` (its current turn is stopped); an ended one opens a new round on the same branch and conversation, with the message as its prompt",
       request: { params: Id, ...body(SendMessage) },
-      responses: { 202: json(Sent, "sent: the session is queued for its new round"), ...errors },
+      responses: {
+        202: json(
+          Sent,
+          "sent: its run hands it to the agent, or the ended session is queued for a new round",
+        ),
+        ...errors,
+      },
     }),
     async (c) => {
       const p = c.get("principal");
-      const { message, session } = await Talk.send(deps.store, p.tenantId, c.req.valid("param").id, {
-        text: c.req.valid("json").text,
-        author: p.keyId ? `key:${p.keyId}` : "dev",
-      });
-      return c.json({ message, session: toPublic(session) }, 202);
+      const { message, session, newRound } = await Talk.send(
+        deps.store,
+        p.tenantId,
+        c.req.valid("param").id,
+        {
+          text: c.req.valid("json").text,
+          steer: c.req.valid("json").steer,
+          author: p.keyId ? `key:${p.keyId}` : "dev",
+        },
+      );
+      return c.json({ message, session: toPublic(session), newRound }, 202);
     },
   );
 
@@ -35,7 +47,7 @@ export function routes(app: App, deps: Deps): void {
       method: "get",
       path: "/api/v1/sessions/{id}/messages",
       tags,
-      summary: "A session's follow-up messages, oldest first, with when each reached the agent",
+      summary: "A session's messages from people, oldest first, with when each reached the agent",
       request: { params: Id },
       responses: { 200: json(Messages, "the messages"), ...errors },
     }),

@@ -12,10 +12,11 @@ import { apply } from "../session/transition.ts";
 import { toIso } from "../time.ts";
 
 /**
- * Follow-up messages to a session's agent. Sent to a session that has ended, a message opens a new round
- * (the machine's `follow`): the session is queued again with its worktree, branch and conversation, and
- * the message is the next prompt. Delivery to a session that is still running is not built yet, so that
- * is refused in words rather than left waiting unseen.
+ * People's messages to a session's agent. To a session that has ended, a message opens a new round (the
+ * machine's `follow`): the session is queued again with its worktree, branch and conversation, and the
+ * message is the next prompt. To a live one it waits for its run, which hands it to the agent at the next
+ * turn, or at once when it steers (the run stops the current turn first): the run hears of it through
+ * the `talk` topic, on whichever node it runs.
  */
 
 export interface Message {
@@ -24,6 +25,7 @@ export interface Message {
   author: string;
   text: string;
   round: number;
+  steer: boolean;
   createdAt: string;
   deliveredAt: string | null;
 }
@@ -34,31 +36,27 @@ const fromMsg = (r: Record<string, unknown>): Message => ({
   author: String(r.author),
   text: String(r.text),
   round: Number(r.round),
+  steer: Boolean(r.steer),
   createdAt: toIso(r.created_at)!,
   deliveredAt: toIso(r.delivered_at),
 });
 
-/** Send a follow-up: logged with its author, and the session queued for a new round on the same branch. */
+/** Send a message: logged with its author; an ended session is queued for a new round on the same branch. */
 export async function send(
   ctx: Ctx,
   tenantId: string,
   id: string,
-  m: { text: string; author: string },
-): Promise<{ message: Message; session: Row }> {
+  m: { text: string; author: string; steer: boolean },
+): Promise<{ message: Message; session: Row; newRound: boolean }> {
   return ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
     if (row.planId)
       throw new AppError(
         "invalid_transition",
-        `session ${id} runs a task of plan ${row.planId}: a follow-up to one task is not built yet; retry the task or add one`,
+        `session ${id} runs a task of plan ${row.planId}: a message to one task is not built yet; retry the task or add one`,
         { status: row.status, planId: row.planId },
       );
-    if (!terminal.includes(row.status))
-      throw new AppError(
-        "invalid_transition",
-        `session ${id} is ${row.status}: messages reach a session once it has ended; delivery while it runs is not built yet`,
-        { status: row.status },
-      );
+    const ended = terminal.includes(row.status);
     // An agent deleted since is "no agent"; any other failure is the database's, not the caller's.
     const agent = row.agentId
       ? await Agents.get(tx, tenantId, row.agentId).catch((err) => {
@@ -66,30 +64,70 @@ export async function send(
           throw err;
         })
       : null;
+    if (!row.agentId && !ended)
+      throw new AppError(
+        "invalid_transition",
+        `session ${id} is ${row.status} and not routed to an agent yet: send the message once it runs`,
+        { status: row.status },
+      );
     if (agent?.kind !== Opencode.kind)
       throw new AppError(
         "not_implemented",
-        `session ${id} ran on ${agent ? `${agent.name} (${agent.kind})` : "no agent"}: follow-ups continue OpenCode sessions only so far`,
+        `session ${id} ${ended ? "ran" : "runs"} on ${agent ? `${agent.name} (${agent.kind})` : "no agent"}: messages reach OpenCode sessions only so far`,
         { agent: agent?.name ?? null },
+      );
+    if (m.steer && row.status === "waiting")
+      throw new AppError(
+        "invalid_transition",
+        `session ${id} is waiting for a person's answer: answer it first (a rejection can carry your words to the agent), or send without steer and the agent reads it at its next turn`,
+        { status: row.status },
       );
     const at = ctx.now();
     const message = randomUUID();
-    const after = await apply(ctx, tx, row, { type: "follow" }, { by: m.author });
-    // The same OpenCode profile takes the new round: its conversation and worktree are there.
-    await tx.rows(sql`
-      update sessions set agent = ${Opencode.kind}, profile = ${agent.name} where id = ${id} and agent is null`);
+    let after = row;
+    if (ended) {
+      after = await apply(ctx, tx, row, { type: "follow" }, { by: m.author });
+      // The same OpenCode profile takes the new round: its conversation and worktree are there.
+      await tx.rows(sql`
+        update sessions set agent = ${Opencode.kind}, profile = ${agent.name} where id = ${id} and agent is null`);
+    }
     const rows = await tx.rows(sql`
-      insert into session_messages (id, tenant_id, session_id, author, text, round, created_at)
-      values (${message}, ${tenantId}, ${id}, ${m.author}, ${m.text}, ${after.retries}, ${at.toISOString()})
+      insert into session_messages (id, tenant_id, session_id, author, text, round, steer, created_at)
+      values (${message}, ${tenantId}, ${id}, ${m.author}, ${m.text}, ${after.retries}, ${m.steer},
+              ${at.toISOString()})
       returning *`);
     const logged = await Log.write(tx, {
       tenantId,
       sessionId: id,
       type: "session.message",
       at,
-      data: { id: message, author: m.author, text: m.text },
+      data: { id: message, author: m.author, text: m.text, ...(m.steer && !ended ? { steer: true } : {}) },
     });
-    return { message: fromMsg(rows[0]!), session: logged ? fromRow(logged) : after };
+    // A live session's run hears of it at commit; an ended one's next run reads it when it starts.
+    if (!ended) await tx.notify([["talk", id]]);
+    return { message: fromMsg(rows[0]!), session: logged ? fromRow(logged) : after, newRound: ended };
+  });
+}
+
+// Ends a run records itself: a message that came as it finished deserves an answer. A person who stopped
+// or cancelled the session meant it, and an orphaned one is the reaper's to retry.
+const answerable: readonly string[] = ["completed", "partially_completed", "failed", "timeout"];
+
+/**
+ * A run ended with messages it never handed to the agent (they came as it finished): they open the next
+ * round, as if sent just after. Under the row's lock, so a sender who saw the end already did it.
+ */
+export async function reopen(ctx: Ctx, id: string): Promise<Row | null> {
+  // Every run's end asks; almost always there is nothing, and that answer needs no lock.
+  const undelivered = sql`select 1 from session_messages where session_id = ${id} and delivered_at is null`;
+  if (!(await ctx.db.rows(undelivered)).length) return null;
+  return ctx.db.tx(async (tx) => {
+    const row = await lock(tx, id);
+    if (!answerable.includes(row.status) || !(await tx.rows(undelivered)).length) return null;
+    const after = await apply(ctx, tx, row, { type: "follow" }, { by: "orchestrator" });
+    await tx.rows(sql`
+      update session_messages set round = ${after.retries} where session_id = ${id} and delivered_at is null`);
+    return after;
   });
 }
 
@@ -105,6 +143,14 @@ export async function pending(q: Q, id: string): Promise<Message[]> {
   const rows = await q.rows(sql`
     select * from session_messages where session_id = ${id} and delivered_at is null order by created_at, id`);
   return rows.map(fromMsg);
+}
+
+/** The last message handed to the agent, if any: a resumed round continues with what it asked. */
+export async function last(q: Q, id: string): Promise<Message | null> {
+  const rows = await q.rows(sql`
+    select * from session_messages where session_id = ${id} and delivered_at is not null
+    order by delivered_at desc, created_at desc limit 1`);
+  return rows[0] ? fromMsg(rows[0]) : null;
 }
 
 /** Mark messages handed to the agent, while the run still holds the session (its fence). */

@@ -22,6 +22,8 @@ export const topics = {
   tasks: "agent id",
   /** `<session id>:<token>`: an A2A agent we called pushed an update; the run that waits asks for the task. */
   a2a_push: "session id and token",
+  /** Session id: a person sent a live session a message; its run (on any node) hands it to the agent. */
+  talk: "session id",
   /** Context document id: the document changed; MCP clients subscribed to it are told (mcp/). */
   context: "document id",
 } as const;

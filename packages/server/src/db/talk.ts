@@ -1,11 +1,11 @@
-import { index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { ts } from "./columns.ts";
 import { sessions } from "./schema.ts";
 
 /**
- * People's follow-up messages to a session's agent (conversation/store.ts), in the order sent. A message
- * is the prompt of the round it opened (`round` = the session's `retries` then) and is marked delivered
- * once its run has handed it to the agent, so a run that dies before that hands it over on the retry.
+ * People's messages to a session's agent (conversation/store.ts), in the order sent. `round` is the
+ * session's `retries` when it was sent (to an ended session: the round it opened). A message is marked
+ * delivered once a run has handed it to the agent, so a run that dies before that hands it over on the retry.
  */
 export const sessionMessages = pgTable(
   "session_messages",
@@ -18,6 +18,8 @@ export const sessionMessages = pgTable(
     author: text("author").notNull(),
     text: text("text").notNull(),
     round: integer("round").notNull(),
+    /** Sent to stop the agent's current turn (the run aborts it, then prompts with this). */
+    steer: boolean("steer").notNull().default(false),
     createdAt: ts("created_at").notNull(),
     deliveredAt: ts("delivered_at"),
   },

@@ -74,6 +74,11 @@ export async function start(deps: Deps): Promise<Engine> {
     if (run && !run.why) Runs.stop(run, "control");
   });
 
+  const offTalk = await db.listen("talk", (id) => {
+    const run = runs.get(id);
+    if (run && !run.why) Runs.heard(run);
+  });
+
   const loop = await Loop.start({
     deps,
     store,
@@ -111,6 +116,7 @@ export async function start(deps: Deps): Promise<Engine> {
       stopping = true;
       await loop.halt();
       await offControl();
+      await offTalk();
       await offApproval();
       await router.stop();
       const all = [...runs.values()];

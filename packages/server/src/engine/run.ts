@@ -16,7 +16,7 @@ import { type Waiters, ask } from "./wait.ts";
 import * as Credential from "../work/credential.ts";
 import * as Talk from "../conversation/store.ts";
 import type { Answer } from "@orchestrator/sdk";
-import type { Ask } from "../agent/agent.ts";
+import type { Ask, Said } from "../agent/agent.ts";
 
 /** One session running on this node: its agent driven, its lease renewed, its end recorded. */
 export interface Run {
@@ -33,6 +33,28 @@ export interface Run {
   credential?: Promise<string>;
   /** The OpenCode profile it runs with (null: the default, or not OpenCode), once known. */
   profile?: string | null;
+  /** Messages heard of while it runs (the `talk` topic); `news` settles at the next one. */
+  told: number;
+  news: Signal;
+}
+
+interface Signal {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function signal(): Signal {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A person sent this run's session a message: wake whatever waits for one. */
+export function heard(run: Run): void {
+  run.told++;
+  const was = run.news;
+  run.news = signal();
+  was.resolve();
 }
 
 /** What an agent asks of its own run from outside its adapter: through MCP, while it runs here. */
@@ -71,6 +93,8 @@ export function create(row: Row, now: Date): Run {
     done: Promise.resolve(),
     lastEvent: now.getTime(),
     waiting: 0,
+    told: 0,
+    news: signal(),
   };
 }
 
@@ -107,6 +131,13 @@ export async function execute(ctx: Ctx, run: Run): Promise<void> {
   } catch (err) {
     await conclude(ctx, run, err);
   } finally {
+    // Messages that came as the run ended were never handed over: they open the next round.
+    await Talk.reopen(ctx.store, row.id).catch((err) =>
+      log.warn(
+        { err, session: row.id },
+        "could not open a new round for messages that came as the run ended",
+      ),
+    );
     clearInterval(heartbeat);
     clearInterval(watchdog);
     if (timer) clearTimeout(timer);
@@ -121,6 +152,8 @@ export async function execute(ctx: Ctx, run: Run): Promise<void> {
   }
 }
 
+const said = (m: Talk.Message): Said => ({ id: m.id, author: m.author, text: m.text, steer: m.steer });
+
 async function drive(
   ctx: Ctx,
   run: Run,
@@ -131,6 +164,12 @@ async function drive(
   const { deps, store } = ctx;
   const { row } = run;
   run.profile = profile;
+  // At the next message, or at once when one came since the last call settled: none is missed between.
+  let seen = run.told;
+  const arrived = async () => {
+    if (run.told === seen) await run.news.promise;
+    seen = run.told;
+  };
   const registered = row.projectId
     ? await Projects.get(deps.db, row.tenantId, row.projectId).catch(() => null)
     : null;
@@ -145,8 +184,13 @@ async function drive(
     ask: (q) => ask({ store, clock: deps.clock, waiters: ctx.waiters }, run, q),
     credential: () =>
       (run.credential ??= Credential.mint(deps.db, { ...row, fence: run.fence }, deps.clock.now())),
-    followUps: (await Talk.pending(deps.db, row.id)).map(({ id, author, text }) => ({ id, author, text })),
-    delivered: (ids) => Talk.delivered(deps.db, row.id, run.fence, ids, deps.clock.now()),
+    talk: {
+      waiting: (await Talk.pending(deps.db, row.id)).map(said),
+      last: await Talk.last(deps.db, row.id).then((m) => m && said(m)),
+      pending: async () => (await Talk.pending(deps.db, row.id)).map(said),
+      arrived,
+      delivered: (ids) => Talk.delivered(deps.db, row.id, run.fence, ids, deps.clock.now()),
+    },
   });
   for await (const said of agent.run(input, run.abort.signal)) {
     // What an agent produces is stored as it can be: a NUL in a tool's output is no reason to fail a run.

@@ -309,7 +309,7 @@ function note(e: Notable, key: string): Item {
     case "session.reviewed":
       return n("done", "marked reviewed");
     case "session.message":
-      return n("ask", `follow-up: ${str(d.text)}`);
+      return n("ask", `${d.steer ? "steering" : "message"}: ${str(d.text)}`);
     case "session.restored": {
       const commit = typeof d.commit === "string" ? ` (commit ${d.commit.slice(0, 10)})` : "";
       return n("hold", `restored to checkpoint #${num(d.seq)}${commit}: the next run starts from there`);

@@ -8,54 +8,63 @@ import { Field } from "../../ui/field.tsx";
 import { Problem } from "../../ui/problem.tsx";
 
 /**
- * Tell the agent more: a follow-up to an ended session opens a new round on the same branch and
- * conversation (docs/conversation.md). While the session runs the box says why it waits: delivery to a
- * running agent is not built yet. The server refuses what it cannot do (a plan's task, another agent
- * kind) in words, shown here.
+ * Tell the agent more (docs/conversation.md): a running agent reads the message at its next turn, or at
+ * once with "Steer" (its current turn stops); an ended session starts a new round on the same branch and
+ * conversation. The server refuses what it cannot do (a plan's task, another agent kind, steering while a
+ * person is asked) in words, shown here.
  */
 export function FollowUp({ s }: { s: Session }) {
   const { client } = useAuth();
   const qc = useQueryClient();
   const [text, setText] = useState("");
+  const [steer, setSteer] = useState(false);
   const ended = terminal.includes(s.status);
+  const canSteer = s.status === "running" || s.status === "degraded";
   const send = useMutation({
-    mutationFn: () => client.sessions.send(s.id, text),
+    mutationFn: () => client.sessions.send(s.id, text, { steer: canSteer && steer }),
     onSuccess: (sent) => {
       setText("");
+      setSteer(false);
       qc.setQueryData(["session", s.id], sent.session);
       void qc.invalidateQueries({ queryKey: ["sessions"] });
     },
   });
+  const hint = ended
+    ? "It continues this conversation on the same branch, with your message as its next prompt."
+    : s.status === "waiting"
+      ? "The agent waits for a person's answer above; it reads your message at its next turn."
+      : canSteer
+        ? "The agent reads it at its next turn. Steer stops the current turn and makes it the next prompt."
+        : `The session is ${s.status}: the agent reads your message when its run starts.`;
   return (
-    <Card title="Follow up" id="follow-up">
+    <Card title={ended ? "Follow up" : "Message the agent"} id="follow-up">
       <form
         className="stack"
         data-follow-up
         onSubmit={(e) => {
           e.preventDefault();
-          if (ended && text.trim()) send.mutate();
+          if (text.trim()) send.mutate();
         }}
       >
-        <Field
-          label="Message to the agent"
-          hint={
-            ended
-              ? "It continues this conversation on the same branch, with your message as its next prompt."
-              : `The session is ${s.status}: messages reach it once it has ended (delivery while it runs is not built yet).`
-          }
-        >
+        <Field label="Message to the agent" hint={hint}>
           <textarea
             rows={3}
             value={text}
-            disabled={!ended || send.isPending}
-            placeholder={ended ? "e.g. Use the existing helper instead, and add a test" : undefined}
+            disabled={send.isPending}
+            placeholder="e.g. Use the existing helper instead, and add a test"
             onChange={(e) => setText(e.target.value)}
           />
         </Field>
+        {canSteer ? (
+          <label className="choice">
+            <input type="checkbox" checked={steer} onChange={(e) => setSteer(e.target.checked)} />
+            Steer: stop the current turn and make this the next prompt
+          </label>
+        ) : null}
         {send.error ? <Problem error={send.error} /> : null}
         <div className="row">
-          <Button type="submit" variant="primary" disabled={!ended || !text.trim() || send.isPending}>
-            {send.isPending ? "Sending…" : "Send"}
+          <Button type="submit" variant="primary" disabled={!text.trim() || send.isPending}>
+            {send.isPending ? "Sending…" : canSteer && steer ? "Steer" : "Send"}
           </Button>
         </div>
       </form>

@@ -8,7 +8,10 @@ import { runSetup } from "../../workspace/setup.ts";
 import type { Pool } from "./pool.ts";
 import { type Catalog, type Profile, demoProvider, rules } from "./profile.ts";
 import { label as demoLabel } from "./demo-llm.ts";
-import { type OcEvent, Mapper, tick } from "./events.ts";
+import { type OcEvent, Mapper } from "./events.ts";
+import { exists, forkConversation, rewindConversation, settleIdle } from "./conversation.ts";
+import { mail, untilAborted } from "./stream.ts";
+import { Turns } from "./turns.ts";
 
 export interface Deps {
   pool: Pool;
@@ -166,8 +169,7 @@ async function* drive(
 ): AsyncGenerator<AgentEvent> {
   yield* connectMcp(deps, input, client);
   const [providerID, ...rest] = profile.model.split("/");
-  const text = promptOf(input, resumed);
-  const sent = await whenFree(client, sessionID, () =>
+  const turns = new Turns(client, sessionID, input.talk, (text) =>
     client.session.promptAsync({
       sessionID,
       parts: [{ type: "text", text }],
@@ -176,8 +178,8 @@ async function* drive(
       ...(profile.system ? { system: profile.system } : {}),
     }),
   );
+  const sent = await turns.first(promptOf(input, resumed));
   if (sent.error) throw new Error(`opencode refused the prompt: ${JSON.stringify(sent.error)}`);
-  await input.delivered(input.followUps.map((m) => m.id));
 
   // Raced with the server's exit: a session must not sit waiting for a person on a dead server.
   const ask = (kind: "permission" | "question", request: Parameters<RunInput["ask"]>[0]["request"]) =>
@@ -195,7 +197,12 @@ async function* drive(
   let idle = false;
   // While the mapper holds a permission for its call's input, a quiet stream still reaches it.
   const quiet = () => (map.holding ? 250 : null);
-  for await (const raw of untilAborted(stream, signal, died, quiet)) {
+  for await (const raw of untilAborted(stream, signal, died, { quiet, news: input.talk.arrived })) {
+    if (raw === mail) {
+      const note = await turns.hand();
+      if (note) yield note;
+      continue;
+    }
     const e = raw as OcEvent;
     const out = map.next(e);
     for (const ev of out.events) {
@@ -224,8 +231,13 @@ async function* drive(
       else await client.question.reject({ requestID: q.id });
     }
     if (out.idle) {
-      idle = true;
-      break;
+      // Messages that came meanwhile are the next turn; the run ends once all said is answered.
+      const note = await turns.hand();
+      if (note) yield note;
+      else if (map.failure || (await turns.finished())) {
+        idle = true;
+        break;
+      }
     }
   }
   signal.throwIfAborted();
@@ -250,17 +262,22 @@ async function* drive(
 }
 
 /**
- * What the run says to the agent: a round a follow-up opened says the follow-up (with the task first when
- * the conversation is gone); a resumed attempt says to continue; a first one says the task.
+ * What the run says to the agent: messages waiting for it (with the task first when there is no
+ * conversation yet); a resumed attempt says to continue, naming the person's last request if there was
+ * one; a first one says the task.
  */
-export function promptOf(input: Pick<RunInput, "prompt" | "followUps">, resumed: boolean): string {
-  const said = input.followUps.map((m) => m.text).join("\n\n");
+export function promptOf(input: Pick<RunInput, "prompt" | "talk">, resumed: boolean): string {
+  const said = input.talk.waiting.map((m) => m.text).join("\n\n");
   if (said && resumed) return said;
   if (said) return `${input.prompt}\n\nThen, a follow-up from the person who asked:\n\n${said}`;
-  return resumed
-    ? `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
-        `conversation above. Continue the original task from where it stopped; do not redo finished steps.`
-    : input.prompt;
+  if (!resumed) return input.prompt;
+  const interrupted =
+    `The previous attempt at this task was interrupted. The work so far is in this worktree and in the ` +
+    `conversation above.`;
+  return input.talk.last
+    ? `${interrupted} Continue with the person's last request, from where it stopped; do not redo finished ` +
+        `steps. It was:\n\n${input.talk.last.text}`
+    : `${interrupted} Continue the original task from where it stopped; do not redo finished steps.`;
 }
 
 /**
@@ -300,124 +317,6 @@ const position = (wt: Worktree, head: string, sessionID: string, messageId: stri
   messageId,
 });
 
-type Messages = { info: { id: string } }[];
-
-/** The message after `messageId` (the first one a rewind or fork leaves out), or undefined if none. */
-async function after(
-  client: OpencodeClient,
-  sessionID: string,
-  messageId: string | null,
-): Promise<string | undefined> {
-  const msgs = ((await client.session.messages({ sessionID })).data ?? []) as Messages;
-  if (messageId === null) return msgs[0]?.info.id;
-  const i = msgs.findIndex((m) => m.info.id === messageId);
-  return i >= 0 ? msgs[i + 1]?.info.id : undefined;
-}
-
-type Message = { info: { id: string }; parts: { id: string; type: string }[] };
-
-/**
- * Drop everything after the checkpoint's step. OpenCode reverts a whole turn when given a message, but
- * from a part when given one inside a message with work before it: so we revert from the step's
- * `step-finish` part, which keeps the step's tool calls and drops all that followed.
- */
-async function rewindConversation(
-  client: OpencodeClient,
-  sessionID: string,
-  messageId: string,
-): Promise<void> {
-  const msgs = ((await client.session.messages({ sessionID })).data ?? []) as Message[];
-  const i = msgs.findIndex((m) => m.info.id === messageId);
-  if (i < 0)
-    throw new Fatal(`the checkpoint's message ${messageId} is not in the conversation`, "rewind_failed");
-  const finish = msgs[i]!.parts.find((p) => p.type === "step-finish");
-  if (!finish && i === msgs.length - 1) return; // nothing after it to drop
-  const r = await whenFree(client, sessionID, () =>
-    client.session.revert({ sessionID, messageID: messageId, ...(finish ? { partID: finish.id } : {}) }),
-  );
-  if (r.error) throw new Error(`opencode could not rewind the conversation: ${JSON.stringify(r.error)}`);
-}
-
-/**
- * A conversation we take over may still be marked busy (its last run died mid-step): abort it and wait
- * until OpenCode lists it idle (idle sessions are absent from /session/status).
- */
-async function settleIdle(client: OpencodeClient, sessionID: string, ms = 15_000): Promise<void> {
-  const end = performance.now() + ms;
-  let aborted = false;
-  for (;;) {
-    const all = ((await client.session.status()).data ?? {}) as Record<string, { type: string }>;
-    if (!all[sessionID] || all[sessionID].type === "idle") return;
-    if (!aborted) {
-      aborted = true;
-      await client.session.abort({ sessionID }).catch(() => {});
-    }
-    if (performance.now() > end) throw new Error(`opencode session ${sessionID} stayed busy for ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/**
- * Call `fn` on a session that OpenCode may still hold busy for a moment though its status says idle: just
- * after its directory's instance was disposed and booted again, a revert answered SessionBusyError. Wait
- * for it (aborting it if it really runs) and try again, for up to `ms`.
- */
-async function whenFree<T extends { error?: unknown }>(
-  client: OpencodeClient,
-  sessionID: string,
-  fn: () => Promise<T>,
-  ms = 15_000,
-): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const r = await fn();
-    const busy = (r.error as { _tag?: string } | undefined)?._tag === "SessionBusyError";
-    if (!busy || performance.now() > end) return r;
-    await settleIdle(client, sessionID);
-    await new Promise((res) => setTimeout(res, 250));
-  }
-}
-
-/** A copy of a conversation up to the checkpoint's message; null when the original is gone. */
-async function forkConversation(
-  client: OpencodeClient,
-  from: { opencodeSession: string; messageId: string | null },
-  directory: string,
-): Promise<string | null> {
-  if (!(await exists(client, from.opencodeSession))) return null;
-  const upto = await after(client, from.opencodeSession, from.messageId);
-  const r = await client.session.fork({
-    sessionID: from.opencodeSession,
-    ...(upto ? { messageID: upto } : {}),
-  });
-  if (!r.data) return null;
-  if (r.data.directory === directory) return r.data.id;
-  // A fork stays in its original's directory, where its tools would then write: move it to our worktree.
-  const moved = await client.experimental.controlPlane.moveSession({
-    sessionID: r.data.id,
-    destination: { directory },
-    moveChanges: false,
-  });
-  if (moved.error)
-    throw new Error(`opencode could not move the forked session: ${JSON.stringify(moved.error)}`);
-  const check = await client.session.get({ sessionID: r.data.id });
-  if (check.data?.directory !== directory)
-    throw new Fatal(
-      `the forked OpenCode session stayed in ${check.data?.directory}, not ${directory}`,
-      "fork_failed",
-    );
-  return r.data.id;
-}
-
-/** Whether OpenCode still has the conversation. Only a 404 says no: any other failure fails the attempt,
- * rather than starting the task afresh in a worktree that holds work. */
-async function exists(client: OpencodeClient, sessionID: string): Promise<boolean> {
-  const got = await client.session.get({ sessionID });
-  if (got.data) return true;
-  if (got.response?.status === 404) return false;
-  throw new Error(`opencode could not look up session ${sessionID}: ${JSON.stringify(got.error)}`);
-}
-
 /**
  * The repository to work on: the registered project, or an ad-hoc workspace. Either was checked against
  * the tenant's roots and claimed when submitted (tenant/repos.ts), by its real path; a run checks it is
@@ -443,45 +342,4 @@ async function projectFor(input: RunInput): Promise<Project & { setup: string | 
       "workspace_invalid",
     );
   return { path: repo.path, baseBranch: repo.base, copyFiles: [], setup: null };
-}
-
-/**
- * Iterate until the signal aborts or `died` rejects, even if the source never yields again (a hung server).
- * When `quiet()` gives a number of ms, nothing arriving for that long yields `tick` instead.
- */
-async function* untilAborted<T>(
-  source: AsyncIterable<T>,
-  signal: AbortSignal,
-  died: Promise<never>,
-  quiet: () => number | null = () => null,
-): AsyncGenerator<T | typeof tick> {
-  const it = source[Symbol.asyncIterator]();
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => {}); // observed through the race below
-  let pending: Promise<IteratorResult<T>> | null = null;
-  try {
-    for (;;) {
-      pending ??= it.next(); // a call still under way after a tick is awaited again, never asked twice
-      const ms = quiet();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const ticked =
-        ms === null ? null : new Promise<"quiet">((r) => (timer = setTimeout(() => r("quiet"), ms)));
-      const next = await Promise.race([pending, aborted, died, ...(ticked ? [ticked] : [])]).finally(() =>
-        clearTimeout(timer),
-      );
-      if (next === "quiet") {
-        yield tick;
-        continue;
-      }
-      pending = null;
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    // The source is abandoned: a failure to close it is no news to anyone, and must not escape.
-    void it.return?.()?.catch(() => {});
-  }
 }

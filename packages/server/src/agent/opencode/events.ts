@@ -112,9 +112,10 @@ export class Mapper {
         return this.status(p.status);
       case "session.error": {
         const name = p.error?.name ?? "error";
-        // An abort we asked for is not the model's failure; the engine knows why it stopped the run.
-        if (name !== "MessageAbortedError")
-          this.failure ??= `${name}: ${p.error?.data?.message ?? JSON.stringify(p.error?.data ?? {})}`;
+        // An abort we asked for (a cancel, a stall, a person steering) is not the model's failure.
+        if (name === "MessageAbortedError")
+          return { events: [{ type: "log", level: "info", text: "opencode: the turn was stopped" }] };
+        this.failure ??= `${name}: ${p.error?.data?.message ?? JSON.stringify(p.error?.data ?? {})}`;
         return { events: [{ type: "log", level: "error", text: `opencode: ${name}` }] };
       }
       case "permission.asked": {
