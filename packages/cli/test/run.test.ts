@@ -131,13 +131,47 @@ describe("run", { timeout: 150_000 }, () => {
     const stat = await run(["diff", id], env);
     expect(stat.stdout).toContain("  bye.txt    +1  −0\n");
     expect(stat.stdout).toContain("3 files changed");
-    // Only an ended session takes a message: a scripted or running one is refused in words, exit 4.
+    // Messages reach OpenCode sessions only: a scripted one is refused in words.
     const running = await run(["run", "hang", "--agent", "scripted", "--detach"], env);
     const hung = /[0-9a-f-]{36}/.exec(running.stdout)![0];
-    const busy = await run(["send", hung, "hello"], env);
-    expect(busy.code).not.toBe(0);
-    expect(busy.stderr).toContain("delivery while it runs is not built yet");
+    const other = await run(["send", hung, "hello"], env);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain("messages reach OpenCode sessions only so far");
     await client.sessions.cancel(hung);
+  });
+
+  test("send --steer stops a running agent's turn: the message is its next prompt, and --follow sees it end", async () => {
+    const stuck = await run(
+      [
+        "run",
+        task("Think for a minute.", [{ delayMs: 60_000, text: "too late" }]),
+        "--repo",
+        repo,
+        "--detach",
+      ],
+      env,
+    );
+    const sid = /[0-9a-f-]{36}/.exec(stuck.stdout)![0];
+    // Its first prompt is on its way once the run has checkpointed where it starts.
+    for (let i = 0; !(await client.events.list(sid)).some((e) => e.type === "session.checkpoint"); i++) {
+      if (i > 600) throw new Error("the run never started");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const started = Date.now();
+    const r = await run(
+      ["send", sid, task("Answer now.", [{ text: "Steered." }]), "--steer", "--follow"],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe(`sent to ${sid} (running): its current turn stops, and this is the next prompt`);
+    expect(r.stdout).toMatch(/stopped the agent's turn/);
+    expect(r.stdout).toContain("Steered.");
+    expect(lines.filter(Boolean).at(-1)).toMatch(/session\.status {2}running → completed/);
+    expect(Date.now() - started).toBeLessThan(50_000);
+    expect((await run(["events", sid], env)).stdout).toMatch(
+      / session\.message {2}key:[0-9a-f-]+ \(steering\): Answer now\./,
+    );
   });
 
   test("--json prints every event as a JSON line, then the final session", async () => {

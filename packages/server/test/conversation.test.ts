@@ -68,7 +68,8 @@ test("a message while it runs reaches the agent at its next turn, in the same ro
 test("steering stops the agent's current turn and makes the message its next prompt", async () => {
   const stuck = [{ delayMs: 60_000, text: "too late: steered away long before" }];
   const { id } = await create(s, { prompt: `Think hard.\n${script(stuck)}`, workspace: { repo } });
-  await settle(s, id, ["running"], 60_000);
+  // Its first prompt is on its way (the run checkpoints where it starts, then prompts): steering stops it.
+  await until(async () => (await events(s, id)).find((e) => e.type === "session.checkpoint"), 60_000);
   const started = Date.now();
   const sent = await send(id, {
     text: `Stop thinking; answer now.\n${script([{ text: "Steered." }])}`,

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** A session running on the demo OpenCode profile, as the engine would have claimed it. */
 async function running(): Promise<Row> {
-  const row = await Store.create(ctx, tenant, Create.parse({ prompt: "do it" }));
+  const row = await Store.create(ctx, tenant, Create.parse({ title: "t", prompt: "do it" }));
   await db.rows(sql`update sessions set agent_id = ${demo} where id = ${row.id}`);
   return Store.transition(ctx, row.id, { type: "claim", owner: "node-t", leaseMs: 60_000 });
 }
@@ -69,7 +69,7 @@ test("steering is refused while a person is asked, and a session not routed yet 
   await expect(said(row.id, "now", true)).rejects.toThrow(/waiting for a person's answer/);
   expect((await said(row.id, "at the next turn")).session.status).toBe("waiting");
 
-  const queued = await Store.create(ctx, tenant, Create.parse({ prompt: "later" }));
+  const queued = await Store.create(ctx, tenant, Create.parse({ title: "t", prompt: "later" }));
   await expect(said(queued.id, "hello")).rejects.toThrow(/not routed to an agent yet/);
   expect(await Talk.list(db, tenant, queued.id)).toEqual([]); // nothing half-written
 });

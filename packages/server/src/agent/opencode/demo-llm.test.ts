@@ -34,5 +34,8 @@ describe("the demo model", () => {
     expect(decide(ask(p))).toEqual({ tool: "read", args: { filePath: "a" } });
     expect(decide(ask(p, 1))).toEqual({ text: "done" });
     expect(decide({ messages: [{ role: "user", content: p }] })).toEqual({ text: "Fake session title" });
+    // A task and then a person's follow-up in one prompt: the follow-up's script is the one followed.
+    const both = `${p}\n\nThen, a follow-up:\n\nNow this.\nFAKE_SCRIPT: [{"text":"followed"}]`;
+    expect(decide(ask(both))).toEqual({ text: "followed" });
   });
 });

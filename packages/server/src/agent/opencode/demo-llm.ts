@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
  * prompt. It is a test double, not an AI — it lets a real OpenCode edit a real repository with no model
  * key and no network, and the docs and API label it so.
  *
- * A prompt holds a line `FAKE_SCRIPT: [step, step, …]`; step k answers the k-th model call after the last
- * user message:
+ * A prompt holds a line `FAKE_SCRIPT: [step, step, …]` (the last one, if several); step k answers the k-th
+ * model call after the last user message:
  *   {"tool":"write","args":{…}}          one tool call
  *   {"tools":[{"tool":…,"args":…},…]}    parallel tool calls
  *   {"text":"…"}                          a final answer
@@ -53,7 +53,9 @@ export function decide(body: { messages?: Message[]; tools?: unknown[] }): Step 
   const lastUser = msgs.findLastIndex((m) => m.role === "user");
   if (!body.tools?.length) return { text: "Fake session title" };
   const prompt = lastUser >= 0 ? textOf(msgs[lastUser]!.content) : "";
-  const m = /FAKE_SCRIPT:\s*(\[[\s\S]*\])\s*$/m.exec(prompt) ?? /FAKE_SCRIPT:\s*(\[[\s\S]*?\])/.exec(prompt);
+  // The last script rules: a prompt that holds a task and then a person's follow-up holds two.
+  const tail = prompt.slice(Math.max(0, prompt.lastIndexOf("FAKE_SCRIPT:")));
+  const m = /FAKE_SCRIPT:\s*(\[[\s\S]*\])\s*$/m.exec(tail) ?? /FAKE_SCRIPT:\s*(\[[\s\S]*?\])/.exec(tail);
   if (!m) {
     // A plain task as the first message gets the demo edit, so a newcomer sees a real diff; later
     // messages (a resumed run's "continue") are echoed.
