@@ -102,6 +102,17 @@ test("a follow-up from the session page continues the finished session on its br
   await expect(page.locator("#diff-t")).toContainText("2 files");
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "follow-up-phone");
+
+  // Land it: merged into main in the user's repository, the outcome on the card and in the timeline.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const land = page.locator("[data-land]");
+  await expect(land).toContainText(`Merge orchestrator/${body.id} into main`);
+  await land.getByRole("button", { name: "Merge into main" }).click();
+  await expect(land.getByRole("status")).toContainText("Merged into main (fast-forward)");
+  await expect(page.getByTestId("timeline").locator("[data-type='session.landing']")).toContainText(
+    "merged into main (fast-forward)",
+  );
+  await shot(page, "land");
 });
 
 test("steering a running session from its page: the current turn stops and the message is the next prompt", async ({

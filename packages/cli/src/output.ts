@@ -125,6 +125,10 @@ export function describe(e: Event): string {
       return str(d.data);
     case "session.deleted":
       return "";
+    case "session.landing":
+      return d.outcome === "refused"
+        ? `merge into ${str(d.base)} refused: ${str(d.message)}`
+        : `${d.outcome === "already" ? "already in" : "merged into"} ${str(d.base)} at ${str(d.commit).slice(0, 10)}`;
     case "session.message":
       return `${str(d.author)}${d.steer ? " (steering)" : ""}: ${str(d.text)}`;
     case "agent.message":

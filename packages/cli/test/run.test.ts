@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Client, Event, Session, terminal } from "@orchestrator/sdk";
@@ -245,5 +245,26 @@ describe("run", { timeout: 150_000 }, () => {
       code: "not_found",
       message: `session ${s.id} has no diff: it is not a workspace session`,
     });
+  });
+
+  test("land merges a finished session into the base: refused in words while the checkout is dirty", async () => {
+    const notes = path.join(repo, "notes.md");
+    const saved = readFileSync(notes, "utf8");
+    writeFileSync(notes, "my unsaved edit\n");
+    const refused = await run(["land", id], env);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("uncommitted changes");
+    expect(refused.stderr).toContain(`git -C ${realpathSync(repo)} merge orchestrator/${id}`);
+    writeFileSync(notes, saved);
+    const r = await run(["land", id, "--merge"], env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^merged orchestrator/${id} into main \\((fast-forward|merge commit)\\) at [0-9a-f]{10}`),
+    );
+    expect(readFileSync(path.join(repo, "bye.txt"), "utf8")).toBe("bye\n");
+    expect((await run(["land", id], env)).stdout).toBe(
+      `main already holds orchestrator/${id}: nothing to merge\n`,
+    );
   });
 });

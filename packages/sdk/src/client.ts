@@ -29,6 +29,7 @@ import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
 import { Messages, Sent } from "./message.ts";
+import { Landed } from "./land.ts";
 import { contexts } from "./context-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
@@ -244,6 +245,8 @@ export function createClient(opts: ClientOptions) {
       resume: act("resume"),
       retry: act("retry"),
       /** A follow-up to an ended session: it is queued for a new round on the same branch and conversation. */
+      /** Merge a finished session's branch into its base branch, when safe (409 says why not). */
+      merge: (id: string) => call(Landed, "POST", `${at(id)}/merge`),
       /** Tell the agent more: read at its next turn, at once with `steer`, or as a new round once ended. */
       send: (id: string, text: string, opts: { steer?: boolean } = {}) =>
         call(Sent, "POST", `${at(id)}/messages`, { text, ...(opts.steer ? { steer: true } : {}) }),

@@ -92,6 +92,19 @@ export const Payloads = {
     .describe(
       "a person's message to the agent: to a running session, read at its next turn (or steering it now); to an ended one, it opens a new round",
     ),
+  "session.landing": z
+    .object({
+      how: z.enum(["merge"]),
+      outcome: z.enum(["merged", "already", "refused"]),
+      branch: z.string(),
+      base: z.string(),
+      commit: z.string().optional(),
+      fastForward: z.boolean().optional(),
+      reason: z.string().optional().describe("why it was refused: base_dirty, merge_conflict, …"),
+      message: z.string().optional(),
+      by: z.string(),
+    })
+    .describe("landing a finished session's work: its branch merged into the base, or refused and why"),
   "session.waiting": z.object({ reason: z.string() }).describe("why a queued session is not claimed yet"),
   "session.checkpoint": z.object({ data: z.unknown().describe("the agent's own checkpoint") }),
   "session.restored": z.object({

@@ -20,3 +20,4 @@ export * from "./text.ts";
 export * as Plan from "./plan.ts";
 export * as Context from "./context.ts";
 export * from "./message.ts";
+export * from "./land.ts";

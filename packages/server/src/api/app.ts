@@ -1,4 +1,5 @@
 import * as Conversation from "../conversation/routes.ts";
+import * as Land from "../land/routes.ts";
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
@@ -95,6 +96,7 @@ export function create(deps: Deps): App {
   Approvals.routes(app, deps);
   Checkpoints.routes(app, deps);
   Conversation.routes(app, deps);
+  Land.routes(app, deps);
   OpencodeRoutes.routes(app, deps);
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);

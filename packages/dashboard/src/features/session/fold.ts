@@ -266,6 +266,7 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "session.restored":
       case "session.deleted":
       case "session.message":
+      case "session.landing":
         m.items.push(note(e, key));
         break;
       default:
@@ -324,6 +325,14 @@ function note(e: Notable, key: string): Item {
       );
     case "approval.withdrawn":
       return n("idle", "approval withdrawn: the run ended before an answer");
+    case "session.landing":
+      if (d.outcome === "refused") return n("bad", `merge refused: ${str(d.message)}`);
+      return n(
+        "done",
+        d.outcome === "already"
+          ? `${str(d.base)} already held ${str(d.branch)}: nothing merged`
+          : `merged into ${str(d.base)} (${d.fastForward ? "fast-forward" : "merge commit"}) at ${str(d.commit).slice(0, 10)}`,
+      );
   }
 }
 
@@ -332,6 +341,7 @@ type Notable = Event<
   | "session.updated"
   | "session.reviewed"
   | "session.message"
+  | "session.landing"
   | "session.restored"
   | "session.deleted"
   | `approval.${"answered" | "expired" | "withdrawn"}`

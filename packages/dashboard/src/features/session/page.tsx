@@ -10,6 +10,7 @@ import { Header } from "./header.tsx";
 import type { Item } from "./fold.ts";
 import { useLog } from "./log.ts";
 import { FollowUp } from "./message.tsx";
+import { Land } from "./land.tsx";
 import { Metrics } from "./metrics.tsx";
 import { Result } from "./result.tsx";
 import { Timeline } from "./timeline.tsx";
@@ -62,6 +63,7 @@ export function Page() {
           {timeline}
           {!s.planId && <FollowUp s={s} />}
           <DiffView s={s} />
+          {!s.planId && <Land s={s} />}
           <SessionContext s={s} />
         </div>
         <div className="stack">

@@ -1,0 +1,75 @@
+import { type Landed, terminal } from "@orchestrator/sdk";
+import type { Db } from "../db/db.ts";
+import { AppError } from "../error.ts";
+import * as Log from "../event/log.ts";
+import * as Projects from "../project/store.ts";
+import * as Sessions from "../session/store.ts";
+import { mergeInto } from "./merge.ts";
+
+/** Which endings leave work worth landing. */
+const finished: readonly string[] = ["completed", "partially_completed"];
+
+/**
+ * Land a finished session by merging its branch into the base branch it was cut from, in the user's
+ * repository (land/merge.ts says when that is safe). The outcome, a refusal too, goes in its log.
+ */
+export async function merge(
+  db: Db,
+  now: () => Date,
+  tenantId: string,
+  id: string,
+  by: string,
+): Promise<Landed> {
+  const row = await Sessions.get(db, tenantId, id);
+  const result = (row.result ?? {}) as { branch?: unknown };
+  if (row.planId)
+    throw new AppError(
+      "invalid_transition",
+      `session ${id} is a task of plan ${row.planId}: its work lands with the plan's integration branch`,
+      { planId: row.planId },
+    );
+  if (!finished.includes(row.status) || typeof result.branch !== "string")
+    throw new AppError(
+      "invalid_transition",
+      terminal.includes(row.status)
+        ? `session ${id} ${row.status === "completed" || row.status === "partially_completed" ? "left no branch" : `is ${row.status}`}: only a finished session's branch can be merged`
+        : `session ${id} is ${row.status}: merge it once it has finished`,
+      { status: row.status },
+    );
+  const project = row.projectId ? await Projects.get(db, tenantId, row.projectId) : null;
+  const repo = row.workspace?.repo ?? project?.path;
+  const base = row.workspace?.ref ?? project?.baseBranch;
+  if (!repo || !base)
+    throw new AppError("invalid_transition", `session ${id} has no repository to merge into`, {});
+  const branch = result.branch;
+  const log = (data: {
+    outcome: "merged" | "already" | "refused";
+    commit?: string;
+    fastForward?: boolean;
+    reason?: string;
+    message?: string;
+  }) =>
+    Log.write(db, {
+      tenantId,
+      sessionId: id,
+      type: "session.landing",
+      at: now(),
+      data: { how: "merge" as const, branch, base, by, ...data },
+    });
+  try {
+    const m = await mergeInto(
+      repo,
+      base,
+      branch,
+      `Merge ${branch}: ${row.title}\n\nOrchestrator session ${id}`,
+    );
+    await log({ outcome: m.outcome, commit: m.commit, fastForward: m.fastForward });
+    return { ...m, branch };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "conflict") {
+      const reason = (err.details as { reason?: string } | undefined)?.reason;
+      await log({ outcome: "refused", ...(reason ? { reason } : {}), message: err.message });
+    }
+    throw err;
+  }
+}
