@@ -146,3 +146,49 @@ test("steering a running session from its page: the current turn stops and the m
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "steer-phone");
 });
+
+test("review comments on the diff's lines go to the agent as one follow-up, and its fix is a new round", async ({
+  signedIn: page,
+  server,
+}) => {
+  const { body } = await server.api("/api/v1/sessions", {
+    json: {
+      title: "to review",
+      workspace: { repo: gitRepo(server, "review", { "README.md": "# review\n" }) },
+      prompt: prompt([
+        { tool: "write", args: { filePath: "greet.txt", content: "hello\nworld\n" } },
+        { text: "wrote greet.txt" },
+      ]),
+    },
+  });
+  await settle(server, body.id, ["completed", "failed"], 90_000);
+  await page.goto(`${server.url}/sessions/${body.id}`);
+  const bar = page.locator("[data-review]");
+  await expect(bar).toContainText("click a line number to comment on that line");
+  await page.getByRole("button", { name: "Comment on line 2 of greet.txt" }).click();
+  await page.getByLabel("Comment on line 2 of greet.txt").fill("Say everyone, not world.");
+  await page.getByRole("button", { name: "Add comment" }).click();
+  await expect(page.locator("[data-comment]")).toContainText("Say everyone, not world.");
+  await bar
+    .getByLabel("Overall comment (optional)")
+    .fill(
+      prompt([
+        { tool: "write", args: { filePath: "greet.txt", content: "hello\neveryone\n" } },
+        { text: "greet.txt says everyone now" },
+      ]),
+    );
+  await shot(page, "review");
+  await bar.getByRole("button", { name: "Request changes (1)" }).click();
+  await expect(page.getByTestId("timeline").locator("[data-type='session.message']")).toContainText(
+    "greet.txt, line 2: Say everyone, not world.",
+  );
+  await expect
+    .poll(async () => (await server.api(`/api/v1/sessions/${body.id}`)).body.result?.text, {
+      timeout: 90_000,
+    })
+    .toBe("greet.txt says everyone now");
+  await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
+  await expect(page.locator("[data-file='greet.txt']")).toContainText("everyone");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "review-phone");
+});

@@ -131,6 +131,21 @@ describe("run", { timeout: 150_000 }, () => {
     const stat = await run(["diff", id], env);
     expect(stat.stdout).toContain("  bye.txt    +1  −0\n");
     expect(stat.stdout).toContain("3 files changed");
+    // Request changes from the terminal: a comment on a line of the diff, as one follow-up.
+    const bad = await run(["send", id, "--comment", "bye.txt=no line"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected file:line=text");
+    const shout = task("Nearly.", [
+      { tool: "write", args: { filePath: "shout.txt", content: "BYE\n" } },
+      { text: "Done: shouted in shout.txt." },
+    ]);
+    const reviewed = await run(
+      ["send", id, shout, "--comment", "bye.txt:1=Shout it somewhere", "--follow"],
+      env,
+    );
+    expect(reviewed.code, reviewed.stderr).toBe(0);
+    expect((await run(["events", id], env)).stdout).toContain("1. bye.txt, line 1: Shout it somewhere");
+    expect(reviewed.stdout).toContain("Done: shouted in shout.txt.");
     // Messages reach OpenCode sessions only: a scripted one is refused in words.
     const running = await run(["run", "hang", "--agent", "scripted", "--detach"], env);
     const hung = /[0-9a-f-]{36}/.exec(running.stdout)![0];

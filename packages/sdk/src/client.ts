@@ -28,7 +28,7 @@ import {
 import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
-import { Messages, Sent } from "./message.ts";
+import { Messages, type ReviewCommentInput, Sent } from "./message.ts";
 import { Landed } from "./land.ts";
 import { contexts } from "./context-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
@@ -248,8 +248,12 @@ export function createClient(opts: ClientOptions) {
       /** Merge a finished session's branch into its base branch, when safe (409 says why not). */
       merge: (id: string) => call(Landed, "POST", `${at(id)}/merge`),
       /** Tell the agent more: read at its next turn, at once with `steer`, or as a new round once ended. */
-      send: (id: string, text: string, opts: { steer?: boolean } = {}) =>
-        call(Sent, "POST", `${at(id)}/messages`, { text, ...(opts.steer ? { steer: true } : {}) }),
+      send: (id: string, text: string, opts: { steer?: boolean; comments?: ReviewCommentInput[] } = {}) =>
+        call(Sent, "POST", `${at(id)}/messages`, {
+          text,
+          ...(opts.steer ? { steer: true } : {}),
+          ...(opts.comments?.length ? { comments: opts.comments } : {}),
+        }),
       /** A session's follow-up messages, oldest first. */
       messages: async (id: string) => (await call(Messages, "GET", `${at(id)}/messages`)).items,
       /** Mark an ended session reviewed (it leaves the attention queue); doing it again changes nothing. */

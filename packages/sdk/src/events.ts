@@ -88,6 +88,7 @@ export const Payloads = {
       author: z.string().describe("who wrote it: key:<id>, or dev"),
       text: z.string(),
       steer: z.boolean().optional().describe("sent to stop the agent's current turn"),
+      comments: z.number().int().optional().describe("how many review comments it carries"),
     })
     .describe(
       "a person's message to the agent: to a running session, read at its next turn (or steering it now); to an ended one, it opens a new round",

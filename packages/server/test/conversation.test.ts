@@ -141,4 +141,29 @@ test("a follow-up to a completed session continues the same conversation on the 
   const messages = (await s.api(`/api/v1/sessions/${id}/messages`)).body.items;
   expect(messages[0]).toMatchObject({ id: sent.body.message.id, round: 1 });
   expect(messages[0].deliveredAt).not.toBeNull();
+
+  // Request changes: comments on lines of the diff go as one message, each with its file, line and hunk.
+  const off = await send(id, { comments: [{ file: "README.md", line: 1, text: "?" }] });
+  expect(off.status).toBe(422);
+  expect(off.body.error.message).toContain("body.comments.0.file");
+  const third = [
+    { tool: "write", args: { filePath: "two.txt", content: "TWO\n" } },
+    { text: "Done: two.txt shouts now." },
+  ];
+  const review = await send(id, {
+    text: `Nearly.\n${script(third)}`,
+    comments: [{ file: "two.txt", line: 1, text: "Make it upper case." }],
+  });
+  expect(review.status, JSON.stringify(review.body)).toBe(202);
+  expect(review.body.message.comments).toEqual([
+    { file: "two.txt", line: 1, side: "new", text: "Make it upper case." },
+  ]);
+  expect(review.body.message.text).toContain("1. two.txt, line 1: Make it upper case.");
+  expect(review.body.message.text).toContain("```diff\n@@ -0,0 +1 @@\n+two\n```");
+  expect((await s.api(`/api/v1/sessions/${id}/messages`)).body.items).toHaveLength(2); // the 422 left none
+  const round3 = await settle(s, id, ["completed", "failed"], 120_000);
+  expect(round3.result.text).toBe("Done: two.txt shouts now.");
+  expect((await git(repo, ["show", `orchestrator/${id}:two.txt`])).trim()).toBe("TWO");
+  const noted = (await events(s, id)).filter((e) => e.type === "session.message").at(-1);
+  expect(noted.data.comments).toBe(1);
 }, 300_000);

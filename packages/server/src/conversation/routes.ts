@@ -35,6 +35,7 @@ export function routes(app: App, deps: Deps): void {
         {
           text: c.req.valid("json").text,
           steer: c.req.valid("json").steer,
+          comments: c.req.valid("json").comments,
           author: p.keyId ? `key:${p.keyId}` : "dev",
         },
       );

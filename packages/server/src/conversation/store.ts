@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { terminal } from "@orchestrator/sdk";
+import { type ReviewComment, WorkspaceResult, terminal } from "@orchestrator/sdk";
 import type { Q } from "../db/db.ts";
 import { AppError } from "../error.ts";
 import * as Log from "../event/log.ts";
@@ -10,6 +10,7 @@ import { type Row, fromRow } from "../session/row.ts";
 import { type Ctx, lock } from "../session/store.ts";
 import { apply } from "../session/transition.ts";
 import { toIso } from "../time.ts";
+import { compose } from "./review.ts";
 
 /**
  * People's messages to a session's agent. To a session that has ended, a message opens a new round (the
@@ -26,6 +27,7 @@ export interface Message {
   text: string;
   round: number;
   steer: boolean;
+  comments: ReviewComment[];
   createdAt: string;
   deliveredAt: string | null;
 }
@@ -37,6 +39,7 @@ const fromMsg = (r: Record<string, unknown>): Message => ({
   text: String(r.text),
   round: Number(r.round),
   steer: Boolean(r.steer),
+  comments: (r.comments as ReviewComment[] | null) ?? [],
   createdAt: toIso(r.created_at)!,
   deliveredAt: toIso(r.delivered_at),
 });
@@ -46,7 +49,7 @@ export async function send(
   ctx: Ctx,
   tenantId: string,
   id: string,
-  m: { text: string; author: string; steer: boolean },
+  m: { text: string; author: string; steer: boolean; comments?: ReviewComment[] },
 ): Promise<{ message: Message; session: Row; newRound: boolean }> {
   return ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
@@ -82,6 +85,8 @@ export async function send(
         `session ${id} is waiting for a person's answer: answer it first (a rejection can carry your words to the agent), or send without steer and the agent reads it at its next turn`,
         { status: row.status },
       );
+    const comments = m.comments ?? [];
+    const text = comments.length ? compose(m.text, comments, diffOf(row)) : m.text;
     const at = ctx.now();
     const message = randomUUID();
     let after = row;
@@ -92,16 +97,22 @@ export async function send(
         update sessions set agent = ${Opencode.kind}, profile = ${agent.name} where id = ${id} and agent is null`);
     }
     const rows = await tx.rows(sql`
-      insert into session_messages (id, tenant_id, session_id, author, text, round, steer, created_at)
-      values (${message}, ${tenantId}, ${id}, ${m.author}, ${m.text}, ${after.retries}, ${m.steer},
-              ${at.toISOString()})
+      insert into session_messages (id, tenant_id, session_id, author, text, round, steer, comments, created_at)
+      values (${message}, ${tenantId}, ${id}, ${m.author}, ${text}, ${after.retries}, ${m.steer},
+              ${JSON.stringify(comments)}::jsonb, ${at.toISOString()})
       returning *`);
     const logged = await Log.write(tx, {
       tenantId,
       sessionId: id,
       type: "session.message",
       at,
-      data: { id: message, author: m.author, text: m.text, ...(m.steer && !ended ? { steer: true } : {}) },
+      data: {
+        id: message,
+        author: m.author,
+        text,
+        ...(m.steer && !ended ? { steer: true } : {}),
+        ...(comments.length ? { comments: comments.length } : {}),
+      },
     });
     // A live session's run hears of it at commit; an ended one's next run reads it when it starts.
     if (!ended) await tx.notify([["talk", id]]);
@@ -129,6 +140,16 @@ export async function reopen(ctx: Ctx, id: string): Promise<Row | null> {
       update session_messages set round = ${after.retries} where session_id = ${id} and delivered_at is null`);
     return after;
   });
+}
+
+/** The patch review comments are made on: the session's diff, as its last round left it. */
+function diffOf(row: Row): string {
+  const r = WorkspaceResult.safeParse(row.result);
+  if (!r.success)
+    throw new AppError("validation_failed", "body.comments: the session has no diff to comment on", {
+      issues: [{ path: "body.comments", message: "the session has no diff" }],
+    });
+  return r.data.diff.patch;
 }
 
 export async function list(q: Q, tenantId: string, id: string): Promise<Message[]> {

@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { ts } from "./columns.ts";
 import { sessions } from "./schema.ts";
 
@@ -20,6 +20,8 @@ export const sessionMessages = pgTable(
     round: integer("round").notNull(),
     /** Sent to stop the agent's current turn (the run aborts it, then prompts with this). */
     steer: boolean("steer").notNull().default(false),
+    /** Review comments on lines of the diff (sdk ReviewComment[]); `text` is the prompt made of them. */
+    comments: jsonb("comments").notNull().default([]),
     createdAt: ts("created_at").notNull(),
     deliveredAt: ts("delivered_at"),
   },

@@ -7,21 +7,43 @@ import {
   WorkspaceResult,
   parsePatch,
   splitRows,
+  terminal,
 } from "@orchestrator/sdk";
-import { useMemo, useState } from "react";
+import { Fragment, type ReactNode, useMemo, useState } from "react";
 import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
 import { count } from "../../ui/count.ts";
+import { LineComments, LineNo, RequestChanges, ReviewProvider } from "./review.tsx";
 
-/** What the session changed: a file list, and each file's patch in a unified or a split view. */
+/**
+ * What the session changed: a file list, and each file's patch in a unified or a split view. A finished
+ * session's diff takes review comments on its lines, sent to the agent as one follow-up.
+ */
 export function DiffView({ s }: { s: Session }) {
   const result = WorkspaceResult.safeParse(s.result);
   if (!result.success) return null;
-  return <Changes diff={result.data.diff} branch={result.data.branch} />;
+  const { diff, branch } = result.data;
+  if (s.planId || !terminal.includes(s.status) || !diff.files.length)
+    return <Changes diff={diff} branch={branch} />;
+  return (
+    <ReviewProvider>
+      <Changes diff={diff} branch={branch} footer={<RequestChanges s={s} />} />
+    </ReviewProvider>
+  );
 }
 
 /** A diff (a session's, a plan's integration) as the Changes card: its files and each file's patch. */
-export function Changes({ diff: d, branch, empty }: { diff: Diff; branch?: string; empty?: string }) {
+export function Changes({
+  diff: d,
+  branch,
+  empty,
+  footer,
+}: {
+  diff: Diff;
+  branch?: string;
+  empty?: string;
+  footer?: ReactNode;
+}) {
   const files = useMemo(() => parsePatch(d.patch), [d.patch]);
   const [view, setView] = useState<"unified" | "split">("unified");
   const [open, setOpen] = useState<string | null>(null);
@@ -80,6 +102,7 @@ export function Changes({ diff: d, branch, empty }: { diff: Diff; branch?: strin
           <div className="diff-body">{shown && <FileDiff f={shown} view={view} />}</div>
         </div>
       )}
+      {footer}
     </Card>
   );
 }
@@ -107,14 +130,16 @@ function FileDiff({ f, view }: { f: FilePatch; view: "unified" | "split" }) {
           binary file
         </div>
       )}
-      {f.hunks.map((h, i) => (view === "unified" ? <Unified key={i} h={h} /> : <Split key={i} h={h} />))}
+      {f.hunks.map((h, i) =>
+        view === "unified" ? <Unified key={i} h={h} file={f.file} /> : <Split key={i} h={h} />,
+      )}
     </div>
   );
 }
 
 const mark = { add: "+", del: "-", context: " " } as const;
 
-function Unified({ h }: { h: Hunk }) {
+function Unified({ h, file }: { h: Hunk; file: string }) {
   return (
     <table className="code-t">
       <tbody>
@@ -122,14 +147,33 @@ function Unified({ h }: { h: Hunk }) {
           <td colSpan={3}>{h.header}</td>
         </tr>
         {h.lines.map((l, i) => (
-          <tr key={i} className={`ln-${l.kind}`}>
-            <td className="no">{l.old ?? ""}</td>
-            <td className="no">{l.new ?? ""}</td>
-            <td className="src">
-              {mark[l.kind]}
-              {l.text}
-            </td>
-          </tr>
+          <Fragment key={i}>
+            <tr className={`ln-${l.kind}`}>
+              <td className="no">
+                {l.kind === "del" ? (
+                  <LineNo file={file} l={l}>
+                    {l.old}
+                  </LineNo>
+                ) : (
+                  (l.old ?? "")
+                )}
+              </td>
+              <td className="no">
+                {l.kind !== "del" ? (
+                  <LineNo file={file} l={l}>
+                    {l.new}
+                  </LineNo>
+                ) : (
+                  ""
+                )}
+              </td>
+              <td className="src">
+                {mark[l.kind]}
+                {l.text}
+              </td>
+            </tr>
+            <LineComments file={file} l={l} span={3} />
+          </Fragment>
         ))}
       </tbody>
     </table>
