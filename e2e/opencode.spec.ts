@@ -166,7 +166,7 @@ test("review comments on the diff's lines go to the agent as one follow-up, and 
   const bar = page.locator("[data-review]");
   await expect(bar).toContainText("click a line number to comment on that line");
   await page.getByRole("button", { name: "Comment on line 2 of greet.txt" }).click();
-  await page.getByLabel("Comment on line 2 of greet.txt").fill("Say everyone, not world.");
+  await page.getByLabel("Your comment on line 2 of greet.txt").fill("Say everyone, not world.");
   await page.getByRole("button", { name: "Add comment" }).click();
   await expect(page.locator("[data-comment]")).toContainText("Say everyone, not world.");
   await bar

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Db, open } from "../src/db/db.ts";
+import type { Db } from "../src/db/db.ts";
 import { AppError } from "../src/error.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
 import * as Store from "../src/context/store.ts";
 import { sweep } from "../src/context/sweep.ts";
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { databaseUrl, freshDatabase, template } from "./harness.ts";
+import { database } from "./harness.ts";
 import type { Context } from "@orchestrator/sdk";
 
 // Shared context on a real database (PGlite, or PostgreSQL with DATABASE_URL): versions, rebasing stale
@@ -15,18 +15,10 @@ let db: Db;
 let tenant: string;
 let drop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  const fresh = databaseUrl ? await freshDatabase() : null;
-  drop = fresh?.drop;
-  db = await open({
-    dataDir: "",
-    memory: !fresh,
-    template: fresh ? undefined : template(),
-    databaseUrl: fresh?.url,
-  });
+  ({ db, drop } = await database());
   tenant = await Tenant.ensure(db, "context");
 });
 afterAll(async () => {
-  await db?.close();
   await drop?.();
 });
 

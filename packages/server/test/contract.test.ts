@@ -9,7 +9,7 @@ import * as Pool from "../src/agent/opencode/pool.ts";
 import { catalog } from "../src/agent/opencode/profile.ts";
 import { serverConfig } from "../src/agent/opencode/config.ts";
 import { type Subject, contract } from "./contract.ts";
-import { gitRepo } from "./harness.ts";
+import { gitRepo, silence } from "./harness.ts";
 
 const base = (id: string, prompt: string): RunInput => ({
   sessionId: id,
@@ -27,13 +27,7 @@ const base = (id: string, prompt: string): RunInput => ({
   credential: async () => {
     throw new Fatal("no orchestrator here");
   },
-  talk: {
-    waiting: [],
-    last: null,
-    pending: async () => [],
-    arrived: () => new Promise(() => {}),
-    delivered: async () => {},
-  },
+  talk: silence,
 });
 
 describe("scripted agent", () => {

@@ -6,6 +6,8 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import { Event } from "@orchestrator/sdk";
 import { toEvent } from "../src/event/log.ts";
+import { type Db, open } from "../src/db/db.ts";
+import type { Talk } from "../src/agent/agent.ts";
 import { type Options, type Server, start } from "../src/server.ts";
 import { git } from "../src/workspace/git.ts";
 import type { Config } from "../src/config.ts";
@@ -17,6 +19,36 @@ let loaded: Blob | undefined;
 /** The migrated empty database an in-memory PGlite starts from (made once per run by setup.ts). */
 export function template(): Blob {
   return (loaded ??= new Blob([readFileSync(inject("pgTemplate"))]));
+}
+
+/** A run's conversation when no person ever writes (adapters driven directly by a test). */
+export const silence: Talk = {
+  waiting: [],
+  last: null,
+  pending: async () => [],
+  arrived: () => new Promise(() => {}),
+  delivered: async () => {},
+};
+
+/**
+ * A database of a test's own, migrated: in-memory PGlite from the template, or a fresh database on
+ * DATABASE_URL's server. `drop` closes it, and drops the PostgreSQL one.
+ */
+export async function database(): Promise<{ db: Db; drop: () => Promise<void> }> {
+  const fresh = databaseUrl ? await freshDatabase() : null;
+  const db = await open({
+    dataDir: "",
+    databaseUrl: fresh?.url,
+    memory: !fresh,
+    template: fresh ? undefined : template(),
+  });
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await fresh?.drop();
+    },
+  };
 }
 
 /** A fresh database on the PostgreSQL server of DATABASE_URL; dropped by the returned function. */

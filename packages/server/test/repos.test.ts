@@ -11,7 +11,7 @@ import { serverConfig } from "../src/agent/opencode/config.ts";
 import * as Keys from "../src/auth/key.ts";
 import * as Repos from "../src/tenant/repos.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
-import { type TestServer, gitRepo, serve } from "./harness.ts";
+import { type TestServer, gitRepo, serve, silence } from "./harness.ts";
 
 // Which tenant a repository belongs to: roots per tenant, set by the operator; a repository is one tenant's.
 const root = mkdtempSync(path.join(tmpdir(), "io-repos-"));
@@ -200,13 +200,7 @@ test("a run refuses a workspace whose path no longer leads to the repository it 
         credential: async () => {
           throw new Fatal("no orchestrator here");
         },
-        talk: {
-          waiting: [],
-          last: null,
-          pending: async () => [],
-          arrived: () => new Promise(() => {}),
-          delivered: async () => {},
-        },
+        talk: silence,
       },
       new AbortController().signal,
     );

@@ -1,27 +1,19 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { sql } from "drizzle-orm";
 import { Create, Eap } from "@orchestrator/sdk";
-import { type Db, open } from "../src/db/db.ts";
+import type { Db } from "../src/db/db.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
 import * as Registry from "../src/registry/store.ts";
 import * as Sessions from "../src/session/store.ts";
 import * as Routing from "../src/routing/route.ts";
-import { databaseUrl, freshDatabase, template } from "./harness.ts";
+import { database } from "./harness.ts";
 
 let db: Db;
 let drop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  const fresh = databaseUrl ? await freshDatabase() : null;
-  drop = fresh?.drop;
-  db = await open({
-    dataDir: "",
-    databaseUrl: fresh?.url,
-    memory: !fresh,
-    template: fresh ? undefined : template(),
-  });
+  ({ db, drop } = await database());
 });
 afterAll(async () => {
-  await db?.close();
   await drop?.();
 });
 

@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { Status } from "@orchestrator/sdk";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Db, open } from "../src/db/db.ts";
+import type { Db } from "../src/db/db.ts";
 import { allowed } from "../src/session/machine.ts";
 import * as States from "../src/session/status.ts";
-import { databaseUrl, freshDatabase, template } from "./harness.ts";
+import { database } from "./harness.ts";
 
 // A status added to the SDK's enum must land in exactly one set, and the machine, the schema's generated
 // DDL, the migrations and the live database must all follow it.
@@ -65,17 +65,9 @@ describe("the database", () => {
   let db: Db;
   let drop = async () => {};
   beforeAll(async () => {
-    const fresh = databaseUrl ? await freshDatabase() : null;
-    if (fresh) drop = fresh.drop;
-    db = await open({
-      dataDir: "",
-      databaseUrl: fresh?.url,
-      memory: !fresh,
-      template: fresh ? undefined : template(),
-    });
+    ({ db, drop } = await database());
   });
   afterAll(async () => {
-    await db?.close();
     await drop();
   });
 

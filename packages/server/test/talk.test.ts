@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { Create } from "@orchestrator/sdk";
-import { type Db, open } from "../src/db/db.ts";
+import type { Db } from "../src/db/db.ts";
 import * as Talk from "../src/conversation/store.ts";
 import * as Agents from "../src/registry/store.ts";
 import type { Row } from "../src/session/row.ts";
 import * as Store from "../src/session/store.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
-import { databaseUrl, freshDatabase, template } from "./harness.ts";
+import { database } from "./harness.ts";
 
 // Where a message goes by the session's status, on the store alone (no engine, no agent): a live
 // session's message waits for its run; an ended one's opens a round; one that came as a run ended too.
@@ -18,14 +18,7 @@ let tenant: string;
 const demo = Agents.internalId("demo");
 
 beforeAll(async () => {
-  const fresh = databaseUrl ? await freshDatabase() : null;
-  if (fresh) drop = fresh.drop;
-  db = await open({
-    dataDir: "",
-    databaseUrl: fresh?.url,
-    memory: !fresh,
-    template: fresh ? undefined : template(),
-  });
+  ({ db, drop } = await database());
   ctx = { db, now: () => new Date(), policy: { retryBaseMs: 10, retryCapMs: 10 } };
   tenant = await Tenant.ensure(db, "default");
   await Agents.syncBuiltins(
@@ -35,7 +28,6 @@ beforeAll(async () => {
   );
 }, 60_000);
 afterAll(async () => {
-  await db?.close();
   await drop();
 });
 

@@ -91,7 +91,7 @@ export function LineComments({ file, l, span }: { file: string; l: Line; span: n
             <textarea
               rows={2}
               autoFocus
-              aria-label={`Comment on line ${spot.line} of ${file}`}
+              aria-label={`Your comment on line ${spot.line} of ${file}`}
               value={text}
               onChange={(e) => setText(e.target.value)}
             />
