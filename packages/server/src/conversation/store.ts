@@ -53,12 +53,6 @@ export async function send(
 ): Promise<{ message: Message; session: Row; newRound: boolean }> {
   return ctx.db.tx(async (tx) => {
     const row = await lock(tx, id, tenantId);
-    if (row.planId)
-      throw new AppError(
-        "invalid_transition",
-        `session ${id} runs a task of plan ${row.planId}: a message to one task is not built yet; retry the task or add one`,
-        { status: row.status, planId: row.planId },
-      );
     const ended = terminal.includes(row.status);
     // An agent deleted since is "no agent"; any other failure is the database's, not the caller's.
     const agent = row.agentId
@@ -67,24 +61,8 @@ export async function send(
           throw err;
         })
       : null;
-    if (!row.agentId && !ended)
-      throw new AppError(
-        "invalid_transition",
-        `session ${id} is ${row.status} and not routed to an agent yet: send the message once it runs`,
-        { status: row.status },
-      );
-    if (agent?.kind !== Opencode.kind)
-      throw new AppError(
-        "not_implemented",
-        `session ${id} ${ended ? "ran" : "runs"} on ${agent ? `${agent.name} (${agent.kind})` : "no agent"}: messages reach OpenCode sessions only so far`,
-        { agent: agent?.name ?? null },
-      );
-    if (m.steer && row.status === "waiting")
-      throw new AppError(
-        "invalid_transition",
-        `session ${id} is waiting for a person's answer: answer it first (a rejection can carry your words to the agent), or send without steer and the agent reads it at its next turn`,
-        { status: row.status },
-      );
+    const no = refusal(row, agent, m.steer);
+    if (no) throw no;
     const comments = m.comments ?? [];
     const text = comments.length ? compose(m.text, comments, diffOf(row)) : m.text;
     const at = ctx.now();
@@ -94,7 +72,7 @@ export async function send(
       after = await apply(ctx, tx, row, { type: "follow" }, { by: m.author });
       // The same OpenCode profile takes the new round: its conversation and worktree are there.
       await tx.rows(sql`
-        update sessions set agent = ${Opencode.kind}, profile = ${agent.name} where id = ${id} and agent is null`);
+        update sessions set agent = ${Opencode.kind}, profile = ${agent!.name} where id = ${id} and agent is null`);
     }
     const rows = await tx.rows(sql`
       insert into session_messages (id, tenant_id, session_id, author, text, round, steer, comments, created_at)
@@ -118,6 +96,41 @@ export async function send(
     if (!ended) await tx.notify([["talk", id]]);
     return { message: fromMsg(rows[0]!), session: logged ? fromRow(logged) : after, newRound: ended };
   });
+}
+
+/** Why a message cannot go to this session now, in words; null when it can. Pure. */
+export function refusal(
+  row: Row,
+  agent: { name: string; kind: string } | null,
+  steer: boolean,
+): AppError | null {
+  const id = row.id;
+  const ended = terminal.includes(row.status);
+  if (row.planId)
+    return new AppError(
+      "invalid_transition",
+      `session ${id} runs a task of plan ${row.planId}: a message to one task is not built yet; retry the task or add one`,
+      { status: row.status, planId: row.planId },
+    );
+  if (!row.agentId && !ended)
+    return new AppError(
+      "invalid_transition",
+      `session ${id} is ${row.status} and not routed to an agent yet: send the message once it runs`,
+      { status: row.status },
+    );
+  if (agent?.kind !== Opencode.kind)
+    return new AppError(
+      "not_implemented",
+      `session ${id} ${ended ? "ran" : "runs"} on ${agent ? `${agent.name} (${agent.kind})` : "no agent"}: messages reach OpenCode sessions only so far`,
+      { agent: agent?.name ?? null },
+    );
+  if (steer && row.status === "waiting")
+    return new AppError(
+      "invalid_transition",
+      `session ${id} is waiting for a person's answer: answer it first (a rejection can carry your words to the agent), or send without steer and the agent reads it at its next turn`,
+      { status: row.status },
+    );
+  return null;
 }
 
 // Ends a run records itself: a message that came as it finished deserves an answer. A person who stopped
