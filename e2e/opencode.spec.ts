@@ -91,6 +91,10 @@ test("a follow-up from the session page continues the finished session on its br
   // The message is in the timeline with who sent it; the session runs again and completes.
   const said = page.getByTestId("timeline").locator("[data-type='session.message']");
   await expect(said).toContainText("message: Do it.");
+  // The round it opened is called one, not a retry.
+  await expect(
+    page.getByTestId("timeline").locator("[data-kind='status']").filter({ hasText: "follow" }),
+  ).toContainText("new round");
   await expect(said).toContainText("by you");
   await expect(message).toHaveValue("");
   await expect

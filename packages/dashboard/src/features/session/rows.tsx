@@ -34,7 +34,9 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
   const who = useWho();
   switch (item.kind) {
     case "status": {
-      const retry = item.to === "queued" && item.from !== "pending" && item.from !== "paused";
+      // Queued again after it ran: a retry, or a new round a person's message opened.
+      const again = item.to === "queued" && item.from !== "pending" && item.from !== "paused";
+      const badge = !again ? null : item.event === "follow" ? "new round" : "retry";
       const failure =
         item.error && !asked.includes(item.event) && item.error.message !== item.reason ? item.error : null;
       return (
@@ -46,7 +48,7 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
               {item.attempt > 0 && ` · attempt ${item.attempt}`}
             </span>
             {item.by && <span data-by>by {who(item.by)}</span>}
-            {retry && <span className="badge tone-hold">retry</span>}
+            {badge && <span className="badge tone-hold">{badge}</span>}
           </div>
           {item.route && (
             <div className="muted" style={{ marginTop: 2 }}>
