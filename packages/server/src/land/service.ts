@@ -28,20 +28,14 @@ export async function merge(
       `session ${id} is a task of plan ${row.planId}: its work lands with the plan's integration branch`,
       { planId: row.planId },
     );
-  if (!finished.includes(row.status) || typeof result.branch !== "string")
-    throw new AppError(
-      "invalid_transition",
-      terminal.includes(row.status)
-        ? `session ${id} ${row.status === "completed" || row.status === "partially_completed" ? "left no branch" : `is ${row.status}`}: only a finished session's branch can be merged`
-        : `session ${id} is ${row.status}: merge it once it has finished`,
-      { status: row.status },
-    );
+  const no = unmergeable(id, row.status, result.branch);
+  if (no) throw new AppError("invalid_transition", no, { status: row.status });
   const project = row.projectId ? await Projects.get(db, tenantId, row.projectId) : null;
   const repo = row.workspace?.repo ?? project?.path;
   const base = row.workspace?.ref ?? project?.baseBranch;
   if (!repo || !base)
     throw new AppError("invalid_transition", `session ${id} has no repository to merge into`, {});
-  const branch = result.branch;
+  const branch = String(result.branch); // a string: unmergeable said so
   const log = (data: {
     outcome: "merged" | "already" | "refused";
     commit?: string;
@@ -72,4 +66,14 @@ export async function merge(
     }
     throw err;
   }
+}
+
+/** Why a session's work cannot be merged yet (or at all), in words; null when it can. */
+function unmergeable(id: string, status: string, branch: unknown): string | null {
+  if (!terminal.includes(status as never)) return `session ${id} is ${status}: merge it once it has finished`;
+  if (!finished.includes(status))
+    return `session ${id} is ${status}: only a finished session's branch can be merged`;
+  if (typeof branch !== "string")
+    return `session ${id} left no branch: only a finished session's branch can be merged`;
+  return null;
 }
