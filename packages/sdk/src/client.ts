@@ -29,7 +29,7 @@ import * as Eap from "./eap.ts";
 import { Live, Me } from "./key.ts";
 import { Attention } from "./attention.ts";
 import { Messages, type ReviewCommentInput, Sent } from "./message.ts";
-import { Landed } from "./land.ts";
+import { Landed, PullRequest, Pushed } from "./land.ts";
 import { contexts } from "./context-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
@@ -247,6 +247,12 @@ export function createClient(opts: ClientOptions) {
       /** A follow-up to an ended session: it is queued for a new round on the same branch and conversation. */
       /** Merge a finished session's branch into its base branch, when safe (409 says why not). */
       merge: (id: string) => call(Landed, "POST", `${at(id)}/merge`),
+      /** Push a finished session's branch to its project's remote (502 when the remote refuses). */
+      push: (id: string) => call(Pushed, "POST", `${at(id)}/push`),
+      /** Push, then open (or find the open) pull request for the branch on GitHub or GitLab. */
+      openPullRequest: (id: string) => call(PullRequest, "POST", `${at(id)}/pull-request`),
+      /** The session's pull request with its state read again from the forge (404 when none). */
+      pullRequest: (id: string) => call(PullRequest, "GET", `${at(id)}/pull-request`),
       /** Tell the agent more: read at its next turn, at once with `steer`, or as a new round once ended. */
       send: (id: string, text: string, opts: { steer?: boolean; comments?: ReviewCommentInput[] } = {}) =>
         call(Sent, "POST", `${at(id)}/messages`, {

@@ -95,17 +95,25 @@ export const Payloads = {
     ),
   "session.landing": z
     .object({
-      how: z.enum(["merge"]),
-      outcome: z.enum(["merged", "already", "refused"]),
+      how: z.enum(["merge", "push", "pr"]),
+      outcome: z.enum(["merged", "pushed", "opened", "already", "refused", "failed"]),
       branch: z.string(),
-      base: z.string(),
+      base: z.string().optional().describe("merge and pr: the branch merged (or asked to merge) into"),
+      remote: z.string().optional().describe("push and pr: the remote's URL"),
       commit: z.string().optional(),
       fastForward: z.boolean().optional(),
-      reason: z.string().optional().describe("why it was refused: base_dirty, merge_conflict, …"),
+      url: z.string().optional().describe("pr: the pull request's page"),
+      number: z.int().optional().describe("pr: its number"),
+      reason: z
+        .string()
+        .optional()
+        .describe("why it was refused or failed: base_dirty, merge_conflict, push_rejected, …"),
       message: z.string().optional(),
       by: z.string(),
     })
-    .describe("landing a finished session's work: its branch merged into the base, or refused and why"),
+    .describe(
+      "landing a finished session's work: merged into the base, pushed to the remote, or a pull request opened; or refused and why",
+    ),
   "session.waiting": z.object({ reason: z.string() }).describe("why a queued session is not claimed yet"),
   "session.checkpoint": z.object({ data: z.unknown().describe("the agent's own checkpoint") }),
   "session.restored": z.object({

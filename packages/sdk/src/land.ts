@@ -15,3 +15,33 @@ export const Landed = z
   })
   .meta({ id: "SessionLanded" });
 export type Landed = z.infer<typeof Landed>;
+
+/** A finished session's branch pushed to its project's remote (POST …/push). */
+export const Pushed = z
+  .object({
+    outcome: z.enum(["pushed", "already"]).describe("already: the remote branch was at this commit"),
+    branch: z.string().describe("the branch pushed, under the same name on the remote"),
+    remote: z.string().describe("the remote's URL (never with credentials)"),
+    commit: z.string().describe("the commit the remote branch now points at"),
+  })
+  .meta({ id: "SessionPushed" });
+export type Pushed = z.infer<typeof Pushed>;
+
+export const Forge = z.enum(["github", "gitlab"]);
+export type Forge = z.infer<typeof Forge>;
+
+/** A pull request (GitHub) or merge request (GitLab) opened for a session's branch. */
+export const PullRequest = z
+  .object({
+    forge: Forge,
+    number: z.number().int().describe("the PR number (GitLab: the merge request's iid)"),
+    url: z.string().describe("the page to review it on"),
+    state: z.enum(["open", "closed", "merged"]),
+    title: z.string(),
+    head: z.string().describe("the session's branch"),
+    base: z.string().describe("the branch it asks to merge into"),
+    createdAt: z.iso.datetime(),
+    checkedAt: z.iso.datetime().describe("when its state was last read from the forge"),
+  })
+  .meta({ id: "PullRequest" });
+export type PullRequest = z.infer<typeof PullRequest>;

@@ -17,6 +17,8 @@ export const status = {
   payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,
+  /** A git remote or a forge's API refused or failed (details say which and why, never with credentials). */
+  upstream_failed: 502,
   not_implemented: 501,
   lease_lost: 409,
   internal: 500,

@@ -151,6 +151,10 @@ export const projects = pgTable(
       .default(sql`'{}'`),
     /** Worktrees of ended sessions are removed this long after they end; their branches stay. */
     retentionHours: integer("retention_hours").notNull(),
+    /** Where branches are pushed and pull requests opened (sdk Remote without `token`), or null. */
+    remote: jsonb("remote"),
+    /** The remote's token, write-only through the API: used for git push and the forge API, never returned. */
+    remoteToken: text("remote_token"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
@@ -353,3 +357,4 @@ export * from "./plans.ts";
 export * from "./contexts.ts";
 export * from "./work.ts";
 export * from "./talk.ts";
+export * from "./land.ts";

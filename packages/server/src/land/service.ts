@@ -3,23 +3,23 @@ import type { Db } from "../db/db.ts";
 import { AppError } from "../error.ts";
 import * as Log from "../event/log.ts";
 import * as Projects from "../project/store.ts";
+import type { Row } from "../session/row.ts";
 import * as Sessions from "../session/store.ts";
 import { mergeInto } from "./merge.ts";
 
 /** Which endings leave work worth landing. */
 const finished: readonly string[] = ["completed", "partially_completed"];
 
-/**
- * Land a finished session by merging its branch into the base branch it was cut from, in the user's
- * repository (land/merge.ts says when that is safe). The outcome, a refusal too, goes in its log.
- */
-export async function merge(
-  db: Db,
-  now: () => Date,
-  tenantId: string,
-  id: string,
-  by: string,
-): Promise<Landed> {
+/** A finished session's branch and the repository and base branch it was cut from. */
+export interface Landable {
+  row: Row;
+  branch: string;
+  repo: string;
+  base: string;
+}
+
+/** What landing a session works on, or why it cannot land (yet). */
+export async function landable(db: Db, tenantId: string, id: string): Promise<Landable> {
   const row = await Sessions.get(db, tenantId, id);
   const result = (row.result ?? {}) as { branch?: unknown };
   if (row.planId)
@@ -34,8 +34,22 @@ export async function merge(
   const repo = row.workspace?.repo ?? project?.path;
   const base = row.workspace?.ref ?? project?.baseBranch;
   if (!repo || !base)
-    throw new AppError("invalid_transition", `session ${id} has no repository to merge into`, {});
-  const branch = String(result.branch); // a string: unmergeable said so
+    throw new AppError("invalid_transition", `session ${id} has no repository to land from`, {});
+  return { row, branch: String(result.branch), repo, base }; // a string: unmergeable said so
+}
+
+/**
+ * Land a finished session by merging its branch into the base branch it was cut from, in the user's
+ * repository (land/merge.ts says when that is safe). The outcome, a refusal too, goes in its log.
+ */
+export async function merge(
+  db: Db,
+  now: () => Date,
+  tenantId: string,
+  id: string,
+  by: string,
+): Promise<Landed> {
+  const { row, branch, repo, base } = await landable(db, tenantId, id);
   const log = (data: {
     outcome: "merged" | "already" | "refused";
     commit?: string;
@@ -70,10 +84,10 @@ export async function merge(
 
 /** Why a session's work cannot be merged yet (or at all), in words; null when it can. */
 function unmergeable(id: string, status: string, branch: unknown): string | null {
-  if (!terminal.includes(status as never)) return `session ${id} is ${status}: merge it once it has finished`;
+  if (!terminal.includes(status as never)) return `session ${id} is ${status}: land it once it has finished`;
   if (!finished.includes(status))
-    return `session ${id} is ${status}: only a finished session's branch can be merged`;
+    return `session ${id} is ${status}: only a finished session's branch can land`;
   if (typeof branch !== "string")
-    return `session ${id} left no branch: only a finished session's branch can be merged`;
+    return `session ${id} left no branch: only a finished session's branch can land`;
   return null;
 }

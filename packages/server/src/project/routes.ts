@@ -7,6 +7,7 @@ import type { App, Deps } from "../api/deps.ts";
 import { body, errors, json } from "../api/doc.ts";
 import { branchFor, rootFor } from "../workspace/worktree.ts";
 import * as Repos from "../tenant/repos.ts";
+import * as Remotes from "../land/remotes.ts";
 import * as Store from "./store.ts";
 
 const tags = ["Projects"];
@@ -28,7 +29,8 @@ export function routes(app: App, deps: Deps): void {
     async (c) => {
       const input = c.req.valid("json");
       const repo = await Repos.take(deps, tenant(c), input.path, input.baseBranch, Store.fields);
-      const row = await Store.create(deps.db, tenant(c), input, repo, deps.clock.now());
+      const remote = input.remote ? await Remotes.change(deps, input.remote, null) : null;
+      const row = await Store.create(deps.db, tenant(c), input, repo, deps.clock.now(), remote);
       return c.json(Store.toPublic(row), 201);
     },
   );
@@ -64,7 +66,13 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const { name } = c.req.valid("param");
-      const row = await Store.update(deps.db, tenant(c), name, c.req.valid("json"), deps.clock.now());
+      const input = c.req.valid("json");
+      const given = input.remote;
+      const remote =
+        given === undefined
+          ? undefined
+          : (before: Store.Row) => (given ? Remotes.change(deps, given, before) : Promise.resolve(null));
+      const row = await Store.update(deps.db, tenant(c), name, input, deps.clock.now(), remote);
       return c.json(Store.toPublic(row), 200);
     },
   );

@@ -8,11 +8,17 @@ import { toIso } from "../time.ts";
 import { pgArray } from "../session/store.ts";
 import { type Repo, inspect } from "../workspace/worktree.ts";
 import * as States from "../session/status.ts";
+import type { Stored } from "../land/remote.ts";
 
 /** A project as the engine needs it to cut worktrees. */
 export interface Row extends Project {
   tenantId: string;
+  /** Write-only through the API: toPublic drops it, and nothing logs a Row. */
+  remoteToken: string | null;
 }
+
+/** A change of remote: its resolved form and token, or null to remove it. */
+export type RemoteChange = { stored: Stored; token: string | null } | null;
 
 /** The request's names for a project's path and base branch, for error paths. */
 export const fields = { path: "body.path", branch: "body.baseBranch" };
@@ -27,12 +33,14 @@ export function fromRow(r: Record<string, unknown>): Row {
     setup: (r.setup as string | null) ?? null,
     copyFiles: (r.copy_files as string[]) ?? [],
     retentionHours: Number(r.retention_hours),
+    remote: r.remote ? { ...(r.remote as Stored), token: r.remote_token != null } : null,
+    remoteToken: (r.remote_token as string | null) ?? null,
     createdAt: toIso(r.created_at)!,
     updatedAt: toIso(r.updated_at)!,
   };
 }
 
-export const toPublic = ({ tenantId: _t, ...p }: Row): Project => p;
+export const toPublic = ({ tenantId: _t, remoteToken: _r, ...p }: Row): Project => p;
 
 /** Register a repository the tenant has checked and claimed (`Repos.take` with the `fields` below). */
 export async function create(
@@ -41,14 +49,17 @@ export async function create(
   input: z.output<typeof CreateProject>,
   repo: Repo,
   now: Date,
+  remote: RemoteChange = null,
 ): Promise<Row> {
   const real = repo.path;
   const base = repo.base;
   // `on conflict do nothing` turns a duplicate name into no row, which we answer with a 409 by name.
   const rows = await db.rows(sql`
-    insert into projects (id, tenant_id, name, path, base_branch, setup, copy_files, retention_hours, created_at, updated_at)
+    insert into projects (id, tenant_id, name, path, base_branch, setup, copy_files, retention_hours,
+      remote, remote_token, created_at, updated_at)
     values (${randomUUID()}, ${tenantId}, ${input.name}, ${real}, ${base}, ${input.setup ?? null},
       ${pgArray(input.copyFiles)}::text[], ${input.retentionHours},
+      ${remote ? JSON.stringify(remote.stored) : null}::jsonb, ${remote?.token ?? null},
       ${now.toISOString()}, ${now.toISOString()})
     on conflict (tenant_id, name) do nothing returning *`);
   if (!rows[0])
@@ -81,8 +92,10 @@ export async function update(
   ref: string,
   input: z.output<typeof UpdateProject>,
   now: Date,
+  remote?: (before: Row) => Promise<RemoteChange>,
 ): Promise<Row> {
   const p = await get(db, tenantId, ref);
+  const r = remote ? await remote(p) : undefined;
   if (input.baseBranch !== undefined) await inspect(p.path, input.baseBranch, [p.path], fields);
   const rows = await db.rows(sql`
     update projects set
@@ -90,6 +103,8 @@ export async function update(
       setup = ${input.setup === undefined ? p.setup : input.setup},
       copy_files = ${pgArray(input.copyFiles ?? p.copyFiles)}::text[],
       retention_hours = ${input.retentionHours ?? p.retentionHours},
+      remote = ${r === undefined ? sql`remote` : sql`${r ? JSON.stringify(r.stored) : null}::jsonb`},
+      remote_token = ${r === undefined ? sql`remote_token` : (r?.token ?? null)},
       updated_at = ${now.toISOString()}
     where id = ${p.id} returning *`);
   return fromRow(rows[0]!);

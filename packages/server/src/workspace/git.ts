@@ -24,8 +24,13 @@ export class GitError extends Error {
  * grown it to most of a GiB, so callers ask git for several answers at once where they can. No shell is involved, so branch names and paths are never
  * interpreted. Prompts are disabled: a git that wants credentials fails instead of hanging.
  */
-export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  if (args[0] !== "worktree") return run(cwd, args, timeoutMs);
+export function git(
+  cwd: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<string> {
+  if (args[0] !== "worktree") return run(cwd, args, timeoutMs, env);
   // Two `git worktree` commands at once on one repository race over .git/worktrees: one reads the other's
   // half-made entry ("failed to read .git/worktrees/a/commondir"). They take turns per repository.
   const key = path.resolve(cwd);
@@ -43,12 +48,12 @@ export function git(cwd: string, args: string[], timeoutMs = 60_000): Promise<st
 
 const queues = new Map<string, Promise<void>>();
 
-function run(cwd: string, args: string[], timeoutMs: number): Promise<string> {
+function run(cwd: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
       args,
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: childEnv({ GIT_TERMINAL_PROMPT: "0" }) },
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: childEnv({ GIT_TERMINAL_PROMPT: "0", ...env }) },
       (err, stdout, stderr) =>
         err
           ? reject(

@@ -19,6 +19,7 @@ const codes: Record<Code, grpc.status> = {
   payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
   rate_limited: grpc.status.RESOURCE_EXHAUSTED,
   unavailable: grpc.status.UNAVAILABLE,
+  upstream_failed: grpc.status.UNAVAILABLE,
   not_implemented: grpc.status.UNIMPLEMENTED,
   lease_lost: grpc.status.ABORTED,
   internal: grpc.status.INTERNAL,
