@@ -48,12 +48,22 @@ export function git(
 
 const queues = new Map<string, Promise<void>>();
 
-function run(cwd: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
+function run(
+  cwd: string,
+  args: string[],
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
       args,
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: childEnv({ GIT_TERMINAL_PROMPT: "0", ...env }) },
+      {
+        cwd,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        env: childEnv({ GIT_TERMINAL_PROMPT: "0", ...env }),
+      },
       (err, stdout, stderr) =>
         err
           ? reject(
