@@ -101,6 +101,13 @@ function watch(child: ChildProcess): Running {
 export const run = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
   start(args, env).done;
 
+/** The CLI with `input` on its standard input (a pipe, as `echo $TOKEN | orchestrator …` gives it). */
+export function runWith(args: string[], env: Record<string, string>, input: string): Promise<Result> {
+  const r = watch(spawn(process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] }));
+  r.child.stdin!.end(input);
+  return r.done;
+}
+
 // The migrated empty database made once per run (server/test/setup.ts): no initdb per server.
 let loaded: Blob | undefined;
 

@@ -5,7 +5,9 @@ import path from "node:path";
 import { type Client, Event, Session, terminal } from "@orchestrator/sdk";
 import type { Server } from "@orchestrator/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run, serve, start } from "./harness.ts";
+import { forge } from "../../server/test/forge.ts";
+import { gitHttp } from "../../server/test/git-http.ts";
+import { run, runWith, serve, start } from "./harness.ts";
 
 // The whole path from the terminal: the CLI → the API → the engine → a real OpenCode (demo model) working
 // in a git worktree of a real repository.
@@ -22,6 +24,7 @@ beforeAll(async () => {
   ({ server, client, env } = await serve({
     dataDir: path.join(root, "data"),
     repoRoots: [path.join(root, "repos")],
+    agents: { allowHosts: ["127.0.0.1"] } as never,
   }));
 }, 120_000);
 afterAll(async () => {
@@ -281,5 +284,67 @@ describe("run", { timeout: 150_000 }, () => {
     expect((await run(["land", id], env)).stdout).toBe(
       `main already holds orchestrator/${id}: nothing to merge\n`,
     );
+  });
+});
+
+describe("land --push and --pr", { timeout: 150_000 }, () => {
+  const token = "tok-cli-51c0ffee";
+  let remote: Awaited<ReturnType<typeof gitHttp>>;
+  let github: Awaited<ReturnType<typeof forge>>;
+  beforeAll(async () => {
+    mkdirSync(path.join(root, "remotes", "acme"), { recursive: true });
+    execFileSync("git", [
+      "init",
+      "-q",
+      "--bare",
+      "-b",
+      "main",
+      path.join(root, "remotes", "acme", "app.git"),
+    ]);
+    [remote, github] = await Promise.all([gitHttp(path.join(root, "remotes"), token), forge(token)]);
+  });
+  afterAll(async () => {
+    await remote?.close();
+    await github?.close();
+  });
+
+  test("a project's remote takes its token from stdin; push, then a pull request, then its state", async () => {
+    const url = `${remote.url}/acme/app.git`;
+    const add = await runWith(
+      [
+        "projects",
+        "add",
+        "shop",
+        repo,
+        "--remote",
+        url,
+        "--token-stdin",
+        "--forge",
+        "github",
+        "--api",
+        github.url,
+      ],
+      env,
+      `${token}\n`,
+    );
+    expect(add.stderr).toBe("");
+    const show = await run(["projects", "show", "shop"], env);
+    expect(show.stdout).toContain(`remote:    ${url} (github, token set)`);
+    expect(show.stdout).not.toContain(token);
+
+    const made = await run(["run", writeAndEdit, "--project", "shop"], env);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const sid = idIn(made.stdout);
+    const pushed = await run(["land", sid, "--push"], env);
+    expect(pushed.stderr).toBe("");
+    expect(pushed.stdout).toMatch(new RegExp(`^pushed orchestrator/${sid} to ${url} at [0-9a-f]{10}\n$`));
+    const pr = await run(["land", sid, "--pr"], env);
+    expect(pr.stderr).toBe("");
+    expect(pr.stdout).toContain(`pull request #1 open: ${github.url}/acme/app/pull/1`);
+    github.prs[0]!.state = "closed";
+    expect((await run(["land", sid, "--status"], env)).stdout).toContain("pull request #1 closed");
+    const both = await run(["land", sid, "--push", "--pr"], env);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain("choose one of --merge, --push, --pr, --status");
   });
 });

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Project, Worktree } from "@orchestrator/sdk";
+import type { Project, RemoteInput, Worktree } from "@orchestrator/sdk";
 import type { Command } from "commander";
 import { collect, int } from "../args.ts";
 import { context } from "../context.ts";
@@ -26,9 +26,15 @@ export function register(program: Command): void {
       collect,
     )
     .option("--retention-hours <n>", "remove a worktree this long after its session ends (default 72)", int)
+    .option("--remote <url>", "the https URL of the git remote that `land --push` and `--pr` use")
+    .option("--token-stdin", "read the remote's token from standard input (never give it as an argument)")
+    .option("--forge <kind>", "github or gitlab, where pull requests go (default: from the URL's host)")
+    .option("--api <url>", "the forge's API root (default: api.github.com or <host>/api/v4)")
     .action(async (name: string, dir: string, o: AddFlags, cmd: Command) => {
       const { client, json } = context(cmd);
+      const remote = o.remote ? await remoteOf({ ...o, remote: o.remote }) : undefined;
       const p = await client.projects.create({
+        ...(remote ? { remote } : {}),
         name,
         // The server resolves the path in its own working directory, so make it absolute here.
         path: path.resolve(dir),
@@ -60,6 +66,34 @@ export function register(program: Command): void {
     });
 
   projects
+    .command("update")
+    .argument("<name>", "project name")
+    .description("change a project: its base branch, setup, retention, or its remote and token")
+    .option("--base <branch>", "the branch new worktrees start from")
+    .option("--setup <command>", "a shell command run in each new worktree")
+    .option("--retention-hours <n>", "remove a worktree this long after its session ends", int)
+    .option("--remote <url>", "the https URL of the git remote (a token stays only while the hosts stay)")
+    .option("--no-remote", "remove the remote and its token")
+    .option("--token-stdin", "read the remote's token from standard input")
+    .option("--forge <kind>", "github or gitlab")
+    .option("--api <url>", "the forge's API root")
+    .action(async (name: string, o: Omit<AddFlags, "remote"> & { remote?: string | false }, cmd: Command) => {
+      const { client, json } = context(cmd);
+      const remote =
+        o.remote === false ? null : o.remote ? await remoteOf({ ...o, remote: o.remote }) : undefined;
+      if (remote === undefined && (o.tokenStdin || o.forge || o.api))
+        throw new Error("--token-stdin, --forge and --api go with --remote <url>");
+      const p = await client.projects.update(name, {
+        ...(o.base ? { baseBranch: o.base } : {}),
+        ...(o.setup ? { setup: o.setup } : {}),
+        ...(o.retentionHours !== undefined ? { retentionHours: o.retentionHours } : {}),
+        ...(remote !== undefined ? { remote } : {}),
+      });
+      if (json) return Out.json(p);
+      for (const l of show(p, [])) if (!l.startsWith("worktrees")) Out.print(l);
+    });
+
+  projects
     .command("show")
     .argument("<name>", "project name")
     .description("one project and its sessions' worktrees")
@@ -85,11 +119,36 @@ export function register(program: Command): void {
     });
 }
 
-interface AddFlags {
+interface AddFlags extends RemoteFlags {
   base?: string;
   setup?: string;
   copy?: string[];
   retentionHours?: number;
+}
+
+interface RemoteFlags {
+  remote?: string;
+  tokenStdin?: boolean;
+  forge?: string;
+  api?: string;
+}
+
+/** The remote from flags; its token from standard input, so it stays out of argv and shell history. */
+async function remoteOf(o: RemoteFlags & { remote: string }): Promise<RemoteInput> {
+  const token = o.tokenStdin ? (await stdin()).trim() : undefined;
+  if (o.tokenStdin && !token) throw new Error("--token-stdin: standard input held no token");
+  return {
+    url: o.remote,
+    ...(token ? { token } : {}),
+    ...(o.forge ? { forge: o.forge as RemoteInput["forge"] } : {}),
+    ...(o.api ? { api: o.api } : {}),
+  };
+}
+
+async function stdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
 }
 
 function show(p: Project, worktrees: Worktree[]): string[] {
@@ -100,6 +159,12 @@ function show(p: Project, worktrees: Worktree[]): string[] {
     ["setup", p.setup ?? "(none)"],
     ["copy", p.copyFiles.join(", ") || "(none)"],
     ["retention", `${p.retentionHours}h after a session ends`],
+    [
+      "remote",
+      p.remote
+        ? `${p.remote.url} (${p.remote.forge ?? "push only"}, ${p.remote.token ? "token set" : "no token"})`
+        : "(none)",
+    ],
     ["created", p.createdAt],
   ];
   const lines = rows.map(([k, v]) => `${(k + ":").padEnd(10)} ${v}`);
