@@ -11,6 +11,7 @@ import { Field } from "../../ui/field.tsx";
 import { Form, formErrors } from "../../ui/form.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { Ago } from "../../ui/time.tsx";
+import { Remote } from "./remote.tsx";
 
 /** Registered repositories; pick one to see its worktrees and the session each belongs to. */
 export function Page() {
@@ -51,7 +52,10 @@ export function Page() {
               ))}
             </ul>
           </Card>
-          <Worktrees p={picked} />
+          <div className="stack">
+            <Remote p={picked} />
+            <Worktrees p={picked} />
+          </div>
         </div>
       )}
       <AddProject open={adding} onClose={() => setAdding(false)} onAdded={(p) => setParams({ p: p.name })} />

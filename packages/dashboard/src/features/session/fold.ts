@@ -326,6 +326,17 @@ function note(e: Notable, key: string): Item {
     case "approval.withdrawn":
       return n("idle", "approval withdrawn: the run ended before an answer");
     case "session.landing":
+      if (d.how === "push")
+        return d.outcome === "refused" || d.outcome === "failed"
+          ? n("bad", `push ${d.outcome}: ${str(d.message)}`)
+          : n(
+              "done",
+              `${d.outcome === "already" ? "the remote already had" : "pushed"} ${str(d.branch)} to ${str(d.remote)}`,
+            );
+      if (d.how === "pr")
+        return d.outcome === "opened"
+          ? n("done", `pull request #${String(d.number)} for ${str(d.base)}: ${str(d.url)}`)
+          : n("bad", `no pull request: ${str(d.message)}`);
       if (d.outcome === "refused") return n("bad", `merge refused: ${str(d.message)}`);
       return n(
         "done",

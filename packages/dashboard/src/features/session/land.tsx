@@ -4,13 +4,15 @@ import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
+import { Publish } from "./publish.tsx";
 
 type Refusal = { reason?: string; command?: string; followUp?: string; paths?: string[] };
 
 /**
  * Land a finished session's work (docs/landing.md): merge its branch into the base branch of the user's
  * repository, only when safe. A refusal says why; a dirty checkout gets the command to run, a conflict a
- * button that asks the agent to rebase. Push and pull requests are not built yet, and the card says so.
+ * button that asks the agent to rebase. With a project remote, it also pushes the branch and opens a pull
+ * request (publish.tsx).
  */
 export function Land({ s }: { s: Session }) {
   const { client } = useAuth();
@@ -32,7 +34,7 @@ export function Land({ s }: { s: Session }) {
       <div className="stack" data-land>
         <div className="muted">
           Merge <code>{branch}</code> into <code>{base}</code> in your repository: a fast-forward or a clean
-          merge, never over uncommitted changes. Push and pull requests are not built yet.
+          merge, never over uncommitted changes.
         </div>
         {merge.data ? <Outcome m={merge.data} /> : null}
         {merge.error ? <Problem error={merge.error} title="NOT MERGED" /> : null}
@@ -52,6 +54,7 @@ export function Land({ s }: { s: Session }) {
             {merge.isPending ? "Merging…" : `Merge into ${base}`}
           </Button>
         </div>
+        <Publish s={s} branch={branch} />
       </div>
     </Card>
   );
