@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { StatusBadge } from "../ui/badge.tsx";
 import { Dialog } from "../ui/dialog.tsx";
@@ -37,8 +37,12 @@ export function Palette({
   const [typed, setTyped] = useState("");
   const [active, setActive] = useState(0);
   const list = useId();
+  const box = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    if (!open) {
+    // After the dialog's showModal (a child's effect runs first), which focuses its first button: the
+    // box is where a person types, and React's autoFocus fires before the dialog is open.
+    if (open) box.current?.focus();
+    else {
       setQ("");
       setTyped("");
     }
@@ -127,7 +131,7 @@ export function Palette({
         aria-controls={list}
         aria-autocomplete="list"
         aria-activedescendant={current ? optionId(list, current.id) : undefined}
-        autoFocus
+        ref={box}
         value={typed}
         onChange={(e) => setTyped(e.target.value)}
         onKeyDown={(e) => {

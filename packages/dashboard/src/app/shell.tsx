@@ -19,6 +19,9 @@ const pages = [
   { to: "/contexts", label: "Context" },
 ];
 
+/** The palette's key as the keyboard labels it: ⌘ on Apple's, Ctrl elsewhere. */
+const mac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
+
 /** How many things wait for a person: approvals, stalled and failed sessions, finished work to review. */
 export function useAttention() {
   const { client } = useAuth();
@@ -39,7 +42,7 @@ export function Shell() {
   // Touch screens have no keyboard: the palette is a button too (in the top bar on a phone).
   const find = (
     <button className="btn sm" onClick={() => setPalette(true)} aria-label="Find (Ctrl K)" data-find>
-      Find <kbd aria-hidden="true">⌘K</kbd>
+      Find <kbd aria-hidden="true">{mac ? "⌘K" : "Ctrl K"}</kbd>
     </button>
   );
   return (
@@ -81,7 +84,9 @@ export function Shell() {
               Keys <kbd aria-hidden="true">?</kbd>
             </button>
           </div>
-          <NotifyButton state={notify} />
+          <div className="row">
+            <NotifyButton state={notify} />
+          </div>
           <div className="muted">
             tenant <span title={me.tenantId}>{me.tenantId.slice(0, 8)}</span> · {me.role}
             {me.auth === "off" && " · auth off"}
