@@ -2,7 +2,6 @@ import { useMemo } from "react";
 import { type Change, change } from "./edit.ts";
 
 const mark = { add: "+", del: "-", context: " ", skip: "⋯" } as const;
-const said = { add: "added", del: "removed", context: "unchanged", skip: "" } as const;
 
 /** The change a tool call's input describes (edit.ts), or null when it is not a file edit. */
 export function useChange(tool: string, input: unknown): Change | null {
@@ -24,15 +23,18 @@ export function EditDiff({ c }: { c: Change }) {
       </div>
       <div className="tl-edit-body">
         {c.hunks.map((h, i) => (
-          <table className="code-t" key={i} aria-label={`${c.file}, change ${i + 1} of ${c.hunks.length}`}>
+          <table
+            className="code-t"
+            key={i}
+            aria-label={`${c.file}, change ${i + 1} of ${c.hunks.length}: + added, - removed`}
+          >
             <tbody>
               {h.map((l, k) => (
                 <tr key={k} className={l.kind === "skip" ? "hunk" : `ln-${l.kind}`} data-line={l.kind}>
                   <td className="src">
-                    <span className="mk" aria-hidden={l.kind === "context" || undefined}>
+                    <span className="mk" aria-hidden={l.kind === "context" || l.kind === "skip" || undefined}>
                       {mark[l.kind]}
                     </span>
-                    {said[l.kind] && <span className="sr-only">{said[l.kind]}: </span>}
                     {l.text}
                   </td>
                 </tr>
