@@ -1,3 +1,5 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
 import { expect, settle, shot, test } from "./fixtures.ts";
 
 // Keyboard shortcuts and the Ctrl+K palette, on a real server with sessions and a plan made over the API.
@@ -27,6 +29,9 @@ test("/ searches, j and k move through the rows, Enter opens one, ? lists the ke
   await expect(page.locator("[data-row][data-selected]")).toHaveCount(0);
   await box.fill("");
   await box.blur();
+  // The search filtered the list to nothing once typing paused; cleared, all three are back.
+  await expect(page).not.toHaveURL(/q=/);
+  await expect(rows).toHaveCount(3);
 
   // j selects the first row (newest first: gamma), j the next, k back; the selection is visible and focused.
   await page.keyboard.press("j");
@@ -64,6 +69,15 @@ test("/ searches, j and k move through the rows, Enter opens one, ? lists the ke
   await expect(page.getByRole("heading", { name: "Plans" })).toBeVisible();
   await page.keyboard.press("c");
   await expect(page.getByRole("dialog", { name: "New plan" })).toBeVisible();
+  await page.keyboard.press("Escape");
+
+  // Another list opts in by marking its rows: the agents' cards.
+  await page.goto(`${server.url}/agents`);
+  await expect(page.locator("[data-agent]").first()).toBeVisible();
+  await page.keyboard.press("j");
+  await expect(page.locator("[data-agent]").first()).toHaveAttribute("data-selected", "");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/agents\/[^/]+$/);
 });
 
 test("Ctrl+K finds pages, actions, sessions and plans by title; arrows and Enter open one", async ({
@@ -134,7 +148,32 @@ test("Ctrl+K finds pages, actions, sessions and plans by title; arrows and Enter
   await page.keyboard.press("Escape");
   // The shortcuts are listed from the menu too.
   await page.getByRole("button", { name: "Menu" }).click();
-  await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
+  await page.getByRole("button", { name: "Keys", exact: true }).click();
   await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
   await shot(page, "keys-help-phone");
+});
+
+/** axe-core on what is open: no serious or critical violations (WCAG 2.1 A and AA), as e2e/a11y.spec.ts checks pages. */
+async function scan(page: Page) {
+  const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+test("the palette and the shortcuts list pass an axe-core scan", async ({ signedIn: page, server }) => {
+  await server.api("/api/v1/sessions", {
+    json: { title: "scanned", prompt: "succeed", capabilities: ["scripted"] },
+  });
+  await page.goto(`${server.url}/sessions`);
+  await expect(page.getByRole("heading", { name: "Sessions" })).toBeVisible();
+  await page.keyboard.press("Control+k");
+  const dlg = page.getByRole("dialog", { name: "Go to or do" });
+  await dlg.getByRole("combobox").fill("s");
+  await expect(dlg.getByRole("option", { name: /scanned/ })).toBeVisible();
+  expect(await scan(page)).toEqual([]);
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("?");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  expect(await scan(page)).toEqual([]);
 });

@@ -41,7 +41,12 @@ export function Shell() {
   const notify = useNotify(attention.data?.items);
   // Touch screens have no keyboard: the palette is a button too (in the top bar on a phone).
   const find = (
-    <button className="btn sm" onClick={() => setPalette(true)} aria-label="Find (Ctrl K)" data-find>
+    <button
+      className="btn sm"
+      onClick={() => setPalette(true)}
+      title="Find a page, an action, a session or a plan (Ctrl K)"
+      data-find
+    >
       Find <kbd aria-hidden="true">{mac ? "⌘K" : "Ctrl K"}</kbd>
     </button>
   );
@@ -80,7 +85,7 @@ export function Shell() {
           <Connection />
           <div className="row">
             {find}
-            <button className="btn sm ghost" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+            <button className="btn sm ghost" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
               Keys <kbd aria-hidden="true">?</kbd>
             </button>
           </div>

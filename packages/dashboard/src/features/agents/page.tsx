@@ -109,7 +109,13 @@ function AgentCard({ a }: { a: Agent }) {
   const t = agentTone[a.status] ?? "idle";
   const pct = a.capacity ? Math.min(100, Math.round((100 * a.load) / a.capacity)) : 0;
   return (
-    <article className="card agent" data-agent={a.name} data-status={a.status} aria-labelledby={`ag-${a.id}`}>
+    <article
+      className="card agent"
+      data-agent={a.name}
+      data-status={a.status}
+      aria-labelledby={`ag-${a.id}`}
+      data-row
+    >
       <header>
         <span className={`badge tone-${t}`}>
           <span className={`dot${a.status === "online" ? " pulse" : ""}`} aria-hidden="true" /> {a.status}

@@ -139,7 +139,8 @@ export function Timeline({
       {/* What the session does between events, so a quiet stretch reads as work, not as a hang. */}
       {now && (
         <div className="tl-working" role="status" data-working>
-          <span className="dot pulse" aria-hidden="true" /> working… <span className="muted">{now}</span>
+          <span className="dot pulse" aria-hidden="true" />
+          {model.phase === "waiting" ? "waiting…" : "working…"} <span className="muted">{now}</span>
         </div>
       )}
     </Card>
