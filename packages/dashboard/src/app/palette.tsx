@@ -1,3 +1,4 @@
+import type { Status } from "@orchestrator/sdk";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
@@ -11,7 +12,7 @@ interface Entry {
   id: string;
   kind: "page" | "action" | "session" | "plan";
   label: string;
-  status?: string;
+  status?: Status;
   run(): void;
 }
 
@@ -158,7 +159,7 @@ export function Palette({
           >
             <span className="label">{e.kind}</span>
             <span className="grow">{e.label}</span>
-            {e.status && <StatusBadge status={e.status as never} />}
+            {e.status && <StatusBadge status={e.status} />}
           </li>
         ))}
       </ul>
