@@ -4,6 +4,10 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { Boundary } from "./errors.tsx";
 import { useAuth } from "./auth.tsx";
 import { Connection } from "./live.tsx";
+import { NotifyButton, useNotify, useTitle } from "./notify.tsx";
+import { Palette } from "./palette.tsx";
+import { ShortcutHelp, useShortcuts } from "./shortcuts.tsx";
+import "./ux.css";
 
 /** Only pages that work are in the navigation. */
 const pages = [
@@ -14,6 +18,9 @@ const pages = [
   { to: "/projects", label: "Projects" },
   { to: "/contexts", label: "Context" },
 ];
+
+/** The palette's key as the keyboard labels it: ⌘ on Apple's, Ctrl elsewhere. */
+const mac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
 /** How many things wait for a person: approvals, stalled and failed sessions, finished work to review. */
 export function useAttention() {
@@ -27,6 +34,22 @@ export function Shell() {
   const where = useLocation();
   const attention = useAttention();
   const n = Object.values(attention.data?.counts ?? {}).reduce((a, b) => a + b, 0);
+  const [palette, setPalette] = useState(false);
+  const [help, setHelp] = useState(false);
+  useShortcuts({ palette: () => setPalette(true), help: () => setHelp(true) });
+  useTitle(n);
+  const notify = useNotify(attention.data?.items);
+  // Touch screens have no keyboard: the palette is a button too (in the top bar on a phone).
+  const find = (
+    <button
+      className="btn sm"
+      onClick={() => setPalette(true)}
+      title="Find a page, an action, a session or a plan (Ctrl K)"
+      data-find
+    >
+      Find <kbd aria-hidden="true">{mac ? "⌘K" : "Ctrl K"}</kbd>
+    </button>
+  );
   return (
     <div className="shell">
       <div className="topbar">
@@ -34,6 +57,7 @@ export function Shell() {
           <b>IO</b>
         </span>
         <Connection />
+        {find}
         <button className="btn sm" aria-expanded={open} aria-controls="side" onClick={() => setOpen(!open)}>
           Menu
         </button>
@@ -59,6 +83,15 @@ export function Shell() {
         </nav>
         <div className="side-foot">
           <Connection />
+          <div className="row">
+            {find}
+            <button className="btn sm ghost" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+              Keys <kbd aria-hidden="true">?</kbd>
+            </button>
+          </div>
+          <div className="row">
+            <NotifyButton state={notify} />
+          </div>
           <div className="muted">
             tenant <span title={me.tenantId}>{me.tenantId.slice(0, 8)}</span> · {me.role}
             {me.auth === "off" && " · auth off"}
@@ -80,6 +113,13 @@ export function Shell() {
           <Outlet />
         </Boundary>
       </main>
+      <Palette
+        open={palette}
+        onClose={() => setPalette(false)}
+        pages={pages}
+        onShortcuts={() => setHelp(true)}
+      />
+      <ShortcutHelp open={help} onClose={() => setHelp(false)} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
+import { useNewLink } from "../../app/keys.ts";
 import { Button } from "../../ui/button.tsx";
 import { Empty, PageHead } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
@@ -15,6 +16,7 @@ export function Page() {
   const { client } = useAuth();
   const [params, setParams] = useSearchParams();
   const [registering, setRegistering] = useState(false);
+  useNewLink(() => setRegistering(true));
   const status = AgentStatus.safeParse(params.get("status")).data;
   const kind = AgentKind.safeParse(params.get("kind")).data;
   const capability = params.get("capability") ?? "";
@@ -107,7 +109,13 @@ function AgentCard({ a }: { a: Agent }) {
   const t = agentTone[a.status] ?? "idle";
   const pct = a.capacity ? Math.min(100, Math.round((100 * a.load) / a.capacity)) : 0;
   return (
-    <article className="card agent" data-agent={a.name} data-status={a.status} aria-labelledby={`ag-${a.id}`}>
+    <article
+      className="card agent"
+      data-agent={a.name}
+      data-status={a.status}
+      aria-labelledby={`ag-${a.id}`}
+      data-row
+    >
       <header>
         <span className={`badge tone-${t}`}>
           <span className={`dot${a.status === "online" ? " pulse" : ""}`} aria-hidden="true" /> {a.status}

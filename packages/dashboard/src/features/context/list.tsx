@@ -84,7 +84,7 @@ export function Page() {
                 </thead>
                 <tbody>
                   {items.map((d) => (
-                    <tr key={d.id} data-doc={d.id}>
+                    <tr key={d.id} data-doc={d.id} data-row>
                       <td data-label="Name">
                         <Link to={`/contexts/${d.id}`}>
                           <b>{d.name}</b>

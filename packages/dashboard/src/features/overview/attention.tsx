@@ -7,7 +7,7 @@ import { Ago } from "../../ui/time.tsx";
 
 type Data = Awaited<ReturnType<Client["attention"]>>;
 
-const kinds = {
+export const kinds = {
   approval: { label: "approval waiting", tone: "ask" },
   conflict: { label: "merge conflict", tone: "bad" },
   merge: { label: "context conflict", tone: "ask" },
@@ -46,7 +46,11 @@ export function Attention({ data, error }: { data: Data | undefined; error: unkn
       )}
       <ol className="feed" aria-label="Needs attention, most urgent first">
         {data?.items.map((it) => (
-          <li key={`${it.kind}-${it.approvalId ?? it.merge?.id ?? it.sessionId}`} data-kind={it.kind}>
+          <li
+            key={`${it.kind}-${it.approvalId ?? it.merge?.id ?? it.sessionId}`}
+            data-kind={it.kind}
+            data-row
+          >
             <span className={`badge tone-${kinds[it.kind].tone}`}>{kinds[it.kind].label}</span>
             <Link to={it.link} className="attn">
               {it.title}

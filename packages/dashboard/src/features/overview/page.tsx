@@ -107,7 +107,7 @@ export function Overview() {
               )}
               <ul className="feed" aria-label="Recently changed sessions">
                 {recent.data?.items.map((s) => (
-                  <li key={s.id}>
+                  <li key={s.id} data-row>
                     <StatusBadge status={s.status} />
                     <Link to={`/sessions/${s.id}`} className="grow">
                       {s.title}

@@ -3,6 +3,7 @@ import { Plan } from "@orchestrator/sdk";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { useNewLink } from "../../app/keys.ts";
 import { Button } from "../../ui/button.tsx";
 import { Card, Empty, PageHead } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
@@ -23,6 +24,7 @@ export function Page() {
   const status = Plan.PlanStatus.safeParse(params.get("status")).data;
   const [cursors, setCursors] = useState<string[]>([]);
   const [creating, setCreating] = useState(false);
+  useNewLink(() => setCreating(true));
   const list = useQuery({
     queryKey: ["plans", "list", status ?? null, cursors.at(-1) ?? null],
     queryFn: () => api.list({ status, limit: pageSize, cursor: cursors.at(-1) }),
@@ -42,7 +44,7 @@ export function Page() {
         title="Plans"
         sub="Big work as a graph of tasks, each task a session. Live, with its forecast."
       >
-        <Button variant="primary" onClick={() => setCreating(true)}>
+        <Button variant="primary" onClick={() => setCreating(true)} data-create>
           + New plan
         </Button>
       </PageHead>
@@ -80,7 +82,7 @@ export function Page() {
                 {items.map((p) => {
                   const n = progress(p.counts);
                   return (
-                    <tr key={p.id} data-plan={p.id}>
+                    <tr key={p.id} data-plan={p.id} data-row>
                       <td data-label="Plan">
                         <div>
                           <Link to={`/plans/${p.id}`}>{p.title}</Link>

@@ -77,6 +77,10 @@ export interface Model {
   usage: { input: number; output: number; reasoning: number; cost: number };
   /** The newest routing decision: which agent got the current attempt, and why. */
   route: Route | null;
+  /** Whether the session runs now, or waits for a person, by its newest status change (null: neither). */
+  phase: "running" | "waiting" | null;
+  /** Tool calls started and not yet ended, in the order they started: callId → what it runs. */
+  open: Map<string, string>;
 }
 
 export const empty = (): Model => ({
@@ -87,7 +91,17 @@ export const empty = (): Model => ({
   gaps: 0,
   usage: { input: 0, output: 0, reasoning: 0, cost: 0 },
   route: null,
+  phase: null,
+  open: new Map(),
 });
+
+/** The "working…" line: what the session does right now, or null when it is not running. */
+export function working(m: Model): string | null {
+  if (m.phase === "waiting") return "waiting for a person";
+  if (m.phase !== "running") return null;
+  const last = [...m.open.values()].at(-1);
+  return last ? `running ${last}` : "thinking";
+}
 
 const str = (v: unknown) =>
   typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v);
@@ -110,6 +124,10 @@ export function apply(m: Model, events: readonly Event[]): Model {
       case "session.status": {
         const route = d.event === "claim" && d.agent ? toRoute(d.agent, d) : undefined;
         if (route) m.route = route;
+        const to = str(d.to);
+        m.phase = to === "running" || to === "degraded" ? "running" : to === "waiting" ? "waiting" : null;
+        // A call open when its run ended will not report its end: a new run starts with none.
+        if (m.phase === null) m.open.clear();
         m.items.push({
           kind: "status",
           key,
@@ -157,6 +175,13 @@ export function apply(m: Model, events: readonly Event[]): Model {
         const i = m.index.get(id);
         const prev = i === undefined ? undefined : m.items[i];
         const step = { at, status: str(d.status) };
+        if (step.status === "pending" || step.status === "running") {
+          m.open.delete(str(d.callId));
+          m.open.set(
+            str(d.callId),
+            doing(str(d.tool), d.input ?? (prev?.kind === "tool" ? prev.input : undefined)),
+          );
+        } else m.open.delete(str(d.callId));
         if (prev?.kind === "tool") {
           m.items[i!] = {
             ...prev,
@@ -275,6 +300,14 @@ export function apply(m: Model, events: readonly Event[]): Model {
     }
   }
   return m;
+}
+
+/** A tool call in a few words: the tool, and its command or file. */
+function doing(tool: string, input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const what = typeof i.command === "string" ? i.command : typeof i.filePath === "string" ? i.filePath : "";
+  const short = what.split("/").length > 3 && !i.command ? `…/${what.split("/").slice(-2).join("/")}` : what;
+  return short ? `${tool}: ${short.length > 80 ? `${short.slice(0, 79)}…` : short}` : tool;
 }
 
 /** Set or clear the approval a tool call waits on, replacing its item so its row re-renders. */

@@ -2,6 +2,7 @@ import type { Status } from "@orchestrator/sdk";
 import { StatusBadge } from "../../ui/badge.tsx";
 import { clock } from "../../ui/time.tsx";
 import { ApprovalRow } from "./approval.tsx";
+import { EditDiff, useChange } from "./change.tsx";
 import type { Item } from "./fold.ts";
 import { useWho } from "./who.ts";
 
@@ -92,54 +93,8 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
           {item.text}
         </div>
       );
-    case "tool": {
-      const input = (item.input ?? {}) as Record<string, unknown>;
-      const command = typeof input.command === "string" ? input.command : null;
-      const preview = command ?? (typeof input.filePath === "string" ? input.filePath : null);
-      return (
-        <details className="tl-tool">
-          <summary>
-            {item.approval ? (
-              <span className="badge tone-ask">awaiting approval</span>
-            ) : (
-              <span className={`badge tone-${toolTone[item.status] ?? "idle"}`}>{item.status}</span>
-            )}{" "}
-            <b>{item.tool}</b>{" "}
-            <code className="muted tl-preview" data-preview>
-              {preview ?? item.title}
-            </code>
-          </summary>
-          <div className="stack" style={{ gap: 6, marginTop: 6 }}>
-            {command !== null && (
-              <div>
-                <div className="label">Input</div>
-                <pre className="code">{command}</pre>
-                <div className="muted">
-                  in {typeof input.workdir === "string" ? <code>{input.workdir}</code> : "the worktree"}
-                  {typeof input.description === "string" && ` · the agent says: ${input.description}`}
-                </div>
-              </div>
-            )}
-            {item.input !== undefined && command === null && (
-              <div>
-                <div className="label">Input</div>
-                <pre className="code">{JSON.stringify(item.input, null, 2)}</pre>
-              </div>
-            )}
-            {item.output !== undefined && (
-              <div>
-                <div className="label">Output</div>
-                <pre className="code">{item.output}</pre>
-              </div>
-            )}
-            {item.error && <pre className="code tone-bad">{item.error}</pre>}
-            <div className="muted">
-              {item.steps.map((s) => `${clock(s.at)} ${s.status}`).join(" → ")} · call {item.callId}
-            </div>
-          </div>
-        </details>
-      );
-    }
+    case "tool":
+      return <Tool item={item} />;
     case "approval":
       return <ApprovalRow item={item} sessionId={sessionId} />;
     case "checkpoint":
@@ -197,4 +152,61 @@ function Body({ item, sessionId }: { item: Item; sessionId: string }) {
         </div>
       );
   }
+}
+
+type ToolItem = Extract<Item, { kind: "tool" }>;
+
+/**
+ * A tool call: its status, tool and what it touches, opening to its input and output. A file edit shows
+ * the diff it makes, open, instead of its input as escaped JSON.
+ */
+function Tool({ item }: { item: ToolItem }) {
+  const input = (item.input ?? {}) as Record<string, unknown>;
+  const command = typeof input.command === "string" ? input.command : null;
+  const edit = useChange(item.tool, item.input);
+  const preview = command ?? edit?.file ?? (typeof input.filePath === "string" ? input.filePath : null);
+  return (
+    <details className="tl-tool" open={edit !== null || undefined}>
+      <summary>
+        {item.approval ? (
+          <span className="badge tone-ask">awaiting approval</span>
+        ) : (
+          <span className={`badge tone-${toolTone[item.status] ?? "idle"}`}>{item.status}</span>
+        )}{" "}
+        <b>{item.tool}</b>{" "}
+        <code className="muted tl-preview" data-preview>
+          {preview ?? item.title}
+        </code>
+      </summary>
+      <div className="stack" style={{ gap: 6, marginTop: 6 }}>
+        {command !== null && (
+          <div>
+            <div className="label">Input</div>
+            <pre className="code">{command}</pre>
+            <div className="muted">
+              in {typeof input.workdir === "string" ? <code>{input.workdir}</code> : "the worktree"}
+              {typeof input.description === "string" && ` · the agent says: ${input.description}`}
+            </div>
+          </div>
+        )}
+        {edit && <EditDiff c={edit} />}
+        {item.input !== undefined && command === null && edit === null && (
+          <div>
+            <div className="label">Input</div>
+            <pre className="code">{JSON.stringify(item.input, null, 2)}</pre>
+          </div>
+        )}
+        {item.output !== undefined && (
+          <div>
+            <div className="label">Output</div>
+            <pre className="code">{item.output}</pre>
+          </div>
+        )}
+        {item.error && <pre className="code tone-bad">{item.error}</pre>}
+        <div className="muted">
+          {item.steps.map((s) => `${clock(s.at)} ${s.status}`).join(" → ")} · call {item.callId}
+        </div>
+      </div>
+    </details>
+  );
 }

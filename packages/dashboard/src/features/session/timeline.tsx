@@ -3,7 +3,8 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useEffect, useRef, useState } from "react";
 import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
-import type { Item, Model } from "./fold.ts";
+import "./timeline.css";
+import { type Item, type Model, working } from "./fold.ts";
 import { Row } from "./rows.tsx";
 import { count } from "../../ui/count.ts";
 
@@ -48,6 +49,7 @@ export function Timeline({
   // Also when a row's measured height grows (an approval with its command and buttons is taller than
   // the estimate): following means the newest row is in view whole, not its first line.
   const total = v.getTotalSize();
+  const now = working(model);
   useEffect(() => {
     if (follow && items.length) v.scrollToIndex(items.length - 1, { align: "end" });
   }, [version, follow, items.length, v, total]);
@@ -134,6 +136,13 @@ export function Timeline({
           ))}
         </div>
       </div>
+      {/* What the session does between events, so a quiet stretch reads as work, not as a hang. */}
+      {now && (
+        <div className="tl-working" role="status" data-working>
+          <span className="dot pulse" aria-hidden="true" />
+          {model.phase === "waiting" ? "waiting…" : "working…"} <span className="muted">{now}</span>
+        </div>
+      )}
     </Card>
   );
 }

@@ -3,6 +3,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
+import { useNewLink } from "../../app/keys.ts";
 import { StatusBadge } from "../../ui/badge.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Card, Empty, PageHead } from "../../ui/card.tsx";
@@ -58,6 +59,7 @@ export function Page() {
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState(false);
+  useNewLink(() => setCreating(true));
 
   // Search as you type, once typing pauses.
   useEffect(() => {
@@ -108,7 +110,7 @@ export function Page() {
   return (
     <>
       <PageHead title="Sessions" sub="Every piece of work, live. Filter, search, open, or cancel in bulk.">
-        <Button variant="primary" onClick={() => setCreating(true)}>
+        <Button variant="primary" onClick={() => setCreating(true)} data-create>
           + New session
         </Button>
       </PageHead>
@@ -190,7 +192,7 @@ export function Page() {
               </thead>
               <tbody>
                 {items.map((s) => (
-                  <tr key={s.id} data-session={s.id}>
+                  <tr key={s.id} data-session={s.id} data-row>
                     <td>
                       <input
                         type="checkbox"
