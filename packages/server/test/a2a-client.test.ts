@@ -180,4 +180,35 @@ describe("the orchestrator as an A2A client of an agent built with the official 
     },
     40_000,
   );
+
+  test("a follow-up while the remote task works goes to it as a message on the same task and context", async () => {
+    const { a, cardUrl } = await sdkAgent(true, [{ id: "echo", tags: ["x-a2a-relay"] }]);
+    await s.api("/api/v1/agents", { method: "POST", json: { kind: "a2a", cardUrl, name: "sdk-relay" } });
+    const m = await create(s, { prompt: "hang", capabilities: ["x-a2a-relay"] });
+    await until(async () => a.seen.some((x) => x.text === "hang"), 10_000, "the remote task working");
+    const task = await until(
+      async () =>
+        (await events(s, m.id))
+          .map((e) => /^A2A task (\S+) at/.exec(e.type === "agent.log" ? e.data.text : "")?.[1])
+          .find(Boolean),
+      5000,
+      "the remote task's id in the log",
+    );
+    const sent = await s.api(`/api/v1/sessions/${m.id}/messages`, {
+      method: "POST",
+      json: { text: "also this" },
+    });
+    expect(sent.body.newRound).toBe(false);
+    await until(async () => a.seen.some((x) => x.text === "also this"), 10_000, "the follow-up relayed");
+    expect(a.seen.find((x) => x.text === "also this")).toMatchObject({
+      taskId: task,
+      contextId: a.seen[0]!.contextId,
+    });
+    await until(
+      async () => (await s.api(`/api/v1/sessions/${m.id}/messages`)).body.items[0].deliveredAt,
+      5000,
+      "the message marked delivered",
+    );
+    await s.api(`/api/v1/sessions/${m.id}/cancel`, { method: "POST", json: {} });
+  });
 });
