@@ -34,7 +34,9 @@ export function FollowUp({ s }: { s: Session }) {
     },
   });
   const hint = ended
-    ? "It continues this conversation on the same branch, with your message as its next prompt."
+    ? external
+      ? "It opens a new round with the same agent, with your message as its prompt."
+      : "It continues this conversation on the same branch, with your message as its next prompt."
     : s.status === "waiting"
       ? "The agent waits for a person's answer above; it reads your message at its next turn."
       : external && s.status !== "queued" && s.status !== "pending"
