@@ -131,7 +131,7 @@ export function refusal(
   if (!talkers.includes(agent.kind))
     return new AppError(
       "not_implemented",
-      `session ${id} ${ended ? "ran" : "runs"} on ${agent.name} (${agent.kind}), a test double that takes no messages`,
+      `session ${id} ${ended ? "ran" : "runs"} on ${agent.name} (${agent.kind}), a kind of agent that takes no messages`,
       { agent: agent.name },
     );
   if (steer && agent.kind !== Opencode.kind)
@@ -151,10 +151,10 @@ export function refusal(
 
 /**
  * The agent kinds a person can talk to: OpenCode (the next turn), EAP (an inbox the agent reads, and
- * the assignment of a new round) and A2A (a message on the remote task or its context). The scripted
- * agent plays recorded events and would drop a message unread.
+ * the assignment of a new round), A2A (a message on the remote task or its context) and the scripted
+ * test agent (its `hear` instruction; a new round follows the message's instructions).
  */
-const talkers: readonly string[] = [Opencode.kind, "eap", "a2a"];
+const talkers: readonly string[] = [Opencode.kind, "eap", "a2a", "scripted"];
 
 // Ends a run records itself: a message that came as it finished deserves an answer. A person who stopped
 // or cancelled the session meant it, and an orphaned one is the reaper's to retry.
