@@ -206,7 +206,13 @@ export class Agent {
     const shared = a.credential
       ? new Shared(this.opts.url, a.credential, a.session_id, this.opts.fetch)
       : null;
-    const ctx = new Context(this.link, task, (why) => ctrl.abort(why), shared);
+    const ctx = new Context(
+      this.link,
+      task,
+      (why) => ctrl.abort(why),
+      shared,
+      (m) => this.log("warn", `task ${a.task_id}: ${m}`),
+    );
     const t0 = Date.now();
     let out: Outcome | Error;
     try {
@@ -248,6 +254,7 @@ const restLink = (rest: Rest, c: Credentials): Link => ({
   deregister: (g, r) => rest.deregister(c, g, r),
   events: (t, a, e) => rest.events(c, t, a, e),
   result: (t, b) => rest.result(c, t, b),
+  inbox: (t, b, s) => rest.inbox(c, t, b, s),
 });
 
 function readCredentials(file: string): Credentials {

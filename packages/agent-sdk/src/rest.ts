@@ -38,6 +38,11 @@ export class Rest {
     return this.agent(c, `/tasks/${task}/events`, { attempt, events });
   }
 
+  /** The task's inbox: people's messages and answers to its questions, waiting up to `body.wait` s for news. */
+  inbox(c: Credentials, task: string, body: Eap.Inbox, signal?: AbortSignal): Promise<Eap.InboxReply> {
+    return this.agent(c, `/tasks/${task}/inbox`, body, signal);
+  }
+
   result(
     c: Credentials,
     task: string,

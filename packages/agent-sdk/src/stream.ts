@@ -11,6 +11,11 @@ type Msg = Record<string, unknown>;
 interface Client extends grpc.Client {
   Connect(md: grpc.Metadata): grpc.ClientDuplexStream<Msg, Msg>;
   Deregister(req: Msg, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: Msg) => void): void;
+  Inbox(
+    req: Msg,
+    md: grpc.Metadata,
+    cb: (err: grpc.ServiceError | null, res: Msg) => void,
+  ): grpc.ClientUnaryCall;
 }
 interface Package {
   eap: { v1: { ExternalAgent: new (address: string, creds: grpc.ChannelCredentials) => Client } };
@@ -26,6 +31,11 @@ const http: Record<number, number> = {
   [grpc.status.ABORTED]: 409,
   [grpc.status.RESOURCE_EXHAUSTED]: 429,
   [grpc.status.UNAVAILABLE]: 503,
+};
+/** The server's own error code, from the `x-error-code` trailer; transport failures are "unreachable". */
+const errorCode = (err: grpc.ServiceError) => {
+  const c = err.metadata?.get("x-error-code")[0];
+  return typeof c === "string" ? c : err.code === grpc.status.UNAVAILABLE ? "unreachable" : "grpc";
 };
 const toApiError = (code: number, errorCode: string, message: string) =>
   new ApiError(http[code] ?? 500, errorCode, message);
@@ -113,6 +123,27 @@ export const startStream: Start = async (agent, take) => {
         status: string;
         session_status: string;
       },
+    // Unary, beside the stream: a long-poll on the stream would hold up the messages queued behind it.
+    inbox: (task, body, signal) =>
+      new Promise((resolve, reject) => {
+        const { wait, ...rest } = body;
+        const call = client.Inbox({ task_id: task, ...rest, wait_seconds: wait }, meta, (err, res) => {
+          signal.removeEventListener("abort", cancel);
+          if (err) return reject(toApiError(err.code, errorCode(err), err.details));
+          const r = res as { messages?: Eap.Said[]; answers?: Eap.Answered[] };
+          resolve({
+            messages: r.messages ?? [],
+            answers: (r.answers ?? []).map((a) => ({
+              ...a,
+              answers: a.answers ?? [],
+              rejected: !!a.rejected,
+              message: a.message || null,
+            })),
+          });
+        });
+        const cancel = () => call.cancel();
+        signal.addEventListener("abort", cancel, { once: true });
+      }),
     deregister: (graceful, reason) =>
       new Promise((resolve, reject) =>
         client.Deregister({ graceful, reason }, meta, (err, res) =>

@@ -1,6 +1,7 @@
 import { ApiError, type Eap } from "@orchestrator/sdk";
 import { backoff, sleep } from "./backoff.ts";
 import { retryable } from "./rest.ts";
+import { Inbox, type Message, Unanswered, toMessage } from "./inbox.ts";
 import type { Shared } from "./shared.ts";
 
 /** What an agent reports through, whatever carries it (REST or gRPC). */
@@ -9,6 +10,17 @@ export interface Link {
   deregister(graceful: boolean, reason?: string): Promise<{ status: string; tasks: number }>;
   events(task: string, attempt: number, events: Eap.Event[]): Promise<unknown>;
   result(task: string, body: Eap.Result): Promise<{ status: string; session_status: string }>;
+  inbox(task: string, body: Eap.Inbox, signal: AbortSignal): Promise<Eap.InboxReply>;
+}
+
+/** A question for a person: its words, and optionally choices (they may still answer in their own). */
+export interface Question {
+  question: string;
+  header?: string;
+  options?: { label: string; description?: string }[];
+  multiple?: boolean;
+  /** Then it counts as rejected (default 3600). */
+  timeoutSeconds?: number;
 }
 
 /** One assignment, as the handler sees it. */
@@ -29,6 +41,11 @@ export interface Task {
   deadline: string | null;
   /** This attempt's session credential (Bearer for shared context, the plan's tasks and /mcp); `ctx.shared` uses it. */
   credential: string | null;
+  /**
+   * People's messages of this round, oldest first: when a person's follow-up to the ended session opened
+   * this round, the last one is what they ask now (`input` stays the session's first prompt).
+   */
+  messages: Message[];
   /** Aborts when the task is no longer this agent's (cancelled, timed out, reassigned) or the agent stops now. */
   signal: AbortSignal;
 }
@@ -47,6 +64,7 @@ export const toTask = (a: Eap.Assignment, signal: AbortSignal): Task => ({
   timeoutSeconds: a.timeout_seconds,
   deadline: a.deadline,
   credential: a.credential ?? null,
+  messages: (a.messages ?? []).map(toMessage),
   signal,
 });
 
@@ -88,11 +106,54 @@ export class Context {
    * assignment carries no credential (an orchestrator older than shared context).
    */
   readonly shared: Shared | null;
-  constructor(link: Link, task: Task, lost: (why: string) => void, shared: Shared | null = null) {
+  private readonly inbox: Inbox;
+  constructor(
+    link: Link,
+    task: Task,
+    lost: (why: string) => void,
+    shared: Shared | null = null,
+    log: (message: string) => void = () => {},
+  ) {
     this.link = link;
     this.task = task;
     this.lost = lost;
     this.shared = shared;
+    this.inbox = new Inbox((b, s) => link.inbox(task.id, b, s), task.attempt, task.signal, lost, log);
+  }
+
+  /**
+   * Ask a person and wait for the answer: the session shows `waiting` with the question in the attention
+   * queue meanwhile. Resolves with the answer (chosen labels joined by ", "); throws `Unanswered` when the
+   * person rejects it (with their words) or no one answers in time.
+   */
+  async ask(q: string | Question): Promise<string> {
+    const a = await this.question(typeof q === "string" ? { question: q } : q);
+    if (a.rejected) throw new Unanswered(a);
+    return a.answers.join(", ");
+  }
+
+  /** Ask, and get the whole answer back (each chosen label, or the rejection) instead of a throw. */
+  async question(q: Question): Promise<Eap.Answered> {
+    const id = crypto.randomUUID();
+    await this.send({
+      type: "question",
+      id,
+      question: q.question,
+      ...(q.header ? { header: q.header } : {}),
+      options: q.options ?? [],
+      ...(q.multiple === undefined ? {} : { multiple: q.multiple }),
+      ...(q.timeoutSeconds ? { timeout_seconds: q.timeoutSeconds } : {}),
+    });
+    this.task.signal.throwIfAborted();
+    return this.inbox.answer(id);
+  }
+
+  /**
+   * Hear people's messages while the task runs (follow-ups sent to the running session), each once, in
+   * order. Messages no listener took before the task ends open the session's next round instead.
+   */
+  onMessage(fn: (m: Message) => unknown): void {
+    this.inbox.listen(fn);
   }
 
   message = (text: string) => this.send({ type: "message", text });
@@ -129,6 +190,7 @@ export class Context {
   /** Every event sent, then the result, retried until the orchestrator answers. */
   async finish(body: Eap.Result): Promise<void> {
     await this.sending.catch(() => {});
+    await this.inbox.settle();
     for (let n = 0; !this.task.signal.aborted;) {
       try {
         await this.link.result(this.task.id, body);

@@ -149,12 +149,16 @@ describe("run", { timeout: 150_000 }, () => {
     expect(reviewed.code, reviewed.stderr).toBe(0);
     expect((await run(["events", id], env)).stdout).toContain("1. bye.txt, line 1: Shout it somewhere");
     expect(reviewed.stdout).toContain("Done: shouted in shout.txt.");
-    // Messages reach OpenCode sessions only: a scripted one is refused in words.
+    // Every kind of agent takes a message (a scripted one too); steering is OpenCode's alone, refused in words.
     const running = await run(["run", "hang", "--agent", "scripted", "--detach"], env);
     const hung = /[0-9a-f-]{36}/.exec(running.stdout)![0];
+    while ((await client.sessions.get(hung)).status !== "running")
+      await new Promise((r) => setTimeout(r, 100));
     const other = await run(["send", hung, "hello"], env);
-    expect(other.code).not.toBe(0);
-    expect(other.stderr).toContain("messages reach OpenCode sessions only so far");
+    expect(other.code, other.stderr).toBe(0);
+    const steered = await run(["send", hung, "hello", "--steer"], env);
+    expect(steered.code).not.toBe(0);
+    expect(steered.stderr).toContain("body.steer");
     await client.sessions.cancel(hung);
   });
 

@@ -91,6 +91,12 @@ export const Rotated = z
   .object({ agent_id: z.uuid(), auth_token: z.string(), signing_secret: z.string() })
   .meta({ id: "EapRotated" });
 
+/** A person's message to the agent (a follow-up), as the assignment and the inbox carry it. */
+export const Said = z
+  .object({ id: z.uuid(), author: z.string(), text: z.string(), created_at: z.iso.datetime() })
+  .meta({ id: "EapMessage" });
+export type Said = z.infer<typeof Said>;
+
 /** What an agent is given: pushed to `endpoint_url`, returned by the long-poll, or sent on the gRPC stream. */
 export const Assignment = z
   .object({
@@ -116,11 +122,43 @@ export const Assignment = z
       .describe(
         "this attempt's session credential: Bearer for /api/v1/contexts, the plan's tasks and /mcp, good while the attempt is the agent's",
       ),
+    messages: z
+      .array(z.lazy(() => Said))
+      .optional()
+      .describe(
+        "people's messages of this round so far, oldest first: a round a follow-up opened has its prompt here",
+      ),
   })
   .meta({ id: "EapAssignment" });
 export type Assignment = z.infer<typeof Assignment>;
 
 const Text = z.string().max(100_000);
+
+/**
+ * The agent asks a person (event `question`): the session waits (`waiting`) with the question in the
+ * attention queue until someone answers, or the timeout rejects it; the agent reads the answer from its
+ * inbox by the `id` it chose (asking again with the same id asks once).
+ */
+const Question = z.object({
+  id: z.uuid().describe("the agent's own id for the question: the inbox answers by it"),
+  question: z.string().min(1).max(4000),
+  header: z.string().min(1).max(200).optional().describe("a short title for the attention queue"),
+  options: z
+    .array(
+      z.object({ label: z.string().min(1).max(200), description: z.string().max(1000).optional() }).strict(),
+    )
+    .max(20)
+    .default([])
+    .describe("choices offered; a person may still answer in their own words"),
+  multiple: z.boolean().optional().describe("more than one option may be chosen"),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3600)
+    .describe("then the question is rejected for the person, and the agent reads that"),
+});
 const A = AgentEvents;
 /** One agent event on the wire: the registry's payload (events.ts) under its type, strict. */
 const on = <T extends string, S extends z.ZodRawShape>(type: T, payload: z.ZodObject<S>) =>
@@ -142,6 +180,7 @@ export const Event = z
     ),
     on("degraded", A.degraded.extend({ reason: z.string().min(1).max(1000) })),
     on("recovered", A.recovered),
+    on("question", Question),
   ])
   .meta({ id: "EapEvent" });
 export type Event = z.input<typeof Event>;
@@ -183,3 +222,34 @@ export type Result = z.input<typeof Result>;
 export const Ack = z
   .object({ status: z.enum(["accepted", "duplicate"]), session_status: z.string() })
   .meta({ id: "EapAck" });
+
+/**
+ * Read the task's inbox: what people said to the agent since, and the answers to its questions. Waits up
+ * to `wait` seconds for either; `ack` confirms messages received before (they are not offered again).
+ */
+export const Inbox = z
+  .object({
+    attempt: z.number().int().min(1).max(maxInt),
+    wait: z.number().min(0).max(60).default(25).describe("seconds to wait for news"),
+    ack: z.array(z.uuid()).max(100).default([]).describe("ids of messages the agent has received"),
+    questions: z.array(z.uuid()).max(100).default([]).describe("ids of the questions it waits on"),
+  })
+  .strict()
+  .meta({ id: "EapInbox" });
+export type Inbox = z.input<typeof Inbox>;
+
+export const Answered = z
+  .object({
+    id: z.uuid().describe("the question's id, as the agent chose it"),
+    status: z.enum(["answered", "expired", "withdrawn"]).describe("expired: no one answered in time"),
+    answers: z.array(z.string()).describe("the chosen labels or free text; empty when rejected"),
+    rejected: z.boolean().describe("the person (or the timeout) declined to answer"),
+    message: z.string().nullable().describe("with a rejection: why, in words"),
+  })
+  .meta({ id: "EapAnswer" });
+export type Answered = z.infer<typeof Answered>;
+
+export const InboxReply = z
+  .object({ messages: z.array(Said), answers: z.array(Answered) })
+  .meta({ id: "EapInboxReply" });
+export type InboxReply = z.infer<typeof InboxReply>;

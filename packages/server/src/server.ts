@@ -135,7 +135,7 @@ export async function start(opts: Options = {}): Promise<Server> {
     if (!agents.has("a2a"))
       agents.set(
         "a2a",
-        A2a(config, db, () => reachable),
+        A2a(config, db, () => reachable, log),
       );
     await Registry.syncBuiltins(db, builtins(agents, profiles, config), clock.now());
     const hub = await Hub.create(db, log);

@@ -16,13 +16,14 @@ import express from "express";
 
 /**
  * An A2A agent built entirely with the official SDK (its express server): the scripted external agent of
- * the A2A tests. It echoes the text; "fail" fails the task, "hang" waits until it is cancelled.
+ * the A2A tests. It echoes the text; "fail" fails the task, "hang" waits until it is cancelled, "ask" needs
+ * input ("Which colour?"), which the next message to the task gives.
  */
 export class SdkAgent {
   server: Server | null = null;
   url = "";
   cancelled: string[] = [];
-  seen: { text: string; metadata: unknown }[] = [];
+  seen: { text: string; metadata: unknown; taskId: string | null; contextId: string }[] = [];
   private hanging = new Map<string, () => void>();
 
   /** The A2A-Version header of each JSON-RPC call ("none" when absent: A2A 0.3). */
@@ -137,7 +138,9 @@ export class SdkAgent {
         const text = ctx.userMessage.parts
           .map((p) => (p.content?.$case === "text" ? p.content.value : ""))
           .join("");
-        this.seen.push({ text, metadata: ctx.userMessage.metadata });
+        this.seen.push({ text, metadata: ctx.userMessage.metadata, taskId: ctx.task?.id ?? null, contextId });
+        // A next turn (the message names the task) answers the question "ask" left the task waiting on.
+        const answering = ctx.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
         bus.publish(
           AgentEvent.task({
             id: taskId,
@@ -146,12 +149,16 @@ export class SdkAgent {
             history: [ctx.userMessage],
             metadata: undefined,
             status: {
-              state: TaskState.TASK_STATE_SUBMITTED,
+              state: answering ? TaskState.TASK_STATE_WORKING : TaskState.TASK_STATE_SUBMITTED,
               message: undefined,
               timestamp: new Date().toISOString(),
             },
           }),
         );
+        if (answering)
+          return status(bus, taskId, contextId, TaskState.TASK_STATE_COMPLETED, `colour: ${text}`);
+        if (text === "ask")
+          return status(bus, taskId, contextId, TaskState.TASK_STATE_INPUT_REQUIRED, "Which colour?");
         status(bus, taskId, contextId, TaskState.TASK_STATE_WORKING, "thinking");
         if (text === "hang") {
           await new Promise<void>((r) => this.hanging.set(taskId, r));

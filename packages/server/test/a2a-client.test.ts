@@ -132,4 +132,83 @@ describe("the orchestrator as an A2A client of an agent built with the official 
     expect(a.versions.length).toBeGreaterThan(0);
     expect(a.versions.every((v) => v === "0.3" || v === "none")).toBe(true);
   });
+
+  test.each([true, false])(
+    "multi-turn (streaming %s): input-required asks a person, the answer continues the same remote task; a follow-up opens a round in its context",
+    async (streaming) => {
+      const tag = `x-a2a-ask-${streaming}`;
+      const { a, cardUrl } = await sdkAgent(streaming, [{ id: "echo", tags: [tag] }]);
+      await s.api("/api/v1/agents", {
+        method: "POST",
+        json: { kind: "a2a", cardUrl, name: `sdk-ask-${streaming}` },
+      });
+      const m = await create(s, { prompt: "ask", capabilities: [tag] });
+      const q = await until(
+        async () => (await s.api(`/api/v1/sessions/${m.id}/approvals?status=pending`)).body.items[0],
+        15_000,
+        "the remote agent's question",
+      );
+      expect(q).toMatchObject({ kind: "question", request: { title: "Which colour?" } });
+      expect((await s.api(`/api/v1/sessions/${m.id}`)).body.status).toBe("waiting");
+      await s.api(`/api/v1/approvals/${q.id}`, { method: "POST", json: { answers: [["blue"]] } });
+      const done = await settle(s, m.id, ["completed", "failed"], 15_000);
+      expect(done.result.output).toBe("colour: blue");
+      const [opened, answered] = a.seen;
+      expect(opened).toMatchObject({ text: "ask", taskId: null });
+      expect(answered).toMatchObject({ text: "blue", contextId: opened!.contextId });
+      expect(answered!.taskId).toBeTruthy();
+
+      const sent = await s.api(`/api/v1/sessions/${m.id}/messages`, {
+        method: "POST",
+        json: { text: "hello again" },
+      });
+      expect(sent.body.newRound).toBe(true);
+      const round = await until(
+        async () => {
+          const r = (await s.api(`/api/v1/sessions/${m.id}`)).body;
+          return r.retries === 1 && ["completed", "failed"].includes(r.status) ? r : null;
+        },
+        15_000,
+        "the new round",
+      );
+      expect(round.result.output).toBe("echo: hello again");
+      expect(a.seen.at(-1)).toMatchObject({
+        text: "hello again",
+        taskId: null,
+        contextId: opened!.contextId,
+      });
+    },
+    40_000,
+  );
+
+  test("a follow-up while the remote task works goes to it as a message on the same task and context", async () => {
+    const { a, cardUrl } = await sdkAgent(true, [{ id: "echo", tags: ["x-a2a-relay"] }]);
+    await s.api("/api/v1/agents", { method: "POST", json: { kind: "a2a", cardUrl, name: "sdk-relay" } });
+    const m = await create(s, { prompt: "hang", capabilities: ["x-a2a-relay"] });
+    await until(async () => a.seen.some((x) => x.text === "hang"), 10_000, "the remote task working");
+    const task = await until(
+      async () =>
+        (await events(s, m.id))
+          .map((e) => /^A2A task (\S+) at/.exec(e.type === "agent.log" ? e.data.text : "")?.[1])
+          .find(Boolean),
+      5000,
+      "the remote task's id in the log",
+    );
+    const sent = await s.api(`/api/v1/sessions/${m.id}/messages`, {
+      method: "POST",
+      json: { text: "also this" },
+    });
+    expect(sent.body.newRound).toBe(false);
+    await until(async () => a.seen.some((x) => x.text === "also this"), 10_000, "the follow-up relayed");
+    expect(a.seen.find((x) => x.text === "also this")).toMatchObject({
+      taskId: task,
+      contextId: a.seen[0]!.contextId,
+    });
+    await until(
+      async () => (await s.api(`/api/v1/sessions/${m.id}/messages`)).body.items[0].deliveredAt,
+      5000,
+      "the message marked delivered",
+    );
+    await s.api(`/api/v1/sessions/${m.id}/cancel`, { method: "POST", json: {} });
+  });
 });

@@ -172,6 +172,7 @@ const bodies: Record<string, unknown> = {
     events: [{ type: "message", text: "hi" }],
   },
   "post /api/v1/agents/external/{id}/tasks/{task}/result": { attempt: 1, status: "completed" },
+  "post /api/v1/agents/external/{id}/tasks/{task}/inbox": { attempt: 1, wait: 0 },
 };
 const queries: Record<string, string> = {
   "get /api/v1/agents/external/{id}/tasks/next": "?wait=0",

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .argument("<id>", "session id")
     .argument("[message...]", "what to tell the agent (may be empty with --comment)")
     .description(
-      "send the agent a message: a running OpenCode session reads it at its next turn (--steer: at once); an ended one continues its conversation on the same branch",
+      "send the agent a message: a running session's agent reads it at its next turn (OpenCode; --steer: at once) or as it comes (EAP, A2A); an ended one continues its conversation in a new round",
     )
     .option("-s, --steer", "stop the agent's current turn and make this its next prompt")
     .option(

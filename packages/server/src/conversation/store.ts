@@ -70,9 +70,13 @@ export async function send(
     let after = row;
     if (ended) {
       after = await apply(ctx, tx, row, { type: "follow" }, { by: m.author });
-      // The same OpenCode profile takes the new round: its conversation and worktree are there.
-      await tx.rows(sql`
-        update sessions set agent = ${Opencode.kind}, profile = ${agent!.name} where id = ${id} and agent is null`);
+      // The same agent takes the new round: an OpenCode profile's conversation and worktree are there, an
+      // external agent knows the task (an A2A agent its context).
+      const pin =
+        agent!.kind === Opencode.kind
+          ? sql`agent = ${Opencode.kind}, profile = ${agent!.name}`
+          : sql`agent = ${agent!.name}`;
+      await tx.rows(sql`update sessions set ${pin} where id = ${id} and agent is null`);
     }
     const rows = await tx.rows(sql`
       insert into session_messages (id, tenant_id, session_id, author, text, round, steer, comments, created_at)
@@ -118,11 +122,23 @@ export function refusal(
       `session ${id} is ${row.status} and not routed to an agent yet: send the message once it runs`,
       { status: row.status },
     );
-  if (agent?.kind !== Opencode.kind)
+  if (!agent)
+    return new AppError(
+      "invalid_transition",
+      `session ${id} ran on an agent that is no longer registered: a message has no one to reach; submit a new session`,
+      { agent: null },
+    );
+  if (!talkers.includes(agent.kind))
     return new AppError(
       "not_implemented",
-      `session ${id} ${ended ? "ran" : "runs"} on ${agent ? `${agent.name} (${agent.kind})` : "no agent"}: messages reach OpenCode sessions only so far`,
-      { agent: agent?.name ?? null },
+      `session ${id} ${ended ? "ran" : "runs"} on ${agent.name} (${agent.kind}), a kind of agent that takes no messages`,
+      { agent: agent.name },
+    );
+  if (steer && agent.kind !== Opencode.kind)
+    return new AppError(
+      "validation_failed",
+      `body.steer: only OpenCode's turn can be stopped; ${agent.name} (${agent.kind}) reads the message as it comes`,
+      { issues: [{ path: "body.steer", message: "steering is for OpenCode sessions" }] },
     );
   if (steer && row.status === "waiting")
     return new AppError(
@@ -132,6 +148,13 @@ export function refusal(
     );
   return null;
 }
+
+/**
+ * The agent kinds a person can talk to: OpenCode (the next turn), EAP (an inbox the agent reads, and
+ * the assignment of a new round), A2A (a message on the remote task or its context) and the scripted
+ * test agent (its `hear` instruction; a new round follows the message's instructions).
+ */
+const talkers: readonly string[] = [Opencode.kind, "eap", "a2a", "scripted"];
 
 // Ends a run records itself: a message that came as it finished deserves an answer. A person who stopped
 // or cancelled the session meant it, and an orphaned one is the reaper's to retry.

@@ -19,7 +19,8 @@ import { isLeased } from "./status.ts";
  * ² while attempts remain (and, for `fail`, the error is retryable), after an exponential backoff.
  * ³ `fail` ends in `failed`; `expire` (the lease ran out: the runner died or hung) ends in `orphaned`.
  * ⁴ `ask` (the agent needs a person: a permission or a question) moves running, degraded and waiting to
- *   `waiting`; `answer` (nothing is pending any more) moves it back to running. The runner keeps its lease.
+ *   `waiting`; `answer` (nothing is pending any more) moves it back to running. The runner keeps its lease
+ *   (an EAP agent by its heartbeats, and its `answer` comes when it has read the answer from its inbox).
  * ⁵ `follow` (a person's follow-up message to an ended session) queues it again as a new round, like
  *   `retry`: the same conversation continues on the same worktree and branch, with the message as its prompt.
  *

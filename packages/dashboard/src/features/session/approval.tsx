@@ -56,6 +56,10 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
   const qc = useQueryClient();
   const [note, setNote] = useState("");
   const [picks, setPicks] = useState<string[][]>([]);
+  // A person's own words for a question: the only answer to one without options (an A2A agent's, or
+  // an EAP agent's `ask`), and, typed, the answer instead of the options picked.
+  const [own, setOwn] = useState<string[]>([]);
+  const chosen = (i: number) => (own[i]?.trim() ? [own[i].trim()] : (picks[i] ?? []));
   const answer = useMutation({
     mutationFn: (a: Answer) => client.approvals.answer(item.approvalId, a),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ["attention"] }),
@@ -92,34 +96,50 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
               ))}
         </div>
       )}
-      {questions.map((q, qi) => (
-        <fieldset key={qi} style={{ border: "1px solid var(--border)", margin: 0 }} disabled={!pending}>
-          <legend>{q.header ?? q.question}</legend>
-          {q.header && <div>{q.question}</div>}
-          {(q.options ?? []).map((o) => (
-            <label key={o.label} className="row">
+      {/* Answered, a question without options has nothing more to show than its title and answer. */}
+      {questions.map((q, qi) =>
+        pending || q.options?.length ? (
+          <fieldset key={qi} style={{ border: "1px solid var(--border)", margin: 0 }} disabled={!pending}>
+            <legend>{q.header ?? q.question}</legend>
+            {q.header && <div>{q.question}</div>}
+            {(q.options ?? []).map((o) => (
+              <label key={o.label} className="row">
+                <input
+                  type={q.multiple ? "checkbox" : "radio"}
+                  name={`${item.approvalId}-${qi}`}
+                  style={{ width: 16, minHeight: 0 }}
+                  checked={picks[qi]?.includes(o.label) ?? false}
+                  onChange={(e) => {
+                    const n = [...picks];
+                    const cur = n[qi] ?? [];
+                    n[qi] = q.multiple
+                      ? e.target.checked
+                        ? [...cur, o.label]
+                        : cur.filter((x) => x !== o.label)
+                      : [o.label];
+                    setPicks(n);
+                  }}
+                />
+                {o.label}
+                {o.description && <span className="muted"> — {o.description}</span>}
+              </label>
+            ))}
+            {pending ? (
               <input
-                type={q.multiple ? "checkbox" : "radio"}
-                name={`${item.approvalId}-${qi}`}
-                style={{ width: 16, minHeight: 0 }}
-                checked={picks[qi]?.includes(o.label) ?? false}
+                aria-label={`Your answer to: ${q.question}`}
+                placeholder={q.options?.length ? "or in your own words" : "your answer"}
+                value={own[qi] ?? ""}
                 onChange={(e) => {
-                  const n = [...picks];
-                  const cur = n[qi] ?? [];
-                  n[qi] = q.multiple
-                    ? e.target.checked
-                      ? [...cur, o.label]
-                      : cur.filter((x) => x !== o.label)
-                    : [o.label];
-                  setPicks(n);
+                  const n = [...own];
+                  n[qi] = e.target.value;
+                  setOwn(n);
                 }}
+                style={{ maxWidth: 420, minHeight: 26, padding: "2px 6px" }}
               />
-              {o.label}
-              {o.description && <span className="muted"> — {o.description}</span>}
-            </label>
-          ))}
-        </fieldset>
-      ))}
+            ) : null}
+          </fieldset>
+        ) : null,
+      )}
       {pending ? (
         <div className="row">
           {item.ask === "permission" ? (
@@ -145,8 +165,8 @@ export function ApprovalRow({ item }: { item: Approval; sessionId: string }) {
             <Button
               size="sm"
               variant="primary"
-              disabled={answer.isPending || questions.some((_, i) => !picks[i]?.length)}
-              onClick={() => answer.mutate({ answers: questions.map((_, i) => picks[i] ?? []) })}
+              disabled={answer.isPending || questions.some((_, i) => !chosen(i).length)}
+              onClick={() => answer.mutate({ answers: questions.map((_, i) => chosen(i)) })}
             >
               Answer
             </Button>

@@ -1,5 +1,5 @@
 import { type Session, terminal } from "@orchestrator/sdk";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
@@ -8,10 +8,10 @@ import { Field } from "../../ui/field.tsx";
 import { Problem } from "../../ui/problem.tsx";
 
 /**
- * Tell the agent more (docs/conversation.md): a running agent reads the message at its next turn, or at
- * once with "Steer" (its current turn stops); an ended session starts a new round on the same branch and
- * conversation. The server refuses what it cannot do (a plan's task, another agent kind, steering while a
- * person is asked) in words, shown here.
+ * Tell the agent more (docs/conversation.md): a running OpenCode agent reads the message at its next turn,
+ * or at once with "Steer" (its current turn stops); an external agent (EAP, A2A) as it comes; an ended
+ * session starts a new round with the same agent. The server refuses what it cannot do (a plan's task,
+ * the scripted test agent, steering while a person is asked) in words, shown here.
  */
 export function FollowUp({ s }: { s: Session }) {
   const { client } = useAuth();
@@ -19,7 +19,11 @@ export function FollowUp({ s }: { s: Session }) {
   const [text, setText] = useState("");
   const [steer, setSteer] = useState(false);
   const ended = terminal.includes(s.status);
-  const canSteer = s.status === "running" || s.status === "degraded";
+  // The same query as the header's: the agent's kind says whether a turn can be stopped.
+  const agents = useQuery({ queryKey: ["agents"], queryFn: () => client.agents.list(), staleTime: 30_000 });
+  const kind = agents.data?.find((a) => a.id === s.agentId)?.kind;
+  const external = kind === "eap" || kind === "a2a";
+  const canSteer = (s.status === "running" || s.status === "degraded") && kind === "opencode";
   const send = useMutation({
     mutationFn: () => client.sessions.send(s.id, text, { steer: canSteer && steer }),
     onSuccess: (sent) => {
@@ -30,12 +34,16 @@ export function FollowUp({ s }: { s: Session }) {
     },
   });
   const hint = ended
-    ? "It continues this conversation on the same branch, with your message as its next prompt."
+    ? external
+      ? "It opens a new round with the same agent, with your message as its prompt."
+      : "It continues this conversation on the same branch, with your message as its next prompt."
     : s.status === "waiting"
       ? "The agent waits for a person's answer above; it reads your message at its next turn."
-      : canSteer
-        ? "The agent reads it at its next turn. Steer stops the current turn and makes it the next prompt."
-        : `The session is ${s.status}: the agent reads your message when its run starts.`;
+      : external && s.status !== "queued" && s.status !== "pending"
+        ? "The external agent gets it as it works (an A2A agent: a message on its task)."
+        : canSteer
+          ? "The agent reads it at its next turn. Steer stops the current turn and makes it the next prompt."
+          : `The session is ${s.status}: the agent reads your message when its run starts.`;
   return (
     <Card title={ended ? "Follow up" : "Message the agent"} id="follow-up">
       <form

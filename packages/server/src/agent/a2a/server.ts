@@ -27,6 +27,7 @@ import { follow } from "./follow.ts";
 import * as Push from "./push.ts";
 import { list } from "./list.ts";
 import { artifacts, contextOf, settled, stateOf, status, task } from "./task.ts";
+import { asked, reply } from "./turn.ts";
 
 /** Who is calling: the API key's tenant, put in the call context by the route. */
 export class TenantUser {
@@ -59,13 +60,16 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
     });
   };
 
-  async function start(params: { message?: Message; configuration?: unknown }, ctx: ServerCallContext) {
+  /**
+   * A message: a new task, or, when it names one (`taskId`), the next turn of that task (turn.ts). Returns
+   * the session and the log position its updates are to be followed from.
+   */
+  async function start(
+    params: { message?: Message; configuration?: unknown },
+    ctx: ServerCallContext,
+  ): Promise<{ row: Row; continued: boolean }> {
     const m = params.message;
     if (!m) throw new RequestMalformedError("params.message is required");
-    if (m.taskId)
-      throw new UnsupportedOperationError(
-        "follow-up messages to an existing task are not supported yet: send a new message without taskId",
-      );
     const prompt = m.parts
       .map((p, i) => {
         const c = p.content;
@@ -74,6 +78,16 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
         throw new RequestMalformedError(`params.message.parts.${i}: only text and data parts are accepted`);
       })
       .join("\n");
+    if (m.taskId) {
+      const row = await read(ctx, m.taskId);
+      if (m.contextId && m.contextId !== contextOf(row))
+        throw new RequestMalformedError(
+          `params.message.contextId: task ${row.id} belongs to context ${contextOf(row)}, not ${m.contextId}`,
+        );
+      if (!prompt.trim()) throw new RequestMalformedError("params.message.parts: the message says nothing");
+      await reply(deps, tenantOf(ctx), row, prompt, "a2a");
+      return { row, continued: true };
+    }
     const opts = (m.metadata?.orchestrator as Record<string, unknown> | undefined) ?? {};
     const contextId = m.contextId || randomUUID();
     const parsed = Create.safeParse({
@@ -89,7 +103,7 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
           .join("; "),
       );
     try {
-      return await submit(deps, tenantOf(ctx), parsed.data);
+      return { row: await submit(deps, tenantOf(ctx), parsed.data), continued: false };
     } catch (err) {
       if (err instanceof AppError && ["validation_failed", "not_found"].includes(err.code))
         throw new RequestMalformedError(
@@ -98,6 +112,10 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
       throw err;
     }
   }
+
+  /** The task as A2A shows it, with the question it waits on as its status message. */
+  const view = async (row: Row, opts: { history?: number; artifacts?: boolean } = {}) =>
+    task(row, { ...opts, asked: await asked(deps.db, row) });
 
   /** Updates from a session's log: progress as status messages, artifacts, then the final status. */
   async function* updates(row: Row, ctx: ServerCallContext): AsyncGenerator<StreamResponse> {
@@ -139,8 +157,11 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
           const now = await Store.get(deps.db, row.tenantId, row.id);
           for (const artifact of artifacts(now))
             yield StreamResponse.fromJSON({ artifactUpdate: { ...base, artifact, lastChunk: true } });
-          yield StreamResponse.fromJSON({ statusUpdate: { ...base, status: status(now) } });
-          if (stateOf[now.status] !== "TASK_STATE_INPUT_REQUIRED") return;
+          const question = await asked(deps.db, now);
+          yield StreamResponse.fromJSON({ statusUpdate: { ...base, status: status(now, question) } });
+          // Ended, or interrupted: input-required ends the stream (A2A's interrupted state); the client's
+          // answer, a message with this taskId, streams the rest. Left waiting is another turn's.
+          if (settled(now.status)) return;
         }
       }
     }
@@ -153,26 +174,31 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
     },
 
     async sendMessage(params, ctx) {
-      let row = await start(params, ctx);
+      const begun = await start(params, ctx);
+      let row = begun.row;
       const config = params.configuration;
       if (config?.taskPushNotificationConfig)
         await Push.save(deps, tenantOf(ctx), { ...config.taskPushNotificationConfig, taskId: row.id });
-      if (!config?.returnImmediately && !settled(row.status)) {
+      // A next turn waits for what it set going, even from a settled status (an answer to input-required,
+      // a follow-up to a completed task): its log position is from before the message.
+      if (!config?.returnImmediately && (begun.continued || !settled(row.status))) {
         for await (const batch of follow(deps, row.tenantId, row.id, row.lastSeq, signalOf(ctx))) {
           const last = batch.filter((e) => e.type === "session.status").pop();
           if (last && settled(last.data.to)) break;
         }
-        row = await read(ctx, row.id);
       }
-      return Task.fromJSON(task(row, { history: config?.historyLength }));
+      row = await read(ctx, row.id);
+      return Task.fromJSON(await view(row, { history: config?.historyLength }));
     },
 
     async *sendMessageStream(params, ctx) {
-      const row = await start(params, ctx);
+      const { row, continued } = await start(params, ctx);
       const config = params.configuration;
       if (config?.taskPushNotificationConfig)
         await Push.save(deps, tenantOf(ctx), { ...config.taskPushNotificationConfig, taskId: row.id });
-      yield StreamResponse.fromJSON({ task: task(row) });
+      // A next turn's task is as the message left it; its updates follow from before the message, so a
+      // change in between is told (perhaps twice), never missed.
+      yield StreamResponse.fromJSON({ task: await view(continued ? await read(ctx, row.id) : row) });
       yield* updates(row, ctx);
     },
 
@@ -180,12 +206,12 @@ export function handler(deps: Deps, card: () => Promise<AgentCard>): A2ARequestH
       const row = await read(ctx, params.id);
       if (stateOf[row.status] !== "TASK_STATE_INPUT_REQUIRED" && settled(row.status))
         throw new UnsupportedOperationError(`task ${row.id} is already ${row.status}`);
-      yield StreamResponse.fromJSON({ task: task(row) });
+      yield StreamResponse.fromJSON({ task: await view(row) });
       yield* updates(row, ctx);
     },
 
     async getTask(params, ctx) {
-      return Task.fromJSON(task(await read(ctx, params.id), { history: params.historyLength }));
+      return Task.fromJSON(await view(await read(ctx, params.id), { history: params.historyLength }));
     },
 
     async listTasks(params, ctx) {

@@ -49,17 +49,19 @@ const agentMessage = (row: Row, t: string) => ({
   taskId: row.id,
 });
 
-/** What the status says in words: the error, a wait, or a partial result. */
-function statusText(row: Row): string | null {
+/** What the status says in words: the error, a wait (the question asked, when known), or a partial result. */
+function statusText(row: Row, asked?: string | null): string | null {
+  if (row.status === "waiting")
+    return asked ?? "waiting for a person to answer an approval in the orchestrator";
   if (row.error) return `${row.error.code}: ${row.error.message}`;
-  if (row.status === "waiting") return "waiting for a person to answer an approval in the orchestrator";
   if (row.status === "paused") return "paused by an operator";
   if (row.status === "partially_completed") return "partially completed";
   return null;
 }
 
-export function status(row: Row) {
-  const words = statusText(row);
+/** `asked`: what the session waits on a person for, in words (the question), when it waits. */
+export function status(row: Row, asked?: string | null) {
+  const words = statusText(row, asked);
   return {
     state: stateOf[row.status],
     timestamp: row.updatedAt,
@@ -82,7 +84,7 @@ export function artifacts(row: Row) {
   return [...named, { artifactId: "result", name: "result", parts: [part] }];
 }
 
-export function task(row: Row, opts: { history?: number; artifacts?: boolean } = {}) {
+export function task(row: Row, opts: { history?: number; artifacts?: boolean; asked?: string | null } = {}) {
   const a = a2aOf(row);
   const asked = {
     messageId: a.messageId ?? row.id,
@@ -94,7 +96,7 @@ export function task(row: Row, opts: { history?: number; artifacts?: boolean } =
   return {
     id: row.id,
     contextId: contextOf(row),
-    status: status(row),
+    status: status(row, opts.asked),
     artifacts: opts.artifacts === false ? [] : artifacts(row),
     history: opts.history === 0 ? [] : [asked],
     metadata: {

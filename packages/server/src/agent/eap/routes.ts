@@ -128,6 +128,25 @@ export function routes(app: App, deps: Deps, waiters: Waiters): void {
   app.openapi(
     createRoute({
       method: "post",
+      path: "/api/v1/agents/external/{id}/tasks/{task}/inbox",
+      tags,
+      summary:
+        "Read the task's inbox (long-poll): people's follow-up messages and the answers to the agent's questions",
+      request: { params: Task, ...body(Eap.Inbox) },
+      responses: { 200: json(Eap.InboxReply, "what came, possibly nothing"), ...agentErrors },
+    }),
+    async (c) => {
+      const a = await agent(c);
+      const wait = Math.min(c.req.valid("json").wait, deps.config.agents.maxPollMs / 1000);
+      const body = { ...c.req.valid("json"), wait };
+      const task = c.req.valid("param").task;
+      return c.json(await Tasks.inbox(deps.store, waiters, a, task, body, c.req.raw.signal), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
       path: "/api/v1/agents/external/{id}/tasks/{task}/result",
       tags,
       summary:

@@ -10,13 +10,16 @@ import { work } from "../input.ts";
 import { type AgentRow, leaseOwner as owner } from "../../registry/store.ts";
 import * as States from "../../session/status.ts";
 import * as Credential from "../../work/credential.ts";
+import * as Inbox from "./inbox.ts";
+import type { Waiters } from "./waiters.ts";
 
 /**
  * The assignment of a session's attempt with a fresh credential for it (work/credential.ts), so the agent
  * can share context and see its plan over REST or MCP. Each delivery mints anew; the last one counts.
  */
 export async function offer(db: Db, row: Row, now: Date): Promise<Eap.Assignment> {
-  return { ...assignment(row), credential: await Credential.mint(db, row, now) };
+  const credential = await Credential.mint(db, row, now);
+  return { ...assignment(row), credential, messages: await Inbox.round(db, row, now) };
 }
 
 /** The assignment payload for a session (pushed, long-polled, or sent on a stream). */
@@ -113,9 +116,58 @@ export async function events(
   if ("duplicate" in found) throw stale(taskId, body.attempt);
   let row = found.row;
   const fence = row.fence;
-  for (const ev of body.events) row = await record(ctx, row, fence, ev);
+  for (const ev of body.events)
+    row = ev.type === "question" ? await Inbox.ask(ctx, row, fence, ev) : await record(ctx, row, fence, ev);
   await renew(ctx, agent, row);
   return body.events.length;
+}
+
+/**
+ * The task's inbox (inbox.ts): answered at once when there is news, else after up to `wait` seconds of
+ * listening for some. Reading proves the agent alive, as any report does.
+ */
+export async function inbox(
+  ctx: Store.Ctx,
+  waiters: Waiters,
+  agent: AgentRow,
+  taskId: string,
+  body: z.output<typeof Eap.Inbox>,
+  signal?: AbortSignal,
+): Promise<Eap.InboxReply> {
+  const found = await held(ctx, agent, taskId, body.attempt);
+  if ("duplicate" in found) throw stale(taskId, body.attempt);
+  const { row } = found;
+  const end = ctx.now().getTime() + body.wait * 1000;
+  let ack = body.ack;
+  for (;;) {
+    const ear = waiters.hear(row.id, await Inbox.waitingOn(ctx.db, row, body.questions));
+    try {
+      const out = await Inbox.read(ctx, row, row.fence, { ack, questions: body.questions });
+      ack = [];
+      const left = end - ctx.now().getTime();
+      if (out.messages.length || out.answers.length || left <= 0 || signal?.aborted) {
+        await renew(ctx, agent, row);
+        return out;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let quit = () => {};
+      const stop = new Promise<void>((r) => {
+        quit = r;
+        timer = setTimeout(r, left);
+        signal?.addEventListener("abort", quit, { once: true });
+      });
+      await Promise.race([ear.heard, stop]).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", quit);
+      });
+    } finally {
+      ear.off();
+    }
+    // The attempt may have ended while we listened: then the agent hears so (409).
+    await held(ctx, agent, taskId, body.attempt).then((f) => {
+      if ("duplicate" in f) throw stale(taskId, body.attempt);
+    });
+  }
 }
 
 async function renew(ctx: Store.Ctx, agent: AgentRow, row: Row): Promise<void> {

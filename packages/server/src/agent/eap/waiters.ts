@@ -8,6 +8,11 @@ export interface Waiters {
   next(agent: AgentRow, ms: number, signal?: AbortSignal): Promise<Row | null>;
   /** Wake this node's long-polls and streams of an agent: an assignment may be waiting. */
   wake(agentId: string): void;
+  /**
+   * Hear of news for a task's inbox: a person's message to the session (`talk`, from any node) or an
+   * answer to one of these approvals. Listen before reading, so nothing said in between is missed.
+   */
+  hear(sessionId: string, approvals: string[]): { heard: Promise<void>; off: () => void };
   stop(): Promise<void>;
 }
 
@@ -19,6 +24,29 @@ export async function create(db: Db, now: () => Date): Promise<Waiters> {
   };
   // "" names no agent (payloads dropped from an oversized NOTIFY): every waiting agent looks.
   const off = await db.listen("tasks", (id) => (id ? wake(id) : waiting.forEach((_, a) => wake(a))));
+  // Inbox listeners by session and by approval id; "" (payloads dropped) wakes every one of a topic.
+  const ears = { talk: new Map<string, Set<() => void>>(), approval: new Map<string, Set<() => void>>() };
+  const ring = (m: Map<string, Set<() => void>>, key: string) => {
+    for (const [k, fns] of m) if (!key || k === key) for (const fn of fns) fn();
+  };
+  const offTalk = await db.listen("talk", (id) => ring(ears.talk, id));
+  const offApproval = await db.listen("approval", (id) => ring(ears.approval, id));
+  const hear = (sessionId: string, approvals: string[]) => {
+    let wake!: () => void;
+    const heard = new Promise<void>((r) => (wake = r));
+    const on: [Map<string, Set<() => void>>, string][] = [
+      [ears.talk, sessionId],
+      ...approvals.map((a): [Map<string, Set<() => void>>, string] => [ears.approval, a]),
+    ];
+    for (const [m, k] of on) m.set(k, (m.get(k) ?? new Set()).add(wake));
+    const off = () => {
+      for (const [m, k] of on) {
+        m.get(k)?.delete(wake);
+        if (!m.get(k)?.size) m.delete(k);
+      }
+    };
+    return { heard, off };
+  };
   const next = async (agent: AgentRow, ms: number, signal?: AbortSignal) => {
     const end = now().getTime() + ms;
     for (;;) {
@@ -43,5 +71,14 @@ export async function create(db: Db, now: () => Date): Promise<Waiters> {
       }
     }
   };
-  return { next, wake, stop: off };
+  return {
+    next,
+    wake,
+    hear,
+    stop: async () => {
+      await off();
+      await offTalk();
+      await offApproval();
+    },
+  };
 }

@@ -19,8 +19,10 @@ import { type Agent, type AgentEvent, Fatal, RetryAfter, type RunInput } from ".
  *   partial [TEXT]        finish with a partial result
  *   on KEY=VALUE INSTR    the instruction only when the session's metadata has KEY = VALUE (a plan's
  *                         planner is told its attempt so: `on plannerAttempt=1 succeed …`)
+ *   hear                  wait for a person's message to the session, and say it back ("heard: …")
  *
- * A prompt without instructions succeeds at once, echoing the title.
+ * A prompt without instructions succeeds at once, echoing the title. A round a person's message opened
+ * follows the message's instructions instead (and its retry, the last message's).
  */
 export const scripted: Agent = {
   name: "scripted",
@@ -32,14 +34,19 @@ export const scripted: Agent = {
 
 interface Position {
   line: number;
+  /** The message whose instructions it was (absent: the prompt's), so a new round starts at its top. */
+  of?: string;
 }
 
 async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentEvent> {
-  const lines = input.prompt
+  const said = input.talk.waiting.at(-1) ?? input.talk.last;
+  if (input.talk.waiting.length) await input.talk.delivered(input.talk.waiting.map((m) => m.id));
+  const lines = (said?.text ?? input.prompt)
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
-  const from = (input.checkpoint as Position | null)?.line ?? 0;
+  const saved = input.checkpoint as Position | null;
+  const from = saved && saved.of === said?.id ? saved.line : 0;
   const artifacts: Record<string, string> = {};
   for (let i = from; i < lines.length; i++) {
     signal.throwIfAborted();
@@ -62,7 +69,10 @@ async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentE
         await sleep(Number(arg), undefined, { signal });
         break;
       case "checkpoint":
-        yield { type: "checkpoint", data: { line: i + 1 } satisfies Position };
+        yield {
+          type: "checkpoint",
+          data: (said ? { line: i + 1, of: said.id } : { line: i + 1 }) satisfies Position,
+        };
         break;
       case "fail":
         throw new Error(arg || "scripted failure");
@@ -78,6 +88,20 @@ async function* run(input: RunInput, signal: AbortSignal): AsyncGenerator<AgentE
           signal.addEventListener("abort", () => reject(signal.reason), { once: true });
         });
         break;
+      case "hear": {
+        const stopped = new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+        );
+        stopped.catch(() => {}); // the race below reports the abort; an unraced one needs no report
+        let heard = await input.talk.pending();
+        while (!heard.length) {
+          await Promise.race([input.talk.arrived(), stopped]);
+          heard = await input.talk.pending();
+        }
+        await input.talk.delivered(heard.map((m) => m.id));
+        for (const m of heard) yield { type: "message", text: `heard: ${m.text}` };
+        break;
+      }
       case "degrade":
         yield { type: "degraded", reason: arg || "scripted" };
         break;

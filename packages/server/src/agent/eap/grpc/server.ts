@@ -76,6 +76,19 @@ export async function start(
       const body = parse(Eap.Events, "events", Pb.events(req));
       return { accepted: await Tasks.events(store, a, String(req.task_id ?? ""), body) };
     }),
+    Inbox: unary(async (req, call) => {
+      const a = await agentOf(deps, call.metadata);
+      const { task_id, wait_seconds, ...rest } = Pb.plain(req);
+      const body = parse(Eap.Inbox, "inbox", {
+        ...rest,
+        ...(wait_seconds === undefined ? {} : { wait: wait_seconds }),
+      });
+      body.wait = Math.min(body.wait, deps.config.agents.maxPollMs / 1000);
+      const ctrl = new AbortController();
+      call.once("cancelled", () => ctrl.abort());
+      const out = await Tasks.inbox(store, waiters, a, String(task_id ?? ""), body, ctrl.signal);
+      return { ...out, answers: out.answers.map((x) => ({ ...x, message: x.message ?? "" })) };
+    }),
     ReportResult: unary(async (req, call) => {
       const a = await agentOf(deps, call.metadata);
       const body = parse(Eap.Result, "result", Pb.result(req));
