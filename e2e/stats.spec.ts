@@ -135,6 +135,7 @@ test("a new install shows the first steps; with sessions, totals per day, projec
   await expect(line.locator("td").nth(7)).not.toHaveText("0");
   await expect(page.locator(`[data-session="${bad.body.id}"] td`).nth(5)).toHaveText("—");
   await shot(page, "stats-sessions-1280");
+  await axe(page, "sessions list");
 
   // A phone: the charts at their real width, the list with its facts under each title.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -147,5 +148,6 @@ test("a new install shows the first steps; with sessions, totals per day, projec
   await expect(line.locator(".session-facts")).toContainText("stats-shop ·");
   await expect(line.locator("td").nth(5)).toBeHidden();
   await shot(page, "stats-sessions-390");
+  await axe(page, "sessions list on a phone");
   await fits(page);
 });

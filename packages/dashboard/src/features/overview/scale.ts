@@ -28,7 +28,7 @@ export const measures: Record<Measure, Words> = {
 export const isMeasure = (v: string | null): v is Measure => !!v && v in measures;
 
 /** Sessions are drawn stacked by outcome, in this order from the axis up, in the status tones. */
-export const outcomes: { key: Exclude<Outcome, never>; tone: Tone; label: string }[] = [
+export const outcomes: { key: Outcome; tone: Tone; label: string }[] = [
   { key: "completed", tone: "done", label: "completed" },
   { key: "failed", tone: "bad", label: "failed" },
   { key: "cancelled", tone: "idle", label: "cancelled" },
