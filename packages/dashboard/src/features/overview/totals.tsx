@@ -36,6 +36,7 @@ export function Totals({
       </select>
       <select
         aria-label="Measure"
+        style={{ width: "auto" }}
         value={measure}
         onChange={(e) => set({ measure: e.target.value as Measure })}
       >
@@ -85,7 +86,7 @@ export function Totals({
               <tbody>
                 {stats.days.map((d) => (
                   <tr key={d.day}>
-                    <th scope="row" className="muted" style={{ textTransform: "none" }}>
+                    <th scope="row" className="muted" style={{ textTransform: "none", borderBottomWidth: 1 }}>
                       <time dateTime={d.day}>{dayLabel(d)}</time>
                     </th>
                     {[d.sessions, d.completed, d.failed, d.cancelled, d.active].map((v, i) => (
