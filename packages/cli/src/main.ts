@@ -17,6 +17,7 @@ import * as Serve from "./commands/serve.ts";
 import * as Send from "./commands/send.ts";
 import * as Land from "./commands/land.ts";
 import * as Sessions from "./commands/sessions.ts";
+import * as Stats from "./commands/stats.ts";
 import * as Exit from "./exit.ts";
 import * as Out from "./output.ts";
 
@@ -42,6 +43,7 @@ const program = new Command("orchestrator")
 Serve.register(program);
 Login.register(program);
 Sessions.register(program);
+Stats.register(program);
 Events.register(program);
 Agents.register(program);
 Run.register(program);

@@ -1,4 +1,4 @@
-import type { Agent, Event, Session, Usage } from "@orchestrator/sdk";
+import { type Agent, type Event, type Session, type Usage, runTime, tokensOf } from "@orchestrator/sdk";
 
 /** Human output. Machine output (--json) never comes through here: it is the API's JSON as-is. */
 
@@ -34,18 +34,43 @@ function span(ms: number): string {
 
 export const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + "…" : text);
 
-export function sessions(items: Session[], now = Date.now()): string[] {
+/** The sessions table; `projects` names project ids (a session of a removed project shows its id's start). */
+export function sessions(items: Session[], now = Date.now(), projects = new Map<string, string>()): string[] {
   return table(
-    ["STATUS", "TITLE", "ID", "AGE", "ATTEMPT"],
+    ["STATUS", "TITLE", "ID", "PROJECT", "AGE", "DURATION", "ATTEMPT", "TOKENS", "COST"],
     items.map((s) => [
       s.status,
       clip(s.title, 40),
       s.id,
+      s.projectId ? clip(projects.get(s.projectId) ?? s.projectId.slice(0, 8), 20) : "-",
       age(s.createdAt, now),
+      duration(runTime(s, now)),
       `${s.attempt}/${s.maxAttempts}`,
+      compact(tokensOf(s.usage)),
+      dollars(s.usage.cost),
     ]),
   );
 }
+
+/** "45s", "3m 05s", "2h 10m": how long a run took, finer than `age`; "-" for one that never started. */
+export function duration(ms: number | null): string {
+  if (ms === null) return "-";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** 950, 12.3k, 4.5M: a token count at a glance. */
+export function compact(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** $0, $0.0042, $1.25: cents, or four places for what is less than a cent. */
+export const dollars = (c: number): string =>
+  c === 0 ? "$0" : c < 0.01 ? `$${c.toFixed(4)}` : `$${c.toFixed(2)}`;
 
 export function session(s: Session): string[] {
   const rows: [string, string | null | undefined][] = [

@@ -54,8 +54,10 @@ describe("sessions", { timeout: 60_000 }, () => {
     expect(Session.parse(JSON.parse(shown.stdout)).id).toBe(s.id);
 
     const table = await run(["sessions", "ls", "--tag", "cli"], env);
-    expect(table.stdout.split("\n")[0]).toMatch(/^STATUS\s+TITLE\s+ID\s+AGE\s+ATTEMPT$/);
-    expect(table.stdout).toMatch(new RegExp(`pending\\s+Listed\\s+${s.id}\\s+\\d+s\\s+0/3`));
+    expect(table.stdout.split("\n")[0]).toMatch(
+      /^STATUS\s+TITLE\s+ID\s+PROJECT\s+AGE\s+DURATION\s+ATTEMPT\s+TOKENS\s+COST$/,
+    );
+    expect(table.stdout).toMatch(new RegExp(`pending\\s+Listed\\s+${s.id}\\s+-\\s+\\d+s\\s+-\\s+0/3`));
   });
 
   test("ls --all follows cursors past the first page", async () => {

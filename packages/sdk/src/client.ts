@@ -8,10 +8,10 @@ import {
   type ListQuery,
   Page,
   Session,
-  Stats,
   type Update,
   terminal,
 } from "./session.ts";
+import { Stats, type StatsQuery } from "./stats.ts";
 import * as Sse from "./sse.ts";
 import { type Answer, Approval } from "./approval.ts";
 import { CheckpointItem, type Fork } from "./checkpoint.ts";
@@ -237,7 +237,8 @@ export function createClient(opts: ClientOptions) {
       remove: async (id: string): Promise<void> => {
         await send("DELETE", at(id));
       },
-      stats: () => call(Stats, "GET", "/api/v1/sessions/stats"),
+      /** Counts by status, the last hour per minute, and totals per UTC day, project and agent. */
+      stats: (query: StatsQuery = {}) => call(Stats, "GET", `/api/v1/sessions/stats${search(query)}`),
       start: act("start"),
       cancel: act("cancel"),
       stop: act("stop"),

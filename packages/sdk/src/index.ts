@@ -1,4 +1,5 @@
 export * from "./session.ts";
+export * from "./stats.ts";
 export * from "./event.ts";
 export * from "./events.ts";
 export * from "./error.ts";

@@ -225,23 +225,6 @@ export const Page = z
   .meta({ id: "SessionPage" });
 export type Page = z.infer<typeof Page>;
 
-/** One minute of activity: sessions whose first claim, or whose end, fell in [at, at + 1 min). */
-export const Minute = z
-  .object({ at: z.iso.datetime(), started: z.number().int(), finished: z.number().int() })
-  .meta({ id: "SessionMinute" });
-export type Minute = z.infer<typeof Minute>;
-
-export const Stats = z
-  .object({
-    total: z.number().int(),
-    byStatus: z.record(Status, z.number().int()),
-    timeline: z
-      .array(Minute)
-      .describe("the last 60 minutes, oldest first; the last one is the current minute"),
-  })
-  .meta({ id: "SessionStats" });
-export type Stats = z.infer<typeof Stats>;
-
 export const Reason = z
   .object({ reason: z.string().max(1000).optional() })
   .strict()

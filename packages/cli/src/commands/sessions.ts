@@ -41,7 +41,11 @@ export function register(program: Command): void {
         }
         if (json) return Out.json({ items, nextCursor: page.nextCursor });
         if (items.length === 0) return Out.print("no sessions");
-        for (const line of Out.sessions(items)) Out.print(line);
+        // Project names for the table: one more request, and only when a listed session has a project.
+        const names = items.some((s) => s.projectId)
+          ? new Map((await client.projects.list()).map((p) => [p.id, p.name]))
+          : undefined;
+        for (const line of Out.sessions(items, Date.now(), names)) Out.print(line);
         if (page.nextCursor) Out.warn(`(more: use --all or --limit)`);
       },
     );

@@ -10,6 +10,7 @@ import {
   SeqParam,
   Session,
   Stats,
+  StatsQuery,
   Update,
 } from "@orchestrator/sdk";
 import { AppError } from "../error.ts";
@@ -77,11 +78,14 @@ export function routes(app: App, deps: Deps): void {
       method: "get",
       path: "/api/v1/sessions/stats",
       tags,
-      responses: { 200: json(Stats, "counts by status, and starts and ends per minute"), ...errors },
+      summary: "Counts by status, starts and ends per minute, and totals per UTC day, project and agent",
+      request: { query: StatsQuery },
+      responses: { 200: json(Stats, "counts, the last hour, and the window's totals"), ...errors },
     }),
     async (c) => {
       await Store.settle(deps.store, tenant(c));
-      return c.json(await stats(deps.db, tenant(c), deps.clock.now()), 200);
+      const { days } = c.req.valid("query");
+      return c.json(await stats(deps.db, tenant(c), deps.clock.now(), days), 200);
     },
   );
 

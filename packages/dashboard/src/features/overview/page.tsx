@@ -1,6 +1,6 @@
 import { type Status, terminal } from "@orchestrator/sdk";
-import { useQuery } from "@tanstack/react-query";
-import { Link } from "react-router";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Link, useSearchParams } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
 import { useAttention } from "../../app/shell.tsx";
 import { StatusBadge } from "../../ui/badge.tsx";
@@ -10,14 +10,39 @@ import { Problem } from "../../ui/problem.tsx";
 import { label, statuses, tone } from "../../ui/status.ts";
 import { Ago, clock } from "../../ui/time.tsx";
 import { Attention } from "./attention.tsx";
+import { isMeasure } from "./scale.ts";
+import { GettingStarted } from "./start.tsx";
+import { Totals, windows } from "./totals.tsx";
+import "./overview.css";
+
+/** The totals' window and measure live in the URL, like the sessions list's filters. */
+function useView() {
+  const [params, setParams] = useSearchParams();
+  const d = Number(params.get("days"));
+  const days = windows.includes(d) ? d : 14;
+  const m = params.get("measure");
+  const measure = isMeasure(m) ? m : "sessions";
+  const set = (patch: { days?: number; measure?: string }) =>
+    setParams(
+      (p) => {
+        for (const [k, v] of Object.entries(patch)) p.set(k, String(v));
+        return p;
+      },
+      { replace: true },
+    );
+  return { days, measure, set };
+}
 
 export function Overview() {
   const { client } = useAuth();
+  const view = useView();
   const stats = useQuery({
-    queryKey: ["stats"],
-    queryFn: () => client.sessions.stats(),
+    queryKey: ["stats", view.days],
+    queryFn: () => client.sessions.stats({ days: view.days }),
     refetchInterval: 60_000,
+    placeholderData: keepPreviousData,
   });
+  const projects = useQuery({ queryKey: ["projects"], queryFn: () => client.projects.list() });
   const agents = useQuery({
     queryKey: ["agents"],
     queryFn: () => client.agents.list(),
@@ -34,32 +59,43 @@ export function Overview() {
   const count = (s: Status) => byStatus[s] ?? 0;
   const agentCount = (st: string) => agents.data?.filter((a) => a.status === st).length ?? 0;
   const timeline = stats.data?.timeline ?? [];
+  // A new install: the first steps instead of rows of zeros. Deleted sessions do not count, so an install
+  // whose every session was deleted shows them again, which is what it needs.
+  const fresh = stats.data?.total === 0;
 
   return (
     <>
       <PageHead title="System overview" sub="Live counts, throughput and what needs a person." />
       <div className="stack">
         {stats.error ? <Problem error={stats.error} /> : null}
-        <section aria-labelledby="counts-t" className="stack" style={{ gap: 8 }}>
-          <h2 id="counts-t">Sessions by status · {stats.data?.total ?? "…"} in all</h2>
-          {[active, ended].map((group, i) => (
-            <div className="stats" key={i}>
-              {group.map((s) => (
-                <Link key={s} to={`/sessions?status=${s}`} className="stat" data-count={s}>
-                  <span className={`label tone-${tone[s]}`}>
-                    <span className="dot" aria-hidden="true" /> {label(s)}
-                  </span>
-                  <b className={count(s) ? `tone-${tone[s]}` : "muted"}>{stats.data ? count(s) : "…"}</b>
-                </Link>
-              ))}
-            </div>
-          ))}
-        </section>
+        {fresh && <GettingStarted projects={projects.data} />}
+        {!fresh && (
+          <section aria-labelledby="counts-t" className="stack" style={{ gap: 8 }}>
+            <h2 id="counts-t">Sessions by status · {stats.data?.total ?? "…"} in all</h2>
+            {[active, ended].map((group, i) => (
+              <div className="stats" key={i}>
+                {group.map((s) => (
+                  <Link key={s} to={`/sessions?status=${s}`} className="stat" data-count={s}>
+                    <span className={`label tone-${tone[s]}`}>
+                      <span className="dot" aria-hidden="true" /> {label(s)}
+                    </span>
+                    <b className={count(s) ? `tone-${tone[s]}` : "muted"}>{stats.data ? count(s) : "…"}</b>
+                  </Link>
+                ))}
+              </div>
+            ))}
+          </section>
+        )}
+        {stats.data && !fresh && (
+          <Totals stats={stats.data} days={view.days} measure={view.measure} set={view.set} />
+        )}
 
         <div className="grid-2">
           <div className="stack">
             <Card title="Sessions started and finished per minute · last hour" id="tput">
-              {timeline.length ? (
+              {fresh ? (
+                <Empty>Nothing has started yet</Empty>
+              ) : timeline.length ? (
                 <Bars
                   title="Sessions per minute"
                   labels={timeline.map((p) => clock(p.at).slice(0, 5))}

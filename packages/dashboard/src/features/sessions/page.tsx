@@ -12,7 +12,9 @@ import { Problem } from "../../ui/problem.tsx";
 import { label, statuses, tone } from "../../ui/status.ts";
 import { Ago } from "../../ui/time.tsx";
 import { CreateSession } from "./create.tsx";
+import { Cost, Facts, RunTime, Tokens } from "./usage.tsx";
 import { count } from "../../ui/count.ts";
+import "./sessions.css";
 
 const pageSize = 25;
 const sorts: Record<string, string> = {
@@ -82,6 +84,12 @@ export function Page() {
   const items = list.data?.items ?? [];
   const agents = useQuery({ queryKey: ["agents"], queryFn: () => client.agents.list(), staleTime: 30_000 });
   const agentName = (id: string | null) => (id ? agents.data?.find((a) => a.id === id)?.name : undefined);
+  const projects = useQuery({
+    queryKey: ["projects"],
+    queryFn: () => client.projects.list(),
+    staleTime: 30_000,
+  });
+  const projectName = (id: string | null) => (id ? projects.data?.find((p) => p.id === id)?.name : undefined);
   const cancellable = items.filter((s) => picked.has(s.id) && s.actions.includes("cancel"));
 
   const bulk = useMutation({
@@ -184,10 +192,14 @@ export function Page() {
                   </th>
                   <th className="text">Session</th>
                   <th>Status</th>
-                  <th>Priority</th>
-                  <th>Agent · attempt</th>
-                  <th>Created</th>
-                  <th>Changed</th>
+                  <th className="wide">Priority</th>
+                  <th className="wide">Agent · attempt</th>
+                  <th className="wide">Project</th>
+                  <th className="wide num">Duration</th>
+                  <th className="wide num">Tokens</th>
+                  <th className="wide num">Cost</th>
+                  <th className="wide">Created</th>
+                  <th className="wide">Changed</th>
                 </tr>
               </thead>
               <tbody>
@@ -209,6 +221,7 @@ export function Page() {
                     <td>
                       <Link to={`/sessions/${s.id}`}>{s.title}</Link>
                       <div className="mono-id">{s.id.slice(0, 8)}</div>
+                      <Facts s={s} project={projectName(s.projectId)} />
                     </td>
                     <td>
                       <StatusBadge status={s.status} />
@@ -217,20 +230,28 @@ export function Page() {
                       )}
                     </td>
                     <td
-                      className={
-                        s.priority === "critical" ? "tone-bad" : s.priority === "high" ? "tone-queue" : ""
-                      }
+                      className={`wide ${s.priority === "critical" ? "tone-bad" : s.priority === "high" ? "tone-queue" : ""}`}
                     >
                       {s.priority}
                     </td>
-                    <td>
+                    <td className="wide">
                       {agentName(s.agentId) ?? s.agent ?? s.profile ?? <span className="muted">—</span>}
                       {s.attempt > 0 && <span className="muted"> · #{s.attempt}</span>}
                     </td>
-                    <td>
+                    <td className="wide">{projectName(s.projectId) ?? <span className="muted">—</span>}</td>
+                    <td className="wide num">
+                      <RunTime s={s} />
+                    </td>
+                    <td className="wide num">
+                      <Tokens s={s} />
+                    </td>
+                    <td className="wide num">
+                      <Cost s={s} />
+                    </td>
+                    <td className="wide">
                       <Ago at={s.createdAt} />
                     </td>
-                    <td>
+                    <td className="wide">
                       <Ago at={s.updatedAt} />
                     </td>
                   </tr>
