@@ -21,3 +21,4 @@ export * as Plan from "./plan.ts";
 export * as Context from "./context.ts";
 export * from "./message.ts";
 export * from "./land.ts";
+export * from "./webhook.ts";

@@ -353,3 +353,4 @@ export * from "./plans.ts";
 export * from "./contexts.ts";
 export * from "./work.ts";
 export * from "./talk.ts";
+export * from "./webhooks.ts";
