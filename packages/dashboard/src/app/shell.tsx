@@ -13,6 +13,7 @@ const pages = [
   { to: "/agents", label: "Agents" },
   { to: "/projects", label: "Projects" },
   { to: "/contexts", label: "Context" },
+  { to: "/webhooks", label: "Webhooks" },
 ];
 
 /** How many things wait for a person: approvals, stalled and failed sessions, finished work to review. */
