@@ -101,6 +101,8 @@ export const Config = z
         pollMs: z.coerce.number().int().min(10).default(1_000),
         /** Deliveries one node has in flight at once. */
         concurrency: z.coerce.number().int().min(1).max(100).default(8),
+        /** Delivered and failed deliveries are deleted this many days after their last attempt. */
+        retentionDays: z.coerce.number().int().min(1).default(30),
       })
       .prefault({}),
     engine: z

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as Keys from "../src/auth/key.ts";
 import * as Tenant from "../src/tenant/tenant.ts";
-import { claim } from "../src/webhook/worker.ts";
+import { claim, fanOut, forget } from "../src/webhook/worker.ts";
 import { type TestServer, create, serve, settle, until } from "./harness.ts";
 
 /** A real HTTP receiver on loopback: records every request; `answers` says what each path replies. */
@@ -230,5 +230,35 @@ describe("webhooks", () => {
     expect(await claim(s.deps, 10)).toEqual([]);
     const rows = await s.deps.db.rows(sql`select attempt from webhook_deliveries where webhook_id = ${id}`);
     expect(rows).toEqual([{ attempt: 0 }]);
+  });
+
+  test("ended deliveries older than the retention are forgotten; pending ones stay", async () => {
+    const { id } = await hook("/old", ["plan.status"], { active: false });
+    const old = "2001-01-01T00:00:00Z";
+    for (const status of ["delivered", "failed", "pending"])
+      await s.deps.db.rows(sql`
+        insert into webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, max_attempts, next_at,
+          created_at, updated_at)
+        values (gen_random_uuid(), ${s.deps.defaultTenant}, ${id}, 'plan.status', '{}'::jsonb, ${status}, 3,
+          ${old}, ${old}, ${old})`);
+    expect(await forget(s.deps)).toBeGreaterThanOrEqual(2);
+    const left = await s.api(`/api/v1/webhooks/${id}/deliveries`);
+    expect(left.body.items.map((d: { status: string }) => d.status)).toEqual(["pending"]);
+  });
+
+  // Last: it stops this server's worker.
+  test("events logged while no worker runs are queued when one runs again, once however many run", async () => {
+    const { id } = await hook("/later", ["session.completed"]);
+    await s.deps.webhooks.stop();
+    const session = await create(s, { prompt: "succeed" });
+    await settle(s, session.id, ["completed"]);
+    const count = async () =>
+      (await s.deps.db.rows(sql`select id from webhook_deliveries where webhook_id = ${id}`)).length;
+    expect(await count()).toBe(0);
+    // Two nodes' passes at once: the webhook's row lock and the (webhook, event) key make it one delivery.
+    await Promise.all([fanOut(s.deps, null), fanOut(s.deps, null)]);
+    expect(await count()).toBe(1);
+    const claimed = await claim(s.deps, 10);
+    expect(claimed.filter((c) => c.webhookId === id)).toHaveLength(1);
   });
 });

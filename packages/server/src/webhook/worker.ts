@@ -60,6 +60,12 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
   };
   const timer = setInterval(tick, config.webhooks.pollMs);
   timer.unref();
+  // Old outcomes go once an hour, so the table holds recent history, not every event ever sent.
+  const prune = () =>
+    void forget(ctx).catch((err) => log.warn({ err }, "pruning old webhook deliveries failed"));
+  const pruning = setInterval(prune, 60 * 60_000);
+  pruning.unref();
+  prune();
   // Every append to a tenant's log notifies `events`; the poll is the net under a lost notification.
   const unlisten = await db.listen("events", () => tick());
   tick();
@@ -69,6 +75,7 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      clearInterval(pruning);
       await unlisten().catch((err) => log.warn({ err }, "webhook worker: unlisten failed"));
       const settled = Promise.allSettled([...inflight]);
       const grace = new Promise<void>((r) => setTimeout(r, ctx.graceMs).unref());
@@ -188,4 +195,13 @@ export async function claim(ctx: Ctx, n: number): Promise<Claimed[]> {
     where d.id = due.id and w.id = d.webhook_id
     returning d.id, d.webhook_id, d.event, d.payload, d.attempt, w.url, w.secret`);
   return rows.map(fromRow);
+}
+
+/** Delete deliveries that ended more than `retentionDays` ago; pending ones stay whatever their age. */
+export async function forget(ctx: Ctx): Promise<number> {
+  const before = new Date(ctx.clock.now().getTime() - ctx.config.webhooks.retentionDays * 86_400_000);
+  const rows = await ctx.db.rows(sql`
+    delete from webhook_deliveries where status <> 'pending' and updated_at < ${before.toISOString()}
+    returning id`);
+  return rows.length;
 }
