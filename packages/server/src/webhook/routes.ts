@@ -43,6 +43,7 @@ export function routes(app: App, deps: Deps): void {
     }),
     async (c) => {
       const made = await Store.create(deps.db, deps.config, tenant(c), c.req.valid("json"), now());
+      deps.webhooks.wake();
       return c.json({ ...made.webhook, secret: made.secret }, 201);
     },
   );

@@ -28,7 +28,13 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
   let again = false;
   let stopped = false;
 
+  // Tenants with an active webhook: only their log's growth wakes a pass (agents' text streams in pieces).
+  let hot = new Set<string>();
   const pass = async () => {
+    const tenants = await db.rows<{ tenant_id: string }>(
+      sql`select distinct tenant_id from webhooks where active`,
+    );
+    hot = new Set(tenants.map((t) => String(t.tenant_id)));
     await fanOut(ctx, ctx.base());
     const free = config.webhooks.concurrency - inflight.size;
     if (free <= 0) return;
@@ -66,8 +72,11 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
   const pruning = setInterval(prune, 60 * 60_000);
   pruning.unref();
   prune();
-  // Every append to a tenant's log notifies `events`; the poll is the net under a lost notification.
-  const unlisten = await db.listen("events", () => tick());
+  // Every append to a tenant's log notifies `events` with the tenant ("" when the payload overflowed); the
+  // poll is the net under a lost notification, and finds new webhooks' tenants.
+  const unlisten = await db.listen("events", (tenant) => {
+    if (tenant === "" || hot.has(tenant)) tick();
+  });
   tick();
 
   return {
