@@ -85,6 +85,11 @@ test("add a webhook, keep its secret, test it, watch deliveries, remove it", asy
     .analyze();
   expect(scan.violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
   await shot(page, "webhooks-page");
+  // At a phone's width the list, the actions and the deliveries stack, each row a card.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole("button", { name: "Send test" })).toBeVisible();
+  await shot(page, "webhooks-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   await page.getByRole("button", { name: "Remove" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
