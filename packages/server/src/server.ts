@@ -197,6 +197,7 @@ export async function start(opts: Options = {}): Promise<Server> {
       config,
       clock,
       log,
+      metrics,
       base: () => reachable,
       graceMs: config.engine.shutdownGraceMs,
     });

@@ -108,6 +108,9 @@ describe("webhooks", () => {
     });
     expect(d).toMatchObject({ event: "session.failed", attempt: 3, lastStatus: 200, lastError: null });
     expect(d.deliveredAt).toBeTruthy();
+    const metrics = String((await s.api("/metrics")).body);
+    const retries = /orchestrator_webhook_attempts_total\{result="retry"\} (\d+)/.exec(metrics)?.[1];
+    expect(Number(retries)).toBeGreaterThanOrEqual(2);
   });
 
   test("a receiver that never succeeds is given up after the last attempt", async () => {

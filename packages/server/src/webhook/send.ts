@@ -5,6 +5,7 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/db.ts";
 import type { Log } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
 import { notFound } from "../error.ts";
 import { backoff, ping as pingBody, signature } from "./payload.ts";
 import { guard, toDelivery } from "./store.ts";
@@ -14,6 +15,7 @@ export interface Ctx {
   config: Config;
   clock: Clock;
   log: Log;
+  metrics: Metrics;
 }
 
 /** A delivery this node holds the lease of, for its attempt number `attempt`, with where and how to sign. */
@@ -111,6 +113,7 @@ async function record(ctx: Ctx, d: Claimed, code: number | null, error: string |
   const row = rows[0];
   if (!row) return null;
   const out = toDelivery(row);
+  ctx.metrics.webhooks.inc({ result: out.status === "pending" ? "retry" : out.status });
   if (out.status === "failed")
     ctx.log.warn({ delivery: d.id, webhook: d.webhookId, error }, "webhook delivery gave up");
   else if (error) ctx.log.info({ delivery: d.id, webhook: d.webhookId, error }, "webhook attempt failed");
