@@ -1,5 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { type IncomingHttpHeaders, type Server as HttpServer, createServer } from "node:http";
+import {
+  type IncomingHttpHeaders,
+  type Server as HttpServer,
+  type ServerResponse,
+  createServer,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -18,6 +23,9 @@ let receiver: HttpServer;
 let base = "";
 const got: Got[] = [];
 const answers = new Map<string, number[]>();
+/** Paths that never answer (until the suite ends). */
+const hanging = new Set<string>();
+const held: ServerResponse[] = [];
 
 let s: TestServer;
 beforeAll(async () => {
@@ -26,6 +34,7 @@ beforeAll(async () => {
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
       got.push({ path: req.url ?? "", headers: req.headers, body });
+      if (hanging.has(req.url ?? "")) return void held.push(res);
       const queue = answers.get(req.url ?? "") ?? [];
       res.writeHead(queue.shift() ?? 200).end("ok");
     });
@@ -41,6 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s?.stop();
+  for (const res of held) res.end();
   receiver?.close();
 });
 
@@ -250,9 +260,17 @@ describe("webhooks", () => {
   });
 
   // Last: it stops this server's worker.
-  test("events logged while no worker runs are queued when one runs again, once however many run", async () => {
-    const { id } = await hook("/later", ["session.completed"]);
+  test("stopping hands a call in flight back unspent; events logged meanwhile are queued once later", async () => {
+    hanging.add("/slow");
+    const slow = await hook("/slow", ["session.completed"]);
+    await settle(s, (await create(s, { prompt: "succeed" })).id, ["completed"]);
+    await until(async () => at("/slow").length === 1, 10_000, "the call in flight");
     await s.deps.webhooks.stop();
+    const [back] = await s.deps.db.rows(sql`
+      select status, attempt, lease_until from webhook_deliveries where webhook_id = ${slow.id}`);
+    expect(back).toEqual({ status: "pending", attempt: 0, lease_until: null });
+
+    const { id } = await hook("/later", ["session.completed"]);
     const session = await create(s, { prompt: "succeed" });
     await settle(s, session.id, ["completed"]);
     const count = async () =>

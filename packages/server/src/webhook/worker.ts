@@ -27,6 +27,7 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
   let running = false;
   let again = false;
   let stopped = false;
+  let current: Promise<void> = Promise.resolve();
 
   // Tenants with an active webhook: only their log's growth wakes a pass (agents' text streams in pieces).
   let hot = new Set<string>();
@@ -37,7 +38,7 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
     hot = new Set(tenants.map((t) => String(t.tenant_id)));
     await fanOut(ctx, ctx.base());
     const free = config.webhooks.concurrency - inflight.size;
-    if (free <= 0) return;
+    if (free <= 0 || stopped) return;
     for (const d of await claim(ctx, free)) {
       const p: Promise<unknown> = attempt(ctx, d, abort.signal).finally(() => {
         inflight.delete(p);
@@ -54,7 +55,7 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
       return;
     }
     running = true;
-    void pass()
+    current = pass()
       .catch((err) => log.error({ err }, "webhook pass failed"))
       .finally(() => {
         running = false;
@@ -86,6 +87,8 @@ export async function start(ctx: Ctx & { base: () => string | null; graceMs: num
       clearInterval(timer);
       clearInterval(pruning);
       await unlisten().catch((err) => log.warn({ err }, "webhook worker: unlisten failed"));
+      // A pass under way may still claim: what it starts is in flight once it has finished.
+      await current;
       const settled = Promise.allSettled([...inflight]);
       const grace = new Promise<void>((r) => setTimeout(r, ctx.graceMs).unref());
       await Promise.race([settled, grace]);
