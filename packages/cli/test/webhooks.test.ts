@@ -26,7 +26,8 @@ afterAll(async () => {
   receiver?.close();
 });
 
-describe("webhooks", { timeout: 60_000 }, () => {
+// Ten CLI processes in the first test: about 30 s on a quiet machine, more on a busy one.
+describe("webhooks", { timeout: 120_000 }, () => {
   test("add prints the secret once; ls, test, deliveries, rotate and rm", async () => {
     const added = await run(["webhooks", "add", url, "-e", "session.failed", "-e", "plan.status"], env);
     expect(added.stderr).toBe("");
