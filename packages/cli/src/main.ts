@@ -18,6 +18,7 @@ import * as Send from "./commands/send.ts";
 import * as Land from "./commands/land.ts";
 import * as Sessions from "./commands/sessions.ts";
 import * as Stats from "./commands/stats.ts";
+import * as Webhooks from "./commands/webhooks.ts";
 import * as Exit from "./exit.ts";
 import * as Out from "./output.ts";
 
@@ -57,6 +58,7 @@ Checkpoints.register(program);
 Plans.register(program);
 Contexts.register(program);
 Mcp.register(program);
+Webhooks.register(program);
 
 try {
   await program.parseAsync(process.argv);

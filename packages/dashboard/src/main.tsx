@@ -33,6 +33,7 @@ const routes: RouteObject[] = [
       { path: "projects", lazy: page(() => import("./features/projects/page.tsx")) },
       { path: "contexts", lazy: page(() => import("./features/context/list.tsx")) },
       { path: "contexts/:id", lazy: page(() => import("./features/context/page.tsx")) },
+      { path: "webhooks", lazy: page(() => import("./features/webhooks/page.tsx")) },
       { path: "*", element: <NotFound /> },
     ],
   },

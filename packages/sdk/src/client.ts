@@ -31,6 +31,7 @@ import { Attention } from "./attention.ts";
 import { Messages, type ReviewCommentInput, Sent } from "./message.ts";
 import { Landed, PullRequest, Pushed } from "./land.ts";
 import { contexts } from "./context-client.ts";
+import { webhooks } from "./webhook-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
 import { Diff } from "./diff.ts";
@@ -361,6 +362,8 @@ export function createClient(opts: ClientOptions) {
     },
     /** Shared context documents (docs/context.md). */
     contexts: contexts(call),
+    /** Outbound webhooks (docs/webhooks.md); admin keys only. */
+    webhooks: webhooks(call, async (path) => void (await send("DELETE", path))),
     checkpoints: {
       list: async (id: string) => (await call(CheckpointList, "GET", `${at(id)}/checkpoints`)).items,
       restore: (id: string, seq: number) => call(Session, "POST", `${at(id)}/checkpoints/${seq}/restore`),

@@ -22,3 +22,4 @@ export * as Plan from "./plan.ts";
 export * as Context from "./context.ts";
 export * from "./message.ts";
 export * from "./land.ts";
+export * from "./webhook.ts";

@@ -81,6 +81,30 @@ export const Config = z
         maxPollMs: z.coerce.number().int().min(100).default(30_000),
       })
       .prefault({}),
+    /** Outbound webhooks (webhook/, docs/webhooks.md). */
+    webhooks: z
+      .object({
+        /** Hosts or CIDR ranges webhook URLs may use although they are loopback, link-local or private. */
+        allowHosts: z.array(z.string()).default([]),
+        /** Timeout of one POST; a slower receiver fails that attempt. */
+        timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
+        /** Attempts per event before its delivery is marked failed. */
+        maxAttempts: z.coerce.number().int().min(1).max(30).default(8),
+        /** The wait before attempt n + 1 is retryBaseMs · 2^(n − 1), at most retryCapMs. */
+        retryBaseMs: z.coerce.number().int().min(0).default(10_000),
+        retryCapMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(60 * 60_000),
+        /** How often a node looks for events to send and deliveries due, besides being woken by the log. */
+        pollMs: z.coerce.number().int().min(10).default(1_000),
+        /** Deliveries one node has in flight at once. */
+        concurrency: z.coerce.number().int().min(1).max(100).default(8),
+        /** Delivered and failed deliveries are deleted this many days after their last attempt. */
+        retentionDays: z.coerce.number().int().min(1).default(30),
+      })
+      .prefault({}),
     engine: z
       .object({
         enabled: z.boolean().default(true),
@@ -128,6 +152,9 @@ const envNames: Record<string, string[]> = {
   ORCHESTRATOR_AGENT_HEARTBEAT_MS: ["agents", "heartbeatIntervalMs"],
   ORCHESTRATOR_AGENT_TTL_MS: ["agents", "heartbeatTtlMs"],
   ORCHESTRATOR_AGENT_ALLOW_HOSTS: ["agents", "allowHosts"],
+  ORCHESTRATOR_WEBHOOK_ALLOW_HOSTS: ["webhooks", "allowHosts"],
+  ORCHESTRATOR_WEBHOOK_TIMEOUT_MS: ["webhooks", "timeoutMs"],
+  ORCHESTRATOR_WEBHOOK_MAX_ATTEMPTS: ["webhooks", "maxAttempts"],
   ORCHESTRATOR_LEASE_MS: ["engine", "leaseMs"],
   ORCHESTRATOR_HEARTBEAT_MS: ["engine", "heartbeatMs"],
   ORCHESTRATOR_POLL_MS: ["engine", "pollMs"],
@@ -152,7 +179,7 @@ export function load(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = proce
         ? value === "1" || value === "true"
         : name === "ORCHESTRATOR_REPO_ROOTS"
           ? value.split(path.delimiter).filter(Boolean)
-          : name === "ORCHESTRATOR_AGENT_ALLOW_HOSTS"
+          : name === "ORCHESTRATOR_AGENT_ALLOW_HOSTS" || name === "ORCHESTRATOR_WEBHOOK_ALLOW_HOSTS"
             ? value
                 .split(",")
                 .map((h) => h.trim())

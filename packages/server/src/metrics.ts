@@ -22,6 +22,11 @@ export function create() {
     outcomes: counter("orchestrator_session_outcomes_total", "Attempts ended by this node, by outcome", [
       "outcome",
     ]),
+    webhooks: counter(
+      "orchestrator_webhook_attempts_total",
+      "Webhook delivery attempts made by this node, by result: delivered, retry (due again) or failed",
+      ["result"],
+    ),
     /** Filled at scrape time from the database (see api/ops.ts). */
     byStatus: new client.Gauge({
       name: "orchestrator_sessions",

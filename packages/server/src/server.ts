@@ -37,6 +37,7 @@ import { serverConfig } from "./agent/opencode/config.ts";
 import path from "node:path";
 import { AppError } from "./error.ts";
 import { wsProtocol } from "@orchestrator/sdk";
+import * as Webhooks from "./webhook/worker.ts";
 
 export interface Server {
   url: string;
@@ -190,6 +191,16 @@ export async function start(opts: Options = {}): Promise<Server> {
       60_000,
     );
     expire.unref();
+    // Webhooks go out from every node; links in their payloads point where people reach us.
+    const webhooks = await Webhooks.start({
+      db,
+      config,
+      clock,
+      log,
+      metrics,
+      base: () => reachable,
+      graceMs: config.engine.shutdownGraceMs,
+    });
     const deps: Deps = {
       config,
       db,
@@ -205,6 +216,7 @@ export async function start(opts: Options = {}): Promise<Server> {
       store,
       waiters,
       plans,
+      webhooks,
     };
     // Plans whose tasks' ends no node saw (a crash) are settled at start, then every minute as a net.
     const reconcilePlans = () =>
@@ -269,6 +281,7 @@ export async function start(opts: Options = {}): Promise<Server> {
         (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         await rpc?.stop();
         await engine?.stop();
+        await webhooks.stop();
         await pool.stop();
         await hub.close();
         await waiters.stop();

@@ -35,6 +35,7 @@ const a = {} as {
   plan: string; // a draft: start and cancel would move it
   context: string; // a plan's shared context document
   merge: string; // an open merge into it, with a conflict
+  webhook: string; // inactive: nothing is sent while the test runs
 };
 let bDoc: string; // tenant B's own document, the source of its merge attempts
 
@@ -117,6 +118,13 @@ beforeAll(async () => {
       json: { source: from, strategy: "manual" },
     })
   ).body.id;
+  a.webhook = (
+    await s.api("/api/v1/webhooks", {
+      method: "POST",
+      // A public address by its number: the SSRF guard passes it without asking DNS (offline here).
+      json: { url: "http://192.0.2.1/hook", events: ["plan.status"], active: false },
+    })
+  ).body.id;
   bDoc = (
     await s.api("/api/v1/contexts", {
       method: "POST",
@@ -165,6 +173,7 @@ const bodies: Record<string, unknown> = {
   "post /api/v1/context-merges/{id}/resolve": { choices: [{ path: "/x", take: "source" }] },
   "patch /api/v1/contexts/{id}": { ops: [{ op: "increment", path: "/n", value: 1 }] },
   "patch /api/v1/agents/{id}": { status: "draining" },
+  "patch /api/v1/webhooks/{id}": { description: "b" },
   "post /api/v1/agents/external/{id}/heartbeat": { status: "healthy" },
   "post /api/v1/agents/external/{id}/deregister": { graceful: false },
   "post /api/v1/agents/external/{id}/tasks/{task}/events": {
@@ -218,6 +227,7 @@ function kind(route: string, param: string): keyof typeof a | "token-agent" | "t
   if (before === "sessions") return "session";
   if (before === "approvals") return "approval";
   if (before === "keys") return "key";
+  if (before === "webhooks") return "webhook";
   if (before === "external") return "token-agent";
   if (before === "agents") return "agent";
   throw new Error(`${route}: which kind of id is {${param}}? Add it to kind() in isolation.test.ts`);

@@ -17,6 +17,7 @@ const pages = [
   { to: "/agents", label: "Agents" },
   { to: "/projects", label: "Projects" },
   { to: "/contexts", label: "Context" },
+  { to: "/webhooks", label: "Webhooks" },
 ];
 
 /** The palette's key as the keyboard labels it: ⌘ on Apple's, Ctrl elsewhere. */

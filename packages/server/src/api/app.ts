@@ -20,6 +20,7 @@ import * as A2a from "../agent/a2a/routes.ts";
 import * as Streams from "../event/stream.ts";
 import * as AttentionRoutes from "../attention/routes.ts";
 import * as Mcp from "../mcp/route.ts";
+import * as Webhooks from "../webhook/routes.ts";
 import type { App, Deps, Env } from "./deps.ts";
 import { onError, validation } from "./errors.ts";
 import { refuseUnstorable } from "./text.ts";
@@ -101,6 +102,7 @@ export function create(deps: Deps): App {
   ApiKeys.routes(app, deps);
   Streams.routes(app, deps);
   AttentionRoutes.routes(app, deps);
+  Webhooks.routes(app, deps);
   Ops.routes(app, deps);
 
   Agents.routes(app, deps);

@@ -13,6 +13,7 @@ import type { Catalog } from "../agent/opencode/profile.ts";
 import type { Pool } from "../agent/opencode/pool.ts";
 import type { Waiters } from "../agent/eap/waiters.ts";
 import type { Deps as PlanDeps } from "../plan/service.ts";
+import type { Worker as Webhooks } from "../webhook/worker.ts";
 
 /** Everything a route needs, as one plain object. */
 export interface Deps {
@@ -32,6 +33,8 @@ export interface Deps {
   waiters: Waiters;
   /** What plans' scheduling needs (plan/service.ts). */
   plans: PlanDeps;
+  /** This node's webhook worker: routes wake it when a webhook changes. */
+  webhooks: Webhooks;
 }
 
 export interface Env {

@@ -8,7 +8,7 @@
  * fit in the 8,000 bytes PostgreSQL allows a NOTIFY; listeners then look at everything they wait for.
  */
 export const topics = {
-  /** Tenant id: the tenant's event log grew. event/hub.ts reads it and feeds the streams. */
+  /** Tenant id: the tenant's event log grew. event/hub.ts reads it and feeds the streams; webhooks fan out. */
   events: "tenant id",
   /** A session became claimable, or a lease ended and freed a slot: engines run a claim pass. */
   queue: "none",

@@ -358,3 +358,4 @@ export * from "./contexts.ts";
 export * from "./work.ts";
 export * from "./talk.ts";
 export * from "./land.ts";
+export * from "./webhooks.ts";

@@ -37,14 +37,16 @@ export function allowlist(entries: readonly string[]): { hosts: Set<string>; net
 }
 
 /**
- * Refuse an agent URL (push endpoint, Agent Card, A2A interface) that resolves to an internal address, so a
- * registration cannot make the orchestrator call into its own network. Checked at registration and again
- * before each call, since DNS can change in between.
+ * Refuse an agent URL (push endpoint, Agent Card, A2A interface) or a webhook's URL that resolves to an
+ * internal address, so a registration cannot make the orchestrator call into its own network. Checked at
+ * registration and again before each call, since DNS can change in between. `setting` names the allowlist
+ * the operator would change.
  */
 export async function check(
   raw: string,
   allow: { hosts: Set<string>; nets: BlockList },
   field: string,
+  setting = "agents.allowHosts",
 ): Promise<URL> {
   const bad = (why: string) =>
     new AppError("validation_failed", `${field}: ${why}`, { issues: [{ path: field, message: why }] });
@@ -71,7 +73,7 @@ export async function check(
     const type = mapped || found.family === 4 ? "ipv4" : "ipv6";
     if (blocked.check(address, type) && !allow.nets.check(address, type))
       throw bad(
-        `${host} resolves to ${address}, a loopback, link-local or private address; allow it with agents.allowHosts`,
+        `${host} resolves to ${address}, a loopback, link-local or private address; allow it with ${setting}`,
       );
   }
   return url;
