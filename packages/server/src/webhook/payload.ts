@@ -73,15 +73,15 @@ export function make(e: Entry, base: string | null): Made | null {
     }
     if (e.type === "session.landing") {
       const d = e.data as EventData<"session.landing">;
-      const how =
-        d.outcome === "refused"
-          ? `could not be merged into ${d.base} (${d.reason ?? "refused"})`
-          : `${d.branch} merged into ${d.base}`;
+      const how = landed(d);
       const text = `${name}: ${how}${tail(url)}`;
       const landing = {
+        how: d.how,
         outcome: d.outcome,
         branch: d.branch,
-        base: d.base,
+        base: d.base ?? null,
+        remote: d.remote ?? null,
+        url: d.url ?? null,
         commit: d.commit ?? null,
         reason: d.reason ?? null,
         by: d.by,
@@ -128,3 +128,19 @@ export function signature(secret: string, unixSeconds: number, body: string): st
 /** The wait after failed attempt `n` (1-based): base · 2^(n−1), at most `cap`. */
 export const backoff = (n: number, base: number, cap: number): number =>
   Math.min(cap, base * 2 ** Math.max(0, n - 1));
+
+/** A landing in words: merged, pushed, a pull request opened, or why not. */
+function landed(d: EventData<"session.landing">): string {
+  const no = d.outcome === "refused" || d.outcome === "failed";
+  if (d.how === "push")
+    return no
+      ? `${d.branch} could not be pushed (${d.reason ?? d.outcome})`
+      : `${d.branch} pushed to ${d.remote}`;
+  if (d.how === "pr")
+    return no
+      ? `no pull request for ${d.branch} (${d.reason ?? d.outcome})`
+      : `pull request opened: ${d.url}`;
+  return no
+    ? `could not be merged into ${d.base} (${d.reason ?? "refused"})`
+    : `${d.branch} merged into ${d.base}`;
+}
