@@ -59,15 +59,16 @@ describe("projects", { timeout: 60_000 }, () => {
     const shown = await run(["projects", "show", "app"], env);
     expect(shown.code).toBe(0);
     const lines = shown.stdout.split("\n");
-    expect(lines.slice(0, 6)).toEqual([
+    expect(lines.slice(0, 7)).toEqual([
       "name:      app",
       `path:      ${repo}`,
       "base:      main",
       "setup:     true",
       "copy:      .env",
       "retention: 72h after a session ends",
+      "remote:    (none)",
     ]);
-    expect(lines.slice(7, 10)).toEqual([
+    expect(lines.slice(8, 11)).toEqual([
       "worktrees:",
       "  SESSION                               STATUS   BRANCH                                             PATH",
       `  ${id}  pending  orchestrator/${id}  (not on disk)`,
