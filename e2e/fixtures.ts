@@ -84,12 +84,13 @@ async function start(
 
 export const test = base.extend<
   { signedIn: Page },
-  { server: Server; serverEnv: Record<string, string>; ownServer: boolean }
+  { server: Server; serverEnv: Record<string, string>; ownServer: false | string }
 >({
   /** More environment for this file's server (`test.use({ serverEnv })`; a file that sets it gets its own). */
   serverEnv: [{}, { scope: "worker", option: true }],
   /**
-   * A server no other file has used (`test.use({ ownServer: true })`), for a test that counts what is on
+   * A server no other file has used (`test.use({ ownServer: "<file>" })`, a name no other file gives: files
+   * with equal worker options may share a worker, and so a server), for a test that counts what is on
    * it: the servers of a worker are otherwise shared by the files it runs, in order.
    */
   ownServer: [false, { scope: "worker", option: true }],

@@ -2,7 +2,7 @@ import type { Locator, Page } from "@playwright/test";
 import { expect, gitRepo, settle, shot, test } from "./fixtures.ts";
 
 // The scripted agent is shared by every file on a worker's server: the one-point chart must hold one attempt.
-test.use({ ownServer: true });
+test.use({ ownServer: "glitches" });
 
 test("a first visit without a key asks for nothing it would be refused, and logs no error", async ({
   page,

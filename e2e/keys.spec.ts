@@ -2,6 +2,9 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, settle, shot, test } from "./fixtures.ts";
 
+// It counts the rows on its server.
+test.use({ ownServer: "keys" });
+
 // Keyboard shortcuts and the Ctrl+K palette, on a real server with sessions and a plan made over the API.
 
 test("/ searches, j and k move through the rows, Enter opens one, ? lists the keys, c creates", async ({

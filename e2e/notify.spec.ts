@@ -2,7 +2,7 @@ import { expect, settle, shot, test } from "./fixtures.ts";
 
 // The attention count in the tab title and the opt-in browser notifications, against a real server. The
 // title counts items, so this file's server is its own.
-test.use({ ownServer: true });
+test.use({ ownServer: "notify" });
 
 const plain = "Control Room · Industrial Orchestrator";
 

@@ -10,7 +10,7 @@ test("file edits read as diffs in the timeline, and a working line says what run
   const { body } = await server.api("/api/v1/sessions", {
     json: {
       title: "edits as diffs",
-      workspace: { repo: gitRepo(server, "repo", { "README.md": "# demo\n\nhello\nbye\n" }) },
+      workspace: { repo: gitRepo(server, "timeline-edits", { "README.md": "# demo\n\nhello\nbye\n" }) },
       prompt: prompt([
         { tool: "write", args: { filePath: "notes.txt", content: "first line\nsecond line\n" } },
         {
