@@ -352,6 +352,14 @@ export function createClient(opts: ClientOptions) {
         call(Plan.Task, "PATCH", `${plan(id)}/tasks/${encodeURIComponent(key)}`, change),
       task: (id: string, key: string, action: "retry" | "skip") =>
         call(Plan.View, "POST", `${plan(id)}/tasks/${encodeURIComponent(key)}/${action}`),
+      /** Merge a finished plan's integration branch into its base branch, only when safe (docs/landing.md). */
+      merge: (id: string) => call(Landed, "POST", `${plan(id)}/merge`),
+      /** Push the integration branch to the plan's project's remote. */
+      push: (id: string) => call(Pushed, "POST", `${plan(id)}/push`),
+      /** Push, then open (or find) the integration branch's pull request on GitHub or GitLab. */
+      openPullRequest: (id: string) => call(PullRequest, "POST", `${plan(id)}/pull-request`),
+      /** The plan's pull request, its state read again from the forge. */
+      pullRequest: (id: string) => call(PullRequest, "GET", `${plan(id)}/pull-request`),
       /** The integration branch against its base (404 while there is none). */
       diff: (id: string) => call(Diff, "GET", `${plan(id)}/diff`),
       /** A page of the plan's own log (plan.created, plan.status, task.status …), in seq order. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Answer, ApprovalKind, ApprovalRequest } from "./approval.ts";
+import { Landing } from "./land.ts";
 import { Seq } from "./seq.ts";
 import { Failure, Status, Update } from "./session.ts";
 
@@ -93,27 +94,9 @@ export const Payloads = {
     .describe(
       "a person's message to the agent: to a running session, read at its next turn (or steering it now); to an ended one, it opens a new round",
     ),
-  "session.landing": z
-    .object({
-      how: z.enum(["merge", "push", "pr"]),
-      outcome: z.enum(["merged", "pushed", "opened", "already", "refused", "failed"]),
-      branch: z.string(),
-      base: z.string().optional().describe("merge and pr: the branch merged (or asked to merge) into"),
-      remote: z.string().optional().describe("push and pr: the remote's URL"),
-      commit: z.string().optional(),
-      fastForward: z.boolean().optional(),
-      url: z.string().optional().describe("pr: the pull request's page"),
-      number: z.int().optional().describe("pr: its number"),
-      reason: z
-        .string()
-        .optional()
-        .describe("why it was refused or failed: base_dirty, merge_conflict, push_rejected, …"),
-      message: z.string().optional(),
-      by: z.string(),
-    })
-    .describe(
-      "landing a finished session's work: merged into the base, pushed to the remote, or a pull request opened; or refused and why",
-    ),
+  "session.landing": Landing.describe(
+    "landing a finished session's work: merged into the base, pushed to the remote, or a pull request opened; or refused and why",
+  ),
   "session.waiting": z.object({ reason: z.string() }).describe("why a queued session is not claimed yet"),
   "session.checkpoint": z.object({ data: z.unknown().describe("the agent's own checkpoint") }),
   "session.restored": z.object({

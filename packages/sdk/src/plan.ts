@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Capability } from "./capability.ts";
+import { Landing } from "./land.ts";
 import { Name, Priority, Workspace } from "./session.ts";
 import { EventId, Seq } from "./seq.ts";
 
@@ -349,6 +350,8 @@ export const PlanEventData = {
   "plan.planned": z.object({ tasks: z.number().int(), edges: z.number().int(), sessionId: z.uuid() }),
   /** The planner's answer was refused; a second planning session is told why, or the plan fails. */
   "plan.refused": z.object({ sessionId: z.uuid(), attempt: z.number().int(), errors: z.array(z.string()) }),
+  /** The integration branch merged into the base, pushed, or a pull request opened; or why not. */
+  "plan.landing": Landing,
   "task.status": z.object({
     key: z.string(),
     from: TaskStatus,

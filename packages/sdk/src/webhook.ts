@@ -13,6 +13,7 @@ export const WebhookEvent = z
     "session.cancelled",
     "session.landing",
     "plan.status",
+    "plan.landing",
   ])
   .meta({ id: "WebhookEvent" });
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
@@ -23,8 +24,11 @@ export const webhookEvents: Record<WebhookEvent, string> = {
   "session.completed": "a session completed (or partially completed)",
   "session.failed": "a session failed, timed out or was orphaned",
   "session.cancelled": "a session was cancelled or stopped",
-  "session.landing": "a finished session's branch was merged, or the merge was refused",
+  "session.landing":
+    "a finished session's branch was merged, pushed or proposed as a pull request, or that was refused",
   "plan.status": "a plan changed status (started, succeeded, failed, cancelled …)",
+  "plan.landing":
+    "a plan's integration branch was merged, pushed or proposed as a pull request, or that was refused",
 };
 
 /** A test delivery (POST …/ping): sent whatever the webhook subscribes to. */

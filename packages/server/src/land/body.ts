@@ -1,14 +1,17 @@
 import type { Diff } from "@orchestrator/sdk";
 
-/** What a pull request's description is made from: the session and what its log says it did. */
+/** What a pull request's description is made from: the session or plan, and what its log says it did. */
 export interface Facts {
+  kind: "session" | "plan";
   id: string;
   title: string;
   prompt: string;
   /** The agent's last message: its own account of the work. */
   summary: string | null;
-  /** Commands the agent ran (its shell tool calls); not ok when the call itself failed. */
-  checks: { command: string; ok: boolean }[];
+  /** Commands the agent ran (its shell tool calls); not ok when the call itself failed. A session's only. */
+  checks?: { command: string; ok: boolean }[];
+  /** A plan's tasks and how each ended. */
+  tasks?: { key: string; title: string; status: string }[];
   messages: number;
   diff: Pick<Diff, "files" | "additions" | "deletions">;
   usage: { input: number; output: number; cost: number };
@@ -24,23 +27,31 @@ const quote = (s: string) =>
 
 /** The pull request's body, in Markdown. Pure: the same session gives the same text. */
 export function body(f: Facts): string {
-  const parts = [`### Asked\n\n${quote(f.prompt)}`];
+  const parts = [`### ${f.kind === "plan" ? "Goal" : "Asked"}\n\n${quote(f.prompt)}`];
   if (f.messages)
     parts.push(`…and ${f.messages} follow-up message${f.messages === 1 ? "" : "s"} in the session.`);
   if (f.summary) parts.push(`### Summary\n\n${clip(f.summary.trim(), 4000)}`);
-  parts.push(
-    `### Commands run\n\n${
-      f.checks.length
-        ? f.checks
-            .slice(-20)
-            .map(
-              (c) =>
-                `- \`${clip(c.command.replace(/`/g, "'"), 200)}\`${c.ok ? "" : " (the tool call failed)"}`,
-            )
-            .join("\n")
-        : "The agent ran no commands."
-    }`,
-  );
+  if (f.tasks)
+    parts.push(
+      `### Tasks\n\n${f.tasks
+        .slice(0, 100)
+        .map((t) => `- \`${t.key}\` ${clip(t.title.replace(/\n/g, " "), 200)}: ${t.status.replace("_", " ")}`)
+        .join("\n")}`,
+    );
+  if (f.checks)
+    parts.push(
+      `### Commands run\n\n${
+        f.checks.length
+          ? f.checks
+              .slice(-20)
+              .map(
+                (c) =>
+                  `- \`${clip(c.command.replace(/`/g, "'"), 200)}\`${c.ok ? "" : " (the tool call failed)"}`,
+              )
+              .join("\n")
+          : "The agent ran no commands."
+      }`,
+    );
   parts.push(
     `### Changes\n\n${f.diff.files.length} file${f.diff.files.length === 1 ? "" : "s"} changed, ` +
       `+${f.diff.additions} −${f.diff.deletions}\n\n` +
@@ -51,6 +62,6 @@ export function body(f: Facts): string {
   );
   const tokens = f.usage.input + f.usage.output;
   parts.push(`### Usage\n\n${tokens.toLocaleString("en-US")} tokens, $${f.usage.cost.toFixed(4)}`);
-  parts.push(`---\nOpened by Industrial Orchestrator from session [${f.id}](${f.link}).`);
+  parts.push(`---\nOpened by Industrial Orchestrator from ${f.kind} [${f.id}](${f.link}).`);
   return parts.join("\n\n");
 }

@@ -24,13 +24,15 @@ export async function mergeInto(
   base: string,
   source: string,
   message: string,
+  /** Offer the follow-up that asks the branch's agent to rebase (a session has one agent; a plan has not). */
+  ask = true,
 ): Promise<Merged> {
   const ref = `refs/heads/${base}`;
   const checkout = await checkedOut(repo, ref);
   const command = `git -C ${checkout ?? repo} merge ${source}`;
   if (!checkout) {
     const m = await mergeRef(repo, ref, source, message);
-    if (m.outcome === "conflict") throw conflict(source, base, m.paths);
+    if (m.outcome === "conflict") throw conflict(source, base, m.paths, ask);
     return {
       outcome: m.outcome,
       base,
@@ -48,7 +50,7 @@ export async function mergeInto(
     );
   const tip = (await git(repo, ["rev-parse", "--verify", ref])).trim();
   const m = await compose(repo, tip, source, message);
-  if (m.outcome === "conflict") throw conflict(source, base, m.paths);
+  if (m.outcome === "conflict") throw conflict(source, base, m.paths, ask);
   if (m.outcome === "already")
     return { outcome: "already", base, commit: m.commit, fastForward: false, checkout };
   // Fast-forward only: the checkout moved meanwhile fails here rather than merging something unseen.
@@ -77,14 +79,21 @@ async function checkedOut(repo: string, ref: string): Promise<string | null> {
 }
 
 /** The base moved and now conflicts: the refusal says so and offers the follow-up that asks for a rebase. */
-function conflict(source: string, base: string, paths: string[]): AppError {
+function conflict(source: string, base: string, paths: string[], ask: boolean): AppError {
   const followUp =
     `The base branch ${base} has moved since you worked, and merging your branch into it now conflicts in ` +
     `${paths.join(", ")}. Rebase your work onto the current ${base}, resolve the conflicts, and make sure it ` +
     `still works.`;
+  const where = `conflicts in ${paths.length === 1 ? paths[0] : `${paths.length} files`}`;
+  if (!ask)
+    return new AppError(
+      "conflict",
+      `merging ${source} into ${base} ${where}: ${base} moved since the plan started. Merge ${base} into ${source} by hand (or in a new plan), then land again.`,
+      { reason: "merge_conflict", paths },
+    );
   return new AppError(
     "conflict",
-    `merging ${source} into ${base} conflicts in ${paths.length === 1 ? paths[0] : `${paths.length} files`}: ${base} moved since the agent worked. Ask the agent to rebase (send it the follow-up in details.followUp).`,
+    `merging ${source} into ${base} ${where}: ${base} moved since the agent worked. Ask the agent to rebase (send it the follow-up in details.followUp).`,
     { reason: "merge_conflict", paths, followUp },
   );
 }

@@ -83,6 +83,30 @@ test("an approval asked is session.waiting with the command; a landing and a pla
       data: { plan: { id: "p1" } },
     },
   });
+  const pushed = make(
+    {
+      ...entry({
+        type: "plan.landing",
+        data: {
+          how: "pr",
+          outcome: "opened",
+          branch: "orchestrator/plan/p1",
+          url: "http://gh/pr/4",
+          by: "dev",
+        },
+      }),
+      sessionId: null,
+      planId: "p1",
+    },
+    "http://io",
+  );
+  expect(pushed).toMatchObject({
+    event: "plan.landing",
+    body: {
+      text: 'Plan "Fix login": pull request opened: http://gh/pr/4 · http://io/plans/p1',
+      data: { plan: { id: "p1" }, landing: { how: "pr", url: "http://gh/pr/4", base: null } },
+    },
+  });
   expect(make(entry({ type: "agent.message", data: { text: "hi" } }), null)).toBeNull();
 });
 

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { z } from "zod";
-import type { EventData, Plan, Status, WebhookEvent } from "@orchestrator/sdk";
+import type { EventData, Landing, Plan, Status, WebhookEvent } from "@orchestrator/sdk";
 
 /**
  * What a log entry becomes for webhooks (pure): which webhook event, its data and a one-line summary for
@@ -8,7 +8,13 @@ import type { EventData, Plan, Status, WebhookEvent } from "@orchestrator/sdk";
  */
 
 /** The log's entry types the fan-out reads; every other type is skipped in SQL. */
-export const sources = ["session.status", "approval.requested", "session.landing", "plan.status"] as const;
+export const sources = [
+  "session.status",
+  "approval.requested",
+  "session.landing",
+  "plan.status",
+  "plan.landing",
+] as const;
 
 /** One log entry as the fan-out reads it, with its session's or plan's title and current status. */
 export interface Entry {
@@ -72,23 +78,12 @@ export function make(e: Entry, base: string | null): Made | null {
       return { event: "session.waiting", body: { type: "session.waiting", at: e.at, text, data } };
     }
     if (e.type === "session.landing") {
-      const d = e.data as EventData<"session.landing">;
+      const d = e.data as Landing;
       const how = landed(d);
       const text = `${name}: ${how}${tail(url)}`;
-      const landing = {
-        how: d.how,
-        outcome: d.outcome,
-        branch: d.branch,
-        base: d.base ?? null,
-        remote: d.remote ?? null,
-        url: d.url ?? null,
-        commit: d.commit ?? null,
-        reason: d.reason ?? null,
-        by: d.by,
-      };
       return {
         event: "session.landing",
-        body: { type: "session.landing", at: e.at, text, data: { session, landing } },
+        body: { type: "session.landing", at: e.at, text, data: { session, landing: fields(d) } },
       };
     }
     return null;
@@ -100,6 +95,16 @@ export function make(e: Entry, base: string | null): Made | null {
     const text = `Plan "${e.title}": ${d.from} → ${d.to}${d.paused ? " (paused)" : ""}${tail(url)}`;
     const data = { plan, from: d.from, to: d.to, by: d.by ?? null };
     return { event: "plan.status", body: { type: "plan.status", at: e.at, text, data } };
+  }
+  if (e.planId && e.type === "plan.landing") {
+    const d = e.data as Landing;
+    const url = link("plans", e.planId);
+    const plan = { id: e.planId, title: e.title, status: e.status, url };
+    const text = `Plan "${e.title}": ${landed(d)}${tail(url)}`;
+    return {
+      event: "plan.landing",
+      body: { type: "plan.landing", at: e.at, text, data: { plan, landing: fields(d) } },
+    };
   }
   return null;
 }
@@ -129,8 +134,21 @@ export function signature(secret: string, unixSeconds: number, body: string): st
 export const backoff = (n: number, base: number, cap: number): number =>
   Math.min(cap, base * 2 ** Math.max(0, n - 1));
 
+/** A landing's fields as a delivery carries them: every one present, null when it does not apply. */
+const fields = (d: Landing) => ({
+  how: d.how,
+  outcome: d.outcome,
+  branch: d.branch,
+  base: d.base ?? null,
+  remote: d.remote ?? null,
+  url: d.url ?? null,
+  commit: d.commit ?? null,
+  reason: d.reason ?? null,
+  by: d.by,
+});
+
 /** A landing in words: merged, pushed, a pull request opened, or why not. */
-function landed(d: EventData<"session.landing">): string {
+function landed(d: Landing): string {
   const no = d.outcome === "refused" || d.outcome === "failed";
   if (d.how === "push")
     return no
