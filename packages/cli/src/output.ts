@@ -1,4 +1,12 @@
-import { type Agent, type Event, type Session, type Usage, runTime, tokensOf } from "@orchestrator/sdk";
+import {
+  type Agent,
+  type Event,
+  type Landing,
+  type Session,
+  type Usage,
+  runTime,
+  tokensOf,
+} from "@orchestrator/sdk";
 
 /** Human output. Machine output (--json) never comes through here: it is the API's JSON as-is. */
 
@@ -151,9 +159,7 @@ export function describe(e: Event): string {
     case "session.deleted":
       return "";
     case "session.landing":
-      return d.outcome === "refused"
-        ? `merge into ${str(d.base)} refused: ${str(d.message)}`
-        : `${d.outcome === "already" ? "already in" : "merged into"} ${str(d.base)} at ${str(d.commit).slice(0, 10)}`;
+      return landingLine(d as unknown as Landing);
     case "session.message":
       return `${str(d.author)}${d.steer ? " (steering)" : ""}: ${str(d.text)}`;
     case "agent.message":
@@ -168,4 +174,16 @@ export function describe(e: Event): string {
     default:
       return Object.keys(d).length ? JSON.stringify(d) : "";
   }
+}
+
+/** A landing (session.landing, plan.landing) in words: merged, pushed, a pull request opened, or why not. */
+export function landingLine(d: Landing): string {
+  const at = d.commit ? ` at ${d.commit.slice(0, 10)}` : "";
+  if (d.outcome === "refused" || d.outcome === "failed")
+    return `${d.how === "pr" ? "pull request" : d.how} ${d.outcome}: ${d.message ?? d.reason ?? ""}`;
+  if (d.how === "push")
+    return `${d.outcome === "already" ? "already on" : "pushed to"} ${d.remote ?? "the remote"}${at}`;
+  if (d.how === "pr")
+    return `pull request ${d.number === undefined ? "" : `#${d.number} `}opened: ${d.url ?? ""}`;
+  return `${d.outcome === "already" ? "already in" : "merged into"} ${d.base ?? "the base"}${at}`;
 }

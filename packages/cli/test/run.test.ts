@@ -351,4 +351,33 @@ describe("land --push and --pr", { timeout: 150_000 }, () => {
     expect(both.code).not.toBe(0);
     expect(both.stderr).toContain("choose one of --merge, --push, --pr, --status");
   });
+
+  test("plan land: a finished plan's integration branch opens a pull request, then merges into the base", async () => {
+    const file = path.join(root, "ship.json");
+    const steps = [
+      { tool: "write", args: { filePath: "plan.txt", content: "plan\n" } },
+      { text: "wrote it" },
+    ];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        title: "Ship plan.txt",
+        tasks: [{ key: "ship", title: "Ship it", prompt: task("Write plan.txt.", steps) }],
+      }),
+    );
+    const started = await run(["plan", "run", "-f", file, "--project", "shop", "--detach"], env);
+    expect(started.code, started.stderr).toBe(0);
+    const pid = started.stdout.trim();
+    const watched = await run(["plan", "watch", pid], env);
+    expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+    const pr = await run(["plan", "land", pid, "--pr"], env);
+    expect(pr.stderr).toBe("");
+    expect(pr.stdout).toContain(`pull request #2 open: ${github.url}/acme/app/pull/2`);
+    expect(pr.stdout).toContain(`orchestrator/plan/${pid} → main`);
+    expect(github.prs[1]!.body).toContain("- `ship` Ship it: succeeded");
+    const merged = await run(["plan", "land", pid], env);
+    expect(merged.stderr).toBe("");
+    expect(merged.stdout).toMatch(new RegExp(`^merged orchestrator/plan/${pid} into main \\(`));
+    expect(readFileSync(path.join(repo, "plan.txt"), "utf8")).toBe("plan\n");
+  });
 });

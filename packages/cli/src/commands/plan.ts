@@ -8,6 +8,7 @@ import { api } from "../plan/api.ts";
 import * as File from "../plan/file.ts";
 import { type Where, checked, color, live, target, where } from "../plan/flags.ts";
 import { follow } from "../plan/live.ts";
+import * as Land from "./land.ts";
 import * as Ask from "./plan-ask.ts";
 import { head, reason, show } from "../plan/view.ts";
 import * as Decompose from "./plan-decompose.ts";
@@ -69,6 +70,19 @@ export function register(program: Command): void {
 
   Decompose.register(plan);
   Ask.register(plan);
+
+  Land.flags(
+    plan
+      .command("land")
+      .argument("<id>", "plan id")
+      .description(
+        "land a finished plan's integration branch: merge it into the base branch (only when safe), push it, or open a pull request",
+      ),
+    "the integration branch",
+  ).action(async (id: string, o: Parameters<typeof Land.land>[2], cmd: Command) => {
+    const ctx = context(cmd);
+    await Land.land(api(ctx.target), id, o, ctx.json);
+  });
 
   plan
     .command("show")

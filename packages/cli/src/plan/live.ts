@@ -84,6 +84,7 @@ function eventLine(e: Plan.PlanEvent, v: Plan.View, started: Map<string, number>
     const flags = [e.data.paused ? "paused" : "", e.data.halted ? "halted" : ""].filter(Boolean);
     return `${time}  plan ${e.data.to}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   }
+  if (e.type === "plan.landing") return `${time}  plan ${Out.landingLine(e.data)}`;
   return null;
 }
 
