@@ -83,3 +83,73 @@ test("set a project's remote, then push a finished session's branch and open its
     await github.close();
   }
 });
+
+test("land a finished plan from its page: merge into the base, push, open a PR; each landing is listed", async ({
+  signedIn: page,
+  server,
+}) => {
+  const remotes = path.join(server.dir, "plan-remotes");
+  mkdirSync(path.join(remotes, "acme"), { recursive: true });
+  execFileSync("git", ["init", "-q", "--bare", "-b", "main", path.join(remotes, "acme", "mill.git")]);
+  const [remote, github] = await Promise.all([gitHttp(remotes, token), forge(token)]);
+  try {
+    const repo = gitRepo(server, "mill", { "README.md": "# mill\n" });
+    const url = `${remote.url}/acme/mill.git`;
+    const project = await server.api("/api/v1/projects", {
+      json: { name: "mill", path: repo, remote: { url, token, forge: "github", api: github.url } },
+    });
+    expect(project.status).toBe(201);
+    const steps = [
+      { tool: "write", args: { filePath: "gear.txt", content: "gear\n" } },
+      { text: "made a gear" },
+    ];
+    const made = await server.api("/api/v1/plans", {
+      json: {
+        title: "Add a gear",
+        goal: "The mill needs a gear.",
+        project: "mill",
+        start: true,
+        tasks: [
+          {
+            key: "gear",
+            title: "Make the gear",
+            prompt: `Write gear.txt.\nFAKE_SCRIPT: ${JSON.stringify(steps)}`,
+          },
+        ],
+      },
+    });
+    const id = made.body.id as string;
+    const branch = `orchestrator/plan/${id}`;
+    await expect
+      .poll(async () => (await server.api(`/api/v1/plans/${id}`)).body.status, { timeout: 120_000 })
+      .toBe("succeeded");
+
+    await page.goto(`${server.url}/plans/${id}`);
+    const land = page.locator("[data-land]");
+    await expect(land).toContainText(`Merge ${branch} into main in your repository`);
+    await land.getByRole("button", { name: "Merge into main" }).click();
+    await expect(land.getByRole("status").first()).toContainText("Merged into main (fast-forward) at");
+    expect(execFileSync("git", ["-C", repo, "show", "main:gear.txt"], { encoding: "utf8" })).toBe("gear\n");
+    await land.getByRole("button", { name: "Push branch" }).click();
+    await expect(land.locator("[data-publish]").getByRole("status").first()).toContainText(
+      `Pushed ${branch} at`,
+    );
+    await land.getByRole("button", { name: "Open pull request" }).click();
+    await expect(land.locator("[data-pr]")).toContainText(`Pull request #1 is open: ${branch} → main.`);
+    expect(github.prs[0]!.body).toContain("- `gear` Make the gear: succeeded");
+    expect(github.prs[0]!.body).toContain(`/plans/${id})`);
+
+    const landings = page.locator("[data-landings] li");
+    await expect(landings).toHaveCount(4);
+    await expect(landings.nth(0)).toContainText(`pull request #1 for main: ${github.url}/acme/mill/pull/1`);
+    await expect(landings.nth(3)).toContainText("merged into main (fast-forward) at");
+    await land.scrollIntoViewIfNeeded();
+    await shot(page, "plan-land");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await land.scrollIntoViewIfNeeded();
+    await shot(page, "plan-land-phone");
+  } finally {
+    await remote.close();
+    await github.close();
+  }
+});

@@ -363,7 +363,7 @@ export function createClient(opts: ClientOptions) {
       /** The integration branch against its base (404 while there is none). */
       diff: (id: string) => call(Diff, "GET", `${plan(id)}/diff`),
       /** A page of the plan's own log (plan.created, plan.status, task.status …), in seq order. */
-      events: async (id: string, q: { after?: number; limit?: number } = {}) =>
+      events: async (id: string, q: { after?: number; limit?: number; type?: Plan.PlanEventType } = {}) =>
         (await call(PlanEvents, "GET", `${plan(id)}/events${search(q)}`)).items,
       /** Follow the plan's log live (replayed from `after`); `until: endsPlan` stops when it ends. */
       follow: (id: string, o: Follow<Plan.PlanEvent>) => stream(`${plan(id)}/events`, parsePlanEvent, o),

@@ -46,6 +46,7 @@ export interface Range {
   afterSeq?: number;
   afterId?: number;
   uptoId?: number;
+  type?: Plan.PlanEventType;
   limit: number;
 }
 
@@ -56,6 +57,7 @@ export async function read(q: Q, r: Range): Promise<Plan.PlanEvent[]> {
       ${r.afterSeq !== undefined ? sql`and seq > ${r.afterSeq}` : sql``}
       ${r.afterId !== undefined ? sql`and id > ${r.afterId}` : sql``}
       ${r.uptoId !== undefined ? sql`and id <= ${r.uptoId}` : sql``}
+      ${r.type !== undefined ? sql`and type = ${r.type}` : sql``}
     order by id limit ${r.limit}`);
   return rows.map(toPlanEvent);
 }

@@ -27,6 +27,10 @@ const EventsQuery = z
   .object({
     after: SeqParam.optional().describe("entries after this seq"),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
+    type: z
+      .enum(Object.keys(Plan.PlanEventData) as [Plan.PlanEventType, ...Plan.PlanEventType[]])
+      .optional()
+      .describe("JSON pages only: entries of this type alone, e.g. plan.landing"),
   })
   .strict();
 const ListQuery = z
@@ -222,7 +226,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
       path: "/api/v1/plans/{id}/events",
       tags,
       summary:
-        "The plan's own log (plan.created, plan.status, task.status): JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=); also WebSocket /ws/plans/{id}",
+        "The plan's own log (plan.created, plan.status, task.status, plan.landing): JSON pages, or a live stream with Accept: text/event-stream (resumes from Last-Event-ID or ?after=); also WebSocket /ws/plans/{id}",
       request: {
         params: Id,
         query: EventsQuery,
@@ -236,7 +240,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { after, limit } = c.req.valid("query");
+      const { after, limit, type } = c.req.valid("query");
       await getPlan(deps.db, tenant(c), id);
       if (c.req.header("accept")?.includes("text/event-stream")) {
         const resume = c.req.valid("header")["last-event-id"] ?? after;
@@ -247,6 +251,7 @@ export function routes(app: App, deps: Deps, plans: Service.Deps): void {
         planId: id,
         afterSeq: after ?? 0,
         limit,
+        ...(type ? { type } : {}),
       });
       // The union schema is built by mapping the registry, which TypeScript sees as `never`.
       return c.json({ items } as never, 200);

@@ -1,16 +1,24 @@
-import { ApiError, type Plan } from "@orchestrator/sdk";
-import { useQuery } from "@tanstack/react-query";
+import { ApiError, type Landing, type Plan } from "@orchestrator/sdk";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Card } from "../../ui/card.tsx";
 import { Problem } from "../../ui/problem.tsx";
+import { Land } from "../land/land.tsx";
+import { landingWords } from "../land/words.ts";
+import { Ago } from "../../ui/time.tsx";
 import { Changes } from "../session/diff.tsx";
+import { useWho } from "../session/who.ts";
 import { usePlans } from "./api.ts";
+
+/** A plan in one of these has work to land: what its succeeded tasks merged. */
+const landable: Plan.PlanStatus[] = ["succeeded", "partially_succeeded"];
 
 /**
  * Where the tasks' work comes together: the integration branch cut from the base commit, the commit each
- * task was merged as, and the branch's diff against its base.
+ * task was merged as, the branch's diff against its base, and once the plan has finished, landing it.
  */
 export function Integration({ p }: { p: Plan.View }) {
   const api = usePlans();
+  const qc = useQueryClient();
   const merged = p.tasks.filter((t) => t.mergedCommit);
   const diff = useQuery({
     // Refetched as tasks merge: the merged commits are the key.
@@ -66,6 +74,19 @@ export function Integration({ p }: { p: Plan.View }) {
           </div>
         )}
       </Card>
+      {p.integrationBranch && landable.includes(p.status) ? (
+        <Land
+          t={{
+            kind: "plan",
+            id: p.id,
+            branch: p.integrationBranch,
+            base: p.workspace?.ref ?? null,
+            projectId: p.projectId,
+          }}
+          onLanded={() => void qc.invalidateQueries({ queryKey: ["plan", p.id, "landings"] })}
+        />
+      ) : null}
+      {p.integrationBranch ? <Landings id={p.id} /> : null}
       {p.integrationBranch &&
         (missing ? (
           <Card title="Changes" id="diff">
@@ -83,5 +104,35 @@ export function Integration({ p }: { p: Plan.View }) {
           />
         ) : null)}
     </div>
+  );
+}
+
+/** The plan's landings so far (its plan.landing entries), newest first: merged, pushed, PR opened, or why not. */
+function Landings({ id }: { id: string }) {
+  const api = usePlans();
+  const whoIs = useWho();
+  const log = useQuery({
+    queryKey: ["plan", id, "landings"],
+    queryFn: () => api.events(id, { type: "plan.landing", limit: 1000 }),
+  });
+  const items = (log.data ?? []).filter((e) => e.type === "plan.landing").reverse();
+  if (log.error) return <Problem error={log.error} title="Could not load the plan's landings" />;
+  if (!items.length) return null;
+  return (
+    <Card title="Landings" id="landings">
+      <ul className="landings" data-landings>
+        {items.map((e) => {
+          const w = landingWords(e.data as Landing);
+          return (
+            <li key={e.seq} className={`tone-${w.tone}`}>
+              {w.text}{" "}
+              <span className="muted">
+                · <Ago at={e.at} /> · by {whoIs((e.data as Landing).by)}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </Card>
   );
 }

@@ -1,4 +1,5 @@
-import type { Event, EventData } from "@orchestrator/sdk";
+import type { Event, EventData, Landing } from "@orchestrator/sdk";
+import { landingWords } from "../land/words.ts";
 
 /**
  * The Glass Box timeline, folded from the session's event log. Pure and incremental: `apply` adds one
@@ -358,25 +359,10 @@ function note(e: Notable, key: string): Item {
       );
     case "approval.withdrawn":
       return n("idle", "approval withdrawn: the run ended before an answer");
-    case "session.landing":
-      if (d.how === "push")
-        return d.outcome === "refused" || d.outcome === "failed"
-          ? n("bad", `push ${d.outcome}: ${str(d.message)}`)
-          : n(
-              "done",
-              `${d.outcome === "already" ? "the remote already had" : "pushed"} ${str(d.branch)} to ${str(d.remote)}`,
-            );
-      if (d.how === "pr")
-        return d.outcome === "opened"
-          ? n("done", `pull request #${String(d.number)} for ${str(d.base)}: ${str(d.url)}`)
-          : n("bad", `no pull request: ${str(d.message)}`);
-      if (d.outcome === "refused") return n("bad", `merge refused: ${str(d.message)}`);
-      return n(
-        "done",
-        d.outcome === "already"
-          ? `${str(d.base)} already held ${str(d.branch)}: nothing merged`
-          : `merged into ${str(d.base)} (${d.fastForward ? "fast-forward" : "merge commit"}) at ${str(d.commit).slice(0, 10)}`,
-      );
+    case "session.landing": {
+      const w = landingWords(d as unknown as Landing);
+      return n(w.tone, w.text);
+    }
   }
 }
 

@@ -1,38 +1,44 @@
-import { ApiError, type PullRequest, type Pushed as PushResult, type Session } from "@orchestrator/sdk";
+import { ApiError, type PullRequest, type Pushed as PushResult } from "@orchestrator/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { useAuth } from "../../app/auth.tsx";
 import { Button } from "../../ui/button.tsx";
 import { Problem } from "../../ui/problem.tsx";
+import { type Target, useLands } from "./api.ts";
 
 /**
- * Push a finished session's branch to its project's remote and open a pull request there (docs/landing.md).
- * Without a project remote the card says where to set one. The PR's state is read again from the forge.
+ * Push a finished session's or plan's branch to its project's remote and open a pull request there
+ * (docs/landing.md). Without a project remote the card says where to set one. The PR's state is read again
+ * from the forge.
  */
-export function Publish({ s, branch }: { s: Session; branch: string }) {
+export function Publish({ t, onLanded }: { t: Target; onLanded?: () => void }) {
   const { client } = useAuth();
+  const api = useLands(t.kind);
   const qc = useQueryClient();
+  const branch = t.branch;
+  const key = ["pull-request", t.kind, t.id];
   const project = useQuery({
-    queryKey: ["project", s.projectId],
-    queryFn: () => client.projects.get(s.projectId!),
-    enabled: !!s.projectId,
+    queryKey: ["project", t.projectId],
+    queryFn: () => client.projects.get(t.projectId!),
+    enabled: !!t.projectId,
   });
   const pr = useQuery({
-    queryKey: ["pull-request", s.id],
+    queryKey: key,
     // None yet is an answer, not an error.
     queryFn: () =>
-      client.sessions.pullRequest(s.id).catch((err: unknown) => {
+      api.pullRequest(t.id).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404) return null;
         throw err;
       }),
-    enabled: !!s.projectId,
+    enabled: !!t.projectId,
   });
-  const push = useMutation({ mutationFn: () => client.sessions.push(s.id) });
+  const push = useMutation({ mutationFn: () => api.push(t.id), onSettled: onLanded });
   const open = useMutation({
-    mutationFn: () => client.sessions.openPullRequest(s.id),
-    onSuccess: (p) => qc.setQueryData(["pull-request", s.id], p),
+    mutationFn: () => api.openPullRequest(t.id),
+    onSuccess: (p) => qc.setQueryData(key, p),
+    onSettled: onLanded,
   });
-  if (!s.projectId) return null;
+  if (!t.projectId) return null;
   const remote = project.data?.remote;
   if (project.data && !remote)
     return (
