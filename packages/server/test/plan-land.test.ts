@@ -151,8 +151,9 @@ test("a finished plan's integration branch merges (only when safe), pushes and o
     state: "merged",
   });
 
-  const log = await s.api(`/api/v1/plans/${id}/events?limit=500`);
-  const landing = log.body.items.filter((e: any) => e.type === "plan.landing").map((e: any) => e.data);
+  const log = await s.api(`/api/v1/plans/${id}/events?type=plan.landing`);
+  expect(log.body.items.every((e: any) => e.type === "plan.landing")).toBe(true);
+  const landing = log.body.items.map((e: any) => e.data);
   expect(landing.map((l: any) => `${l.how}:${l.outcome}${l.reason ? `:${l.reason}` : ""}`)).toEqual([
     "merge:refused:merge_conflict",
     "merge:refused:base_dirty",
@@ -164,4 +165,7 @@ test("a finished plan's integration branch merges (only when safe), pushes and o
   ]);
   expect(landing[6]).toMatchObject({ url: pr.body.url, number: 1, base: "main", branch });
   expect(JSON.stringify(log.body)).not.toContain(token);
+  const bad = await s.api(`/api/v1/plans/${id}/events?type=plan.bogus`);
+  expect(bad.status).toBe(422);
+  expect(bad.body.error.details.issues[0].path).toBe("query.type");
 }, 300_000);
