@@ -34,7 +34,7 @@ import { contexts } from "./context-client.ts";
 import { webhooks } from "./webhook-client.ts";
 import { type CreateProject, Project, type UpdateProject, Worktree } from "./project.ts";
 import * as Plan from "./plan.ts";
-import { Diff } from "./diff.ts";
+import { Diff, Rounds } from "./diff.ts";
 
 export interface ClientOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:7420 */
@@ -255,6 +255,10 @@ export function createClient(opts: ClientOptions) {
       openPullRequest: (id: string) => call(PullRequest, "POST", `${at(id)}/pull-request`),
       /** The session's pull request with its state read again from the forge (404 when none). */
       pullRequest: (id: string) => call(PullRequest, "GET", `${at(id)}/pull-request`),
+      /** The session's rounds (its first run, then one per follow-up), each with its diff's size. */
+      rounds: async (id: string) => (await call(Rounds, "GET", `${at(id)}/rounds`)).items,
+      /** The session's diff against its base, or one round's (`round`, 1 for the first). */
+      diff: (id: string, q: { round?: number } = {}) => call(Diff, "GET", `${at(id)}/diff${search(q)}`),
       /** Tell the agent more: read at its next turn, at once with `steer`, or as a new round once ended. */
       send: (id: string, text: string, opts: { steer?: boolean; comments?: ReviewCommentInput[] } = {}) =>
         call(Sent, "POST", `${at(id)}/messages`, {

@@ -123,3 +123,31 @@ export function splitRows(h: Hunk): { left: Line | null; right: Line | null }[] 
   flush();
   return rows;
 }
+
+/**
+ * One round of a session's work: the first run, then one per follow-up that reopened the ended session (a
+ * review's "request changes" too). Its diff is the branch from where the round began to where it ended.
+ */
+export const Round = z
+  .object({
+    round: z.number().int().min(1),
+    from: z
+      .string()
+      .describe("the commit the round began at: the session's base, or where the last round ended"),
+    to: z
+      .string()
+      .describe("the branch's commit when the round ended (its last checkpoint so far, while it runs)"),
+    status: z.string().nullable().describe("how the round ended; null while it runs"),
+    startedAt: z.iso.datetime(),
+    endedAt: z.iso.datetime().nullable(),
+    openedBy: z
+      .object({ author: z.string(), text: z.string(), comments: z.number().int() })
+      .nullable()
+      .describe("the message that reopened the session for this round (null for the first)"),
+    files: z.number().int(),
+    additions: z.number().int(),
+    deletions: z.number().int(),
+  })
+  .meta({ id: "SessionRound" });
+export type Round = z.infer<typeof Round>;
+export const Rounds = z.object({ items: z.array(Round) }).meta({ id: "SessionRounds" });

@@ -166,4 +166,26 @@ test("a follow-up to a completed session continues the same conversation on the 
   expect((await git(repo, ["show", `orchestrator/${id}:two.txt`])).trim()).toBe("TWO");
   const noted = (await events(s, id)).filter((e) => e.type === "session.message").at(-1);
   expect(noted.data.comments).toBe(1);
+
+  // Each round is its own diff: what it changed, from where the last one ended.
+  const rounds = (await s.api(`/api/v1/sessions/${id}/rounds`)).body.items;
+  expect(rounds.map((r: any) => [r.round, r.status, r.files, r.additions, r.deletions])).toEqual([
+    [1, "completed", 1, 1, 0],
+    [2, "completed", 1, 1, 0],
+    [3, "completed", 1, 1, 1],
+  ]);
+  expect(rounds[0].from).toBe(round1.result.base);
+  expect(rounds[1].from).toBe(rounds[0].to);
+  expect(rounds[2].to).toBe((await git(repo, ["rev-parse", `orchestrator/${id}`])).trim());
+  expect(rounds[0].openedBy).toBeNull();
+  expect(rounds[1].openedBy).toMatchObject({ text, comments: 0 });
+  expect(rounds[2].openedBy).toMatchObject({ comments: 1 });
+  const third3 = (await s.api(`/api/v1/sessions/${id}/diff?round=3`)).body;
+  expect(third3.files).toEqual([{ file: "two.txt", additions: 1, deletions: 1 }]);
+  expect(third3.patch).toContain("-two\n+TWO");
+  const whole = (await s.api(`/api/v1/sessions/${id}/diff`)).body;
+  expect(whole.files.map((f: any) => f.file)).toEqual(["one.txt", "two.txt"]);
+  const beyond = await s.api(`/api/v1/sessions/${id}/diff?round=4`);
+  expect(beyond.status).toBe(422);
+  expect(beyond.body.error.details.issues[0].path).toBe("query.round");
 }, 300_000);

@@ -307,8 +307,9 @@ export async function commit(wt: Worktree, message: string): Promise<string | nu
 }
 
 /** The session's result: its branch against the commit it was cut from (numstat and patch in one call). */
-export async function diff(wt: Worktree): Promise<Diff> {
-  const out = await git(wt.path, ["diff", "--numstat", "--patch", `${wt.base}..${wt.branch}`]);
+export async function diff(wt: Pick<Worktree, "path" | "base" | "branch">, patch = true): Promise<Diff> {
+  const range = `${wt.base}..${wt.branch}`;
+  const out = await git(wt.path, ["diff", "--numstat", ...(patch ? ["--patch"] : []), range]);
   // The numstat lines come first, then a blank line, then the patch.
   const end = out.indexOf("\n\n");
   const numstat = end < 0 ? out.trim() : out.slice(0, end).trim();
