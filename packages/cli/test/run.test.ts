@@ -149,6 +149,20 @@ describe("run", { timeout: 150_000 }, () => {
     expect(reviewed.code, reviewed.stderr).toBe(0);
     expect((await run(["events", id], env)).stdout).toContain("1. bye.txt, line 1: Shout it somewhere");
     expect(reviewed.stdout).toContain("Done: shouted in shout.txt.");
+    // Each round is its own diff: the review's round made shout.txt alone.
+    const rounds = (await run(["diff", id, "--rounds"], env)).stdout.trim().split("\n");
+    expect(rounds).toHaveLength(3);
+    expect(rounds[0]).toMatch(/^round 1 {2}completed {2}2 files \+2 −1 {2}[0-9a-f]{7}\.\.[0-9a-f]{7}$/);
+    expect(rounds[1]).toMatch(
+      /^round 2 {2}completed {2}1 file \+1 −0 .* opened by key:[0-9a-f-]+: "Also write bye\.txt\."$/,
+    );
+    expect(rounds[2]).toMatch(/^round 3 {2}completed {2}1 file \+1 −0 /);
+    const third = await run(["diff", id, "--round", "3"], env);
+    expect(third.stdout).toContain("  shout.txt  +1  −0\n");
+    expect(third.stdout).toContain("1 file changed");
+    const none = await run(["diff", id, "--round", "9"], env);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain("query.round");
     // Every kind of agent takes a message (a scripted one too); steering is OpenCode's alone, refused in words.
     const running = await run(["run", "hang", "--agent", "scripted", "--detach"], env);
     const hung = /[0-9a-f-]{36}/.exec(running.stdout)![0];

@@ -1,5 +1,6 @@
-import { type Session, terminal } from "@orchestrator/sdk";
+import { type Round, type Session, terminal } from "@orchestrator/sdk";
 import type { Command } from "commander";
+import { int } from "../args.ts";
 import { context } from "../context.ts";
 import * as Out from "../output.ts";
 
@@ -40,14 +41,37 @@ export function register(program: Command): void {
     .description("what a finished workspace session changed: a summary per file, or the patch")
     .option("--stat", "the summary per file (the default)")
     .option("--patch", "the full patch (alone it pipes to `git apply`; with --stat after the summary)")
-    .action(async (id: string, o: { stat?: boolean; patch?: boolean }, cmd: Command) => {
+    .option("--round <n>", "only what round n changed (1 for the first run, then one per follow-up)", int)
+    .option("--rounds", "list the session's rounds: how each began and ended, and what it changed")
+    .action(async (id: string, o: Flags, cmd: Command) => {
       const { client, json } = context(cmd);
-      const result = resultOf(await client.sessions.get(id));
+      if (o.rounds) {
+        const items = await client.sessions.rounds(id);
+        return json ? Out.json(items) : items.forEach((r) => Out.print(roundLine(r)));
+      }
+      const full = resultOf(await client.sessions.get(id));
+      const result =
+        o.round === undefined ? full : { ...full, diff: await client.sessions.diff(id, { round: o.round }) };
       if (json) return Out.json(result.diff);
       if (o.stat || !o.patch) for (const l of summary(result)) Out.print(l);
       if (o.patch) process.stdout.write(result.diff.patch);
     });
 }
+
+type Flags = { stat?: boolean; patch?: boolean; round?: number; rounds?: boolean };
+
+/** `round 2  completed  1 file +1 −1  a1b2c3d..e4f5a6b  opened by key:…: "Make it upper case."` */
+export function roundLine(r: Round): string {
+  const size = `${r.files === 1 ? "1 file" : `${r.files} files`} +${r.additions} −${r.deletions}`;
+  const span = `${r.from.slice(0, 7)}..${r.to.slice(0, 7)}`;
+  const said = r.openedBy ? `  opened by ${r.openedBy.author}: ${JSON.stringify(clip(r.openedBy.text))}` : "";
+  return `round ${r.round}  ${r.status ?? "running"}  ${size}  ${span}${said}`;
+}
+
+const clip = (s: string) => {
+  const line = s.split("\n")[0]!;
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+};
 
 /** The session's result when it holds a diff; otherwise a NoDiff saying why. */
 export function resultOf(s: Session): Result {
