@@ -193,6 +193,22 @@ test("review comments on the diff's lines go to the agent as one follow-up, and 
     .toBe("greet.txt says everyone now");
   await expect(page.locator(".page-head [data-status=completed]")).toBeVisible();
   await expect(page.locator("[data-file='greet.txt']")).toContainText("everyone");
+  // The fix is round 2 of the same diff: picked alone, it shows only what the review's round changed.
+  const rounds = page.locator("[data-rounds]");
+  await expect(rounds).toContainText("2 rounds on this branch");
+  await rounds.getByRole("button", { name: /^Round 2/ }).click();
+  const caption = rounds.locator("[data-round-caption]");
+  await expect(caption).toContainText("Round 2, opened by you");
+  await expect(caption).toContainText("“Do it.” (1 review comment) · ended completed");
+  const card = page.locator("section[aria-labelledby='diff-t']");
+  await expect(card).toContainText("Changes · 1 file · +1 −1");
+  await expect(card.locator("[data-file='greet.txt']")).toContainText("-world");
+  await expect(card.locator("[data-file='greet.txt']")).toContainText("+everyone");
+  await shot(page, "review-round");
+  await rounds.getByRole("button", { name: /^Round 1/ }).click();
+  await expect(card).toContainText("Changes · 1 file · +2 −0");
+  await rounds.getByRole("button", { name: "All rounds" }).click();
+  await expect(page.locator("[data-review]")).toBeVisible();
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "review-phone");
 });

@@ -14,6 +14,7 @@ import { Button } from "../../ui/button.tsx";
 import { Card } from "../../ui/card.tsx";
 import { count } from "../../ui/count.ts";
 import { LineComments, LineNo, RequestChanges, ReviewProvider } from "./review.tsx";
+import { RoundBar, useRoundDiff, useRounds } from "./rounds.tsx";
 
 /**
  * What the session changed: a file list, and each file's patch in a unified or a split view. A finished
@@ -21,13 +22,31 @@ import { LineComments, LineNo, RequestChanges, ReviewProvider } from "./review.t
  */
 export function DiffView({ s }: { s: Session }) {
   const result = WorkspaceResult.safeParse(s.result);
+  const ended = terminal.includes(s.status);
+  const [round, setRound] = useState<number | null>(null);
+  const rounds = useRounds(s, result.success && ended);
+  const picked = useRoundDiff(s.id, round);
   if (!result.success) return null;
   const { diff, branch } = result.data;
-  if (s.planId || !terminal.includes(s.status) || !diff.files.length)
-    return <Changes diff={diff} branch={branch} />;
+  // One round alone is the whole diff: the picker shows once a follow-up made a second.
+  const bar =
+    rounds.data && rounds.data.length > 1 ? (
+      <RoundBar rounds={rounds.data} round={round} onPick={setRound} />
+    ) : null;
+  // A round's diff is for reading; comments go on the whole diff, where their lines are the branch's.
+  if (round !== null)
+    return (
+      <Changes
+        diff={picked.data ?? { files: [], additions: 0, deletions: 0, patch: "" }}
+        branch={branch}
+        header={bar}
+        empty={picked.isPending ? "Loading this round's changes…" : "This round changed no files."}
+      />
+    );
+  if (s.planId || !ended || !diff.files.length) return <Changes diff={diff} branch={branch} header={bar} />;
   return (
     <ReviewProvider>
-      <Changes diff={diff} branch={branch} footer={<RequestChanges s={s} />} />
+      <Changes diff={diff} branch={branch} header={bar} footer={<RequestChanges s={s} />} />
     </ReviewProvider>
   );
 }
@@ -37,11 +56,14 @@ export function Changes({
   diff: d,
   branch,
   empty,
+  header,
   footer,
 }: {
   diff: Diff;
   branch?: string;
   empty?: string;
+  /** Above the files: the session's rounds, when it has more than one. */
+  header?: ReactNode;
   footer?: ReactNode;
 }) {
   const files = useMemo(() => parsePatch(d.patch), [d.patch]);
@@ -80,6 +102,7 @@ export function Changes({
           branch <code>{branch}</code>
         </div>
       )}
+      {header}
       {!changed ? (
         <div className="body muted">{empty ?? "The session changed no files."}</div>
       ) : (
