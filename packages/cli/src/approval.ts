@@ -119,6 +119,36 @@ export function fromFlags(a: Approval, o: Flags): Answer {
   return { answers: o.answer.map((v, i) => [label(questions[i]!, v)]) };
 }
 
+/**
+ * `answer`'s words for this approval → the answer to send, read as the inline prompt reads a line: a
+ * permission takes once, always or reject (the rest after reject is why); a question takes an option's
+ * label or number, or the person's own words ("-" rejects). Several questions take one argument each.
+ */
+export function fromWords(a: Approval, words: string[]): Answer {
+  if (a.kind === "permission") {
+    const answer = permission(words.join(" "));
+    if (!answer)
+      throw new Usage(
+        `approval ${a.id} asks permission (${what(a.request)}): answer once, always, or reject [why]`,
+      );
+    return answer;
+  }
+  const questions = a.request.questions ?? [];
+  const each = questions.length === 1 ? [words.join(" ")] : words;
+  if (each.length !== questions.length)
+    throw new Usage(
+      `approval ${a.id} asks ${questions.length} questions: give one answer each, in order (quote answers with spaces)`,
+    );
+  const answers: string[][] = [];
+  for (const [i, q] of questions.entries()) {
+    const r = reply(q, each[i]!);
+    if (r === "reject") return { reply: "reject" };
+    if (!r) throw new Usage(`approval ${a.id}: say something to answer "${q.question}", or "-" to reject`);
+    answers.push(r);
+  }
+  return { answers };
+}
+
 /** The one line that tells someone without a prompt how to answer. */
 export function hint(id: string, kind: Approval["kind"]): string {
   const how =

@@ -18,7 +18,12 @@ export interface Prompter {
   close(): void;
 }
 
-export function prompter(client: Client, onInterrupt: () => void): Prompter {
+/**
+ * `shared`: the terminal's one readline when `run` also reads follow-ups from it (talk.ts). Its owner
+ * handles Ctrl-C and Ctrl-D and closes it; a line typed while a prompt is open answers the prompt, since
+ * readline gives a pending question the line before anyone else.
+ */
+export function prompter(client: Client, onInterrupt: () => void, shared?: readline.Interface): Prompter {
   const queue: string[] = [];
   const settled = new Set<string>();
   let current: { id: string; stop: AbortController } | null = null;
@@ -28,14 +33,16 @@ export function prompter(client: Client, onInterrupt: () => void): Prompter {
   async function drain(): Promise<void> {
     if (running) return;
     running = true;
-    // Raw mode turns Ctrl-C into the interface's SIGINT; without this it would do nothing at a prompt.
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    rl.on("SIGINT", onInterrupt);
+    const rl = shared ?? readline.createInterface({ input: process.stdin, output: process.stdout });
     let done = false;
-    // Ctrl-D: the person is done answering here. Stop asking; later requests print how to answer.
-    rl.on("close", () => {
-      if (!done) stopAsking();
-    });
+    if (!shared) {
+      // Raw mode turns Ctrl-C into the interface's SIGINT; without this it would do nothing at a prompt.
+      rl.on("SIGINT", onInterrupt);
+      // Ctrl-D: the person is done answering here. Stop asking; later requests print how to answer.
+      rl.on("close", () => {
+        if (!done) stopAsking();
+      });
+    }
     try {
       for (let id = queue.shift(); id !== undefined && !closed; id = queue.shift()) {
         if (settled.has(id)) continue;
@@ -52,7 +59,7 @@ export function prompter(client: Client, onInterrupt: () => void): Prompter {
       running = false;
       done = true;
       // Closing releases standard input, so the process can exit when the follow ends.
-      rl.close();
+      if (!shared) rl.close();
     }
   }
 

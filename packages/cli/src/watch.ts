@@ -4,20 +4,31 @@ import { read, summary } from "./commands/diff.ts";
 import { code } from "./exit.ts";
 import * as Out from "./output.ts";
 import { prompter } from "./prompt.ts";
+import { hint as talkHint, talk } from "./talk.ts";
 
 /**
  * The live view of one session, for `run` and `checkpoints … fork --follow`: follow it from its first
  * event to its end, then print the outcome. Ctrl-C (or SIGTERM) detaches: the session keeps running on
  * the server, and we say how to pick it up again. When the agent asks a person and standard input is a
  * terminal (and not --json), the question is asked inline (prompt.ts); otherwise one line says how to
- * answer with `orchestrator approve`.
+ * answer with `orchestrator approve`. With `talk` on a terminal, lines typed meanwhile are messages to the
+ * agent (talk.ts).
  */
-export async function watch(client: Client, id: string, json: boolean): Promise<number> {
+export async function watch(
+  client: Client,
+  id: string,
+  json: boolean,
+  o: { talk?: boolean } = {},
+): Promise<number> {
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
-  const ask = !json && process.stdin.isTTY ? prompter(client, interrupt) : null;
+  const tty = !json && process.stdin.isTTY;
+  // With `talk`, what is typed goes to the agent (talk.ts); the approvals' prompts share its readline.
+  const chat = tty && o.talk ? talk(client, id, interrupt, () => ask?.close()) : null;
+  const ask = tty ? prompter(client, interrupt, chat?.rl) : null;
+  if (chat) Out.print(talkHint);
   const view = live();
   try {
     const { ended } = await client.events.follow(id, {
@@ -25,6 +36,7 @@ export async function watch(client: Client, id: string, json: boolean): Promise<
       until: endsSession,
       // Never awaits a person: the prompter runs beside the follow, so the stream stays read.
       onEvent: (e) => {
+        if (e.type === "session.status") chat?.status(e.data.to);
         const approval = approvalOf(e);
         if (e.type !== "approval.requested" && approval) ask?.settle(approval.id);
         const asked =
@@ -42,6 +54,7 @@ export async function watch(client: Client, id: string, json: boolean): Promise<
       },
     });
     ask?.close(); // before any more output: an abandoned prompt ends its line first
+    await chat?.close();
     if (!ended) {
       Out.warn(`detached; session ${id} keeps running. Watch it again with:`);
       Out.warn(`  orchestrator events ${id} --follow`);
@@ -49,6 +62,7 @@ export async function watch(client: Client, id: string, json: boolean): Promise<
     }
   } finally {
     ask?.close();
+    await chat?.close();
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }

@@ -1,6 +1,7 @@
 import type { Approval } from "@orchestrator/sdk";
 import { describe, expect, test } from "vitest";
 import * as Ask from "../src/approval.ts";
+import { said } from "../src/talk.ts";
 
 // The decisions behind the inline prompt and `approve`, without a terminal.
 const colour: Ask.Question = {
@@ -112,6 +113,36 @@ describe("approve's flags", () => {
     expect(Ask.fromFlags(two, { answer: ["red", "because"] })).toEqual({ answers: [["Red"], ["because"]] });
     expect(() => Ask.fromFlags(two, { answer: ["red"] })).toThrow("give --answer once per question");
   });
+});
+
+describe("answer's words", () => {
+  test("a permission reads as the prompt's line: once, always, or reject with why", () => {
+    const p = approval("permission");
+    expect(Ask.fromWords(p, ["once"])).toEqual({ reply: "once" });
+    expect(Ask.fromWords(p, ["a"])).toEqual({ reply: "always" });
+    expect(Ask.fromWords(p, ["reject", "not", "on", "main"])).toEqual({
+      reply: "reject",
+      message: "not on main",
+    });
+    expect(() => Ask.fromWords(p, ["maybe"])).toThrow("answer once, always, or reject [why]");
+  });
+
+  test("a question takes a label, a number or the person's own words; several questions one each", () => {
+    const one = approval("question", [colour]);
+    expect(Ask.fromWords(one, ["2"])).toEqual({ answers: [["Blue"]] });
+    expect(Ask.fromWords(one, ["dark", "green"])).toEqual({ answers: [["dark green"]] });
+    expect(Ask.fromWords(one, ["-"])).toEqual({ reply: "reject" });
+    const two = approval("question", [colour, { question: "Why?", options: [] }]);
+    expect(Ask.fromWords(two, ["red", "it is warm"])).toEqual({ answers: [["Red"], ["it is warm"]] });
+    expect(() => Ask.fromWords(two, ["red"])).toThrow("give one answer each, in order");
+  });
+});
+
+test("a line typed while run streams: a message, ! to steer, blank lines are nothing", () => {
+  expect(said("  use the helper ")).toEqual({ text: "use the helper", steer: false });
+  expect(said("!stop, use the helper")).toEqual({ text: "stop, use the helper", steer: true });
+  expect(said("   ")).toBeNull();
+  expect(said("!")).toBeNull();
 });
 
 test("how an approval ended, as the live view shows it", () => {

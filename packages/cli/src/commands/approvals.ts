@@ -66,6 +66,29 @@ export function register(program: Command): void {
       const done = Ask.outcome("approval.answered", { ...answered.answer }).trim();
       Out.print(`${done}  ${Ask.what(a.request)}  (session ${a.sessionId})`);
     });
+  answer(program);
+}
+
+/** `answer <id> <words…>`: reply to what an agent asks as the inline prompt would take it. */
+function answer(program: Command): void {
+  program
+    .command("answer")
+    .argument("<id>", "an approval id, or a session id with exactly one pending approval")
+    .argument(
+      "<reply...>",
+      "a question: an option's label or number, or your own words (one per question); a permission: once, always, or reject [why]",
+    )
+    .description(
+      "answer what an agent asks, in words: a question's choice or your own answer, or a permission",
+    )
+    .action(async (id: string, words: string[], _o: unknown, cmd: Command) => {
+      const { client, json } = context(cmd);
+      const a = await find(client, id);
+      const answered = await client.approvals.answer(a.id, Ask.fromWords(a, words));
+      if (json) return Out.json(answered);
+      const done = Ask.outcome("approval.answered", { ...answered.answer }).trim();
+      Out.print(`${done}  ${Ask.what(a.request)}  (session ${a.sessionId})`);
+    });
 }
 
 /** The approval itself, or else the one pending approval of the session with that id. */

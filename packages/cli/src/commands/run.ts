@@ -35,12 +35,13 @@ export function register(program: Command): void {
     )
     .addOption(new Option("--wait", "follow the session until it ends (the default)").conflicts("detach"))
     .option("--detach", "print the new session's id and return at once")
+    .option("--no-talk", "on a terminal, do not read messages to the agent from what is typed while it runs")
     .action(async (task: string, o: Flags, cmd: Command) => {
       const { client, json } = context(cmd);
       const s = await client.sessions.create(toCreate(task, o));
       if (o.detach) return json ? Out.json(s) : Out.print(s.id);
       if (!json) Out.print(header(s));
-      process.exitCode = await watch(client, s.id, json);
+      process.exitCode = await watch(client, s.id, json, { talk: o.talk !== false });
     });
 }
 
@@ -54,6 +55,7 @@ interface Flags {
   capability?: string[];
   wait?: boolean;
   detach?: boolean;
+  talk?: boolean;
 }
 
 function toCreate(task: string, o: Flags): Create {
