@@ -1,4 +1,4 @@
-import { type Approval, ApiError, type Client } from "@orchestrator/sdk";
+import { type Answer, type Approval, ApiError, type Client } from "@orchestrator/sdk";
 import { type Command, Option } from "commander";
 import * as Ask from "../approval.ts";
 import { collect } from "../args.ts";
@@ -58,14 +58,7 @@ export function register(program: Command): void {
       "for a question: an option's label or number, or your own words; repeat for several choices, or once per question",
       collect,
     )
-    .action(async (id: string, o: Ask.Flags, cmd: Command) => {
-      const { client, json } = context(cmd);
-      const a = await find(client, id);
-      const answered = await client.approvals.answer(a.id, Ask.fromFlags(a, o));
-      if (json) return Out.json(answered);
-      const done = Ask.outcome("approval.answered", { ...answered.answer }).trim();
-      Out.print(`${done}  ${Ask.what(a.request)}  (session ${a.sessionId})`);
-    });
+    .action((id: string, o: Ask.Flags, cmd: Command) => reply(cmd, id, (a) => Ask.fromFlags(a, o)));
   answer(program);
 }
 
@@ -81,14 +74,19 @@ function answer(program: Command): void {
     .description(
       "answer what an agent asks, in words: a question's choice or your own answer, or a permission",
     )
-    .action(async (id: string, words: string[], _o: unknown, cmd: Command) => {
-      const { client, json } = context(cmd);
-      const a = await find(client, id);
-      const answered = await client.approvals.answer(a.id, Ask.fromWords(a, words));
-      if (json) return Out.json(answered);
-      const done = Ask.outcome("approval.answered", { ...answered.answer }).trim();
-      Out.print(`${done}  ${Ask.what(a.request)}  (session ${a.sessionId})`);
-    });
+    .action((id: string, words: string[], _o: unknown, cmd: Command) =>
+      reply(cmd, id, (a) => Ask.fromWords(a, words)),
+    );
+}
+
+/** Find the approval, answer it as `make` says, and print how it went. */
+async function reply(cmd: Command, id: string, make: (a: Approval) => Answer): Promise<void> {
+  const { client, json } = context(cmd);
+  const a = await find(client, id);
+  const answered = await client.approvals.answer(a.id, make(a));
+  if (json) return Out.json(answered);
+  const done = Ask.outcome("approval.answered", { ...answered.answer }).trim();
+  Out.print(`${done}  ${Ask.what(a.request)}  (session ${a.sessionId})`);
 }
 
 /** The approval itself, or else the one pending approval of the session with that id. */
