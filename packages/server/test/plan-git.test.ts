@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { git } from "../src/workspace/git.ts";
+import { forge } from "./forge.ts";
+import { gitHttp } from "./git-http.ts";
 import { type TestServer, events, gitRepo, serve, until } from "./harness.ts";
 
 // Plans on a real repository: real OpenCode (demo model) in worktrees, real git merges into the plan's
@@ -10,16 +12,34 @@ import { type TestServer, events, gitRepo, serve, until } from "./harness.ts";
 const root = mkdtempSync(path.join(tmpdir(), "io-plangit-"));
 const repos = path.join(root, "repos");
 const repo = path.join(repos, "app");
+const token = "tok-81c5e0d2aa";
+let remote: Awaited<ReturnType<typeof gitHttp>>;
+let github: Awaited<ReturnType<typeof forge>>;
 let s: TestServer;
 let head: string;
+/** The diamond's plan, finished with changes on its integration branch: the last test lands it. */
+let diamond: string;
 
 beforeAll(async () => {
   await gitRepo(repo, { "notes.md": "one\n", "todo.md": "todo\n" });
   head = (await git(repo, ["rev-parse", "HEAD"])).trim();
-  s = await serve({ config: { dataDir: path.join(root, "data"), repoRoots: [repos], llmMaxRetries: 1 } });
+  mkdirSync(path.join(root, "remotes", "acme"), { recursive: true });
+  await git(path.join(root, "remotes", "acme"), ["init", "-q", "--bare", "-b", "main", "app.git"]);
+  [remote, github] = await Promise.all([gitHttp(path.join(root, "remotes"), token), forge(token)]);
+  s = await serve({
+    config: {
+      dataDir: path.join(root, "data"),
+      repoRoots: [repos],
+      llmMaxRetries: 1,
+      // The landing test's remote and forge listen on loopback.
+      agents: { allowHosts: ["127.0.0.1"] } as never,
+    },
+  });
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
+  await remote?.close();
+  await github?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -89,6 +109,7 @@ test("a diamond on a project: C starts from A's and B's merged work; the integra
     ],
   });
   expect(p.status).toBe("running");
+  diamond = p.id;
   const branch = `orchestrator/plan/${p.id}`;
   expect(p).toMatchObject({ integrationBranch: branch, baseCommit: head });
 
@@ -224,3 +245,106 @@ test("the resolve policy: the conflicted task runs again from the integration br
   expect(q.items.filter((i: any) => i.plan?.id === p.id)).toEqual([]);
   await untouched();
 }, 300_000);
+
+test("landing the diamond: merged into the base only when safe, pushed, a PR opened; each outcome in the plan's log", async () => {
+  const url = `${remote.url}/acme/app.git`;
+  const set = await s.api("/api/v1/projects/app", {
+    method: "PATCH",
+    json: { remote: { url, token, forge: "github", api: github.url } },
+  });
+  expect(set.status, JSON.stringify(set.body)).toBe(200);
+  const post = (p: string) => s.api(p, { method: "POST" });
+  const id = diamond;
+  const branch = `orchestrator/plan/${id}`;
+  // A draft has nothing to land yet; a task's session lands with its plan, not alone.
+  const draft = await s.api("/api/v1/plans", {
+    method: "POST",
+    json: { title: "Later", project: "app", tasks: [{ key: "x", title: "x", prompt: "x" }] },
+  });
+  const early = await post(`/api/v1/plans/${draft.body.id}/merge`);
+  expect(early.status).toBe(409);
+  expect(early.body.error.message).toContain("is draft: land it once it has finished");
+  const done = (await s.api(`/api/v1/plans/${id}`)).body;
+  const task = await post(`/api/v1/sessions/${byKey(done).a.sessionId}/merge`);
+  expect(task.status).toBe(409);
+  expect(task.body.error.message).toContain("lands with the plan's integration branch");
+
+  // The base moved into a conflict: refused, nothing changed, and no agent to ask for a rebase.
+  const who = ["-c", "user.email=t@example.com", "-c", "user.name=T"];
+  writeFileSync(path.join(repo, "a.txt"), "mine\n");
+  await git(repo, ["add", "a.txt"]);
+  await git(repo, [...who, "commit", "-qm", "my own a.txt"]);
+  const moved = await rev("main");
+  const conflict = await post(`/api/v1/plans/${id}/merge`);
+  expect(conflict.status, JSON.stringify(conflict.body)).toBe(409);
+  expect(conflict.body.error.details).toMatchObject({ reason: "merge_conflict", paths: ["a.txt"] });
+  expect(conflict.body.error.details.followUp).toBeUndefined();
+  expect(conflict.body.error.message).toContain("moved since the plan started");
+  expect(await rev("main")).toBe(moved);
+  await git(repo, ["reset", "-q", "--hard", "HEAD~1"]);
+
+  // The base is checked out with uncommitted changes: refused with the command; the user's file untouched.
+  writeFileSync(path.join(repo, "todo.md"), "todo, edited\n");
+  const dirty = await post(`/api/v1/plans/${id}/merge`);
+  expect(dirty.status).toBe(409);
+  expect(dirty.body.error.details).toMatchObject({
+    reason: "base_dirty",
+    command: `git -C ${repo} merge ${branch}`,
+  });
+  expect(readFileSync(path.join(repo, "todo.md"), "utf8")).toBe("todo, edited\n");
+  await git(repo, ["checkout", "--", "todo.md"]);
+
+  const merged = await post(`/api/v1/plans/${id}/merge`);
+  expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+  expect(merged.body).toMatchObject({
+    outcome: "merged",
+    branch,
+    base: "main",
+    fastForward: true,
+    checkout: repo,
+  });
+  expect(readFileSync(path.join(repo, "c.txt"), "utf8")).toBe("C\n");
+  expect((await post(`/api/v1/plans/${id}/merge`)).body.outcome).toBe("already");
+
+  const pushed = await post(`/api/v1/plans/${id}/push`);
+  expect(pushed.status, JSON.stringify(pushed.body)).toBe(200);
+  expect(pushed.body).toMatchObject({ outcome: "pushed", branch, remote: url });
+  const bare = path.join(root, "remotes", "acme", "app.git");
+  expect((await git(bare, ["rev-parse", `refs/heads/${branch}`])).trim()).toBe(pushed.body.commit);
+
+  expect((await s.api(`/api/v1/plans/${id}/pull-request`)).status).toBe(404);
+  const pr = await post(`/api/v1/plans/${id}/pull-request`);
+  expect(pr.status, JSON.stringify(pr.body)).toBe(200);
+  expect(pr.body).toMatchObject({ forge: "github", number: 1, state: "open", head: branch, base: "main" });
+  const sent = github.prs[0]!;
+  expect(sent.title).toBe("Diamond");
+  expect(sent.body).toContain("### Goal\n\n> Diamond");
+  expect(sent.body).toContain("- `c` Write c: succeeded");
+  expect(sent.body).toContain("3 files changed, +3 −0");
+  expect(sent.body).toMatch(/\d[\d,]* tokens, \$\d+\.\d{4}/);
+  expect(sent.body).toContain(`from plan [${id}](`);
+  expect(sent.body).toContain(`/plans/${id})`);
+  sent.state = "merged";
+  expect((await s.api(`/api/v1/plans/${id}/pull-request`)).body).toMatchObject({
+    number: 1,
+    state: "merged",
+  });
+
+  const log = await s.api(`/api/v1/plans/${id}/events?type=plan.landing`);
+  expect(log.body.items.every((e: any) => e.type === "plan.landing")).toBe(true);
+  const landing = log.body.items.map((e: any) => e.data);
+  expect(landing.map((l: any) => `${l.how}:${l.outcome}${l.reason ? `:${l.reason}` : ""}`)).toEqual([
+    "merge:refused:merge_conflict",
+    "merge:refused:base_dirty",
+    "merge:merged",
+    "merge:already",
+    "push:pushed",
+    "push:already",
+    "pr:opened",
+  ]);
+  expect(landing[6]).toMatchObject({ url: pr.body.url, number: 1, base: "main", branch });
+  expect(JSON.stringify(log.body)).not.toContain(token);
+  const bad = await s.api(`/api/v1/plans/${id}/events?type=plan.bogus`);
+  expect(bad.status).toBe(422);
+  expect(bad.body.error.details.issues[0].path).toBe("query.type");
+}, 120_000);

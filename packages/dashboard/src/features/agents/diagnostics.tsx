@@ -11,7 +11,7 @@ import { Dialog } from "../../ui/dialog.tsx";
 import { Problem } from "../../ui/problem.tsx";
 import { agentTone } from "../../ui/status.ts";
 import { Ago, clock, span } from "../../ui/time.tsx";
-import { Secret } from "./secret.tsx";
+import { Secret } from "../../ui/secret.tsx";
 import { count } from "../../ui/count.ts";
 
 /** One agent up close: heartbeats, load, success and latency, breaker transitions, recent sessions. */

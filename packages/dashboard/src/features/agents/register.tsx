@@ -7,7 +7,7 @@ import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
 import { Form, formErrors } from "../../ui/form.tsx";
 import { Problem, issueFor } from "../../ui/problem.tsx";
-import { Copy, Secret } from "./secret.tsx";
+import { Copy, Secret } from "../../ui/secret.tsx";
 
 type Kind = "eap" | "a2a";
 

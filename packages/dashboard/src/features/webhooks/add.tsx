@@ -7,6 +7,7 @@ import { Dialog } from "../../ui/dialog.tsx";
 import { Field } from "../../ui/field.tsx";
 import { Form, formErrors } from "../../ui/form.tsx";
 import { Problem } from "../../ui/problem.tsx";
+import { Secret } from "../../ui/secret.tsx";
 
 /** Register a webhook; on success the dialog shows its signing secret, once, and how to check it. */
 export function AddWebhook({
@@ -116,29 +117,13 @@ export function AddWebhook({
 
 /** A signing secret, just made: shown this once, with how a receiver checks a delivery's signature. */
 export function SecretShown({ secret }: { secret: string }) {
-  const [said, setSaid] = useState<string | null>(null);
-  const copy = () =>
-    navigator.clipboard?.writeText(secret).then(
-      () => setSaid("Copied"),
-      () => setSaid("Copy failed: select and copy by hand"),
-    ) ?? setSaid("No clipboard here: select and copy by hand");
   return (
     <div className="stack" style={{ gap: 12 }}>
       <div className="error-box" style={{ borderColor: "var(--tone-queue)" }} role="note">
         <b style={{ color: "var(--tone-queue)" }}>Shown once.</b> Copy the signing secret now; it is never
         shown again. Lost, it can be replaced with Rotate secret.
       </div>
-      <div>
-        <div className="spread">
-          <span className="label">Signing secret</span>
-          <Button size="sm" onClick={() => void copy()}>
-            <span aria-live="polite">{said ?? "Copy"}</span>
-          </Button>
-        </div>
-        <pre className="code" data-secret="webhook">
-          {secret}
-        </pre>
-      </div>
+      <Secret label="Signing secret" value={secret} testid="webhook" />
       <p className="muted">
         Each delivery carries <code>X-Orchestrator-Signature: t=…,v1=…</code>: HMAC-SHA256 of{" "}
         <code>t + "." + body</code> with this secret. <a href="/docs">API docs</a>; details and a verification

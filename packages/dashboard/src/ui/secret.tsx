@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Button } from "../../ui/button.tsx";
+import { Button } from "./button.tsx";
 
 /** Copy to the clipboard; says so, or says it could not (a page served over plain HTTP off localhost). */
 export function Copy({ text, label = "Copy" }: { text: string; label?: string }) {
@@ -19,6 +19,7 @@ export function Copy({ text, label = "Copy" }: { text: string; label?: string })
   );
 }
 
+/** A secret shown to be copied (a key, a signing secret): its label, a Copy button, the value itself. */
 export function Secret({ label, value, testid }: { label: string; value: string; testid: string }) {
   return (
     <div>
