@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
@@ -76,6 +76,18 @@ async function start(
       child.kill("SIGTERM");
       await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
       child.kill("SIGKILL");
+    }
+    // A server killed before its shutdown finished leaves its OpenCode servers running; it lists them.
+    try {
+      const pids = JSON.parse(readFileSync(path.join(dir, "data", "opencode", "servers.json"), "utf8"));
+      for (const pid of pids as number[])
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+    } catch {
+      // no OpenCode ever started
     }
     rmSync(dir, { recursive: true, force: true });
   };
